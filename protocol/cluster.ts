@@ -1,0 +1,135 @@
+import { z } from 'zod'
+
+export const NODE_STATES = ['active', 'draining', 'offline'] as const
+/**
+ * `active`: in rotation. `draining`: out of rotation, gets no new tasks, running ones finish.
+ * `offline`: not connected (its rotation choice is kept by name for when it returns).
+ */
+export type NodeState = (typeof NODE_STATES)[number]
+
+/** What the manager knows of one node (the seed's STATUS line for it). */
+export const nodeStatusSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  host: z.string(),
+  workers: z.number().int(),
+  /** Tasks on the node's child processes right now. */
+  busy: z.number().int(),
+  /** Tasks assigned to the node and not yet answered (busy plus its bounded prefetch). */
+  assigned: z.number().int(),
+  state: z.enum(NODE_STATES),
+  /** True while the node is out of rotation by an operator's choice (drained), whether connected or not. */
+  drained: z.boolean(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  /** Completed tasks per second over the last few seconds. */
+  tasksPerSecond: z.number(),
+  /** Mean run time of a task on this node, ms (0 until one finished). */
+  avgTaskMs: z.number(),
+  /** Agent process CPU use, 0..1 per core summed over the agent and its children / workers. */
+  cpu: z.number(),
+  /** Resident memory of the agent and its children, bytes. */
+  memoryBytes: z.number(),
+  /** Agent uptime, seconds. */
+  uptimeSeconds: z.number(),
+  /** Per-worker activity: true = busy. */
+  workerBusy: z.array(z.boolean()),
+  connectedAt: z.number().optional(),
+  lastSeenAt: z.number(),
+  version: z.string(),
+})
+export type NodeStatus = z.infer<typeof nodeStatusSchema>
+
+/** The whole cluster (the seed's STATUS command). */
+export const clusterStatusSchema = z.object({
+  nodes: z.array(nodeStatusSchema),
+  queued: z.number().int(),
+  /** null when unbounded. */
+  queueLimit: z.number().int().nullable(),
+  running: z.number().int(),
+  clients: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  rejected: z.number().int(),
+})
+export type ClusterStatus = z.infer<typeof clusterStatusSchema>
+
+/** Heartbeat an agent sends every second or so. */
+export const nodeHeartbeatSchema = z.object({
+  busy: z.number().int().min(0),
+  workerBusy: z.array(z.boolean()).max(4096),
+  cpu: z.number().min(0),
+  memoryBytes: z.number().min(0),
+  uptimeSeconds: z.number().min(0),
+})
+export type NodeHeartbeat = z.infer<typeof nodeHeartbeatSchema>
+
+export const CLUSTER_EVENT_KINDS = [
+  'node-joined',
+  'node-lost',
+  'node-returned',
+  'node-drained',
+  'node-resumed',
+  'node-dismissed',
+  'task-failed',
+  'task-rejected',
+  'task-lost',
+] as const
+export type ClusterEventKind = (typeof CLUSTER_EVENT_KINDS)[number]
+
+export const clusterEventSchema = z.object({
+  seq: z.number().int(),
+  at: z.number(),
+  kind: z.enum(CLUSTER_EVENT_KINDS),
+  node: z.string().optional(),
+  taskId: z.string().optional(),
+  message: z.string(),
+})
+export type ClusterEvent = z.infer<typeof clusterEventSchema>
+
+export const TASK_RECORD_STATUSES = ['succeeded', 'failed', 'cancelled', 'timed-out', 'lost', 'rejected'] as const
+
+/** One finished task as shown in the dashboard's table of recent tasks. */
+export const taskRecordSchema = z.object({
+  id: z.string(),
+  /** The function's source (shortened) or `module#export`. */
+  label: z.string(),
+  node: z.string().optional(),
+  durationMs: z.number(),
+  status: z.enum(TASK_RECORD_STATUSES),
+  finishedAt: z.number(),
+  attempts: z.number().int(),
+  error: z
+    .object({ code: z.string(), message: z.string(), remoteName: z.string().optional(), remoteStack: z.string().optional() })
+    .optional(),
+})
+export type TaskRecord = z.infer<typeof taskRecordSchema>
+
+/** Throughput and latency figures over a sliding window. */
+export const clusterMetricsSchema = z.object({
+  at: z.number(),
+  tasksPerSecond: z.number(),
+  /** Submit-to-answer latency at the manager, ms, over the last window. */
+  p50Ms: z.number(),
+  p99Ms: z.number(),
+  queued: z.number().int(),
+})
+export type ClusterMetrics = z.infer<typeof clusterMetricsSchema>
+
+/** Manager → dashboard, coalesced to a few per second. */
+export const dashboardUpdateSchema = z.object({
+  status: clusterStatusSchema,
+  metrics: clusterMetricsSchema,
+  /** Events since the previous update (the first update carries the recent history). */
+  events: z.array(clusterEventSchema),
+  /** Tasks finished since the previous update (the first update carries the recent history). */
+  tasks: z.array(taskRecordSchema),
+  /** The first update carries the metric history for the chart. */
+  history: z.array(clusterMetricsSchema).optional(),
+  /** Commands an operator can run to add a node to this manager. */
+  joinCommands: z.array(z.string()),
+})
+export type DashboardUpdate = z.infer<typeof dashboardUpdateSchema>
+
+export const nodeNameRequestSchema = z.object({ name: z.string().min(1).max(256) })
+export type NodeNameRequest = z.infer<typeof nodeNameRequestSchema>

@@ -1,0 +1,20 @@
+/** Every stable error code that crosses the wire or is thrown by the client library. */
+export const ERROR_CODES = [
+  'QUEUE_FULL',
+  'WORKER_LOST',
+  'TASK_FAILED',
+  'TASK_TIMEOUT',
+  'CANCELLED',
+  'UNAUTHORIZED',
+  'BAD_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'PROTOCOL_MISMATCH',
+  'CONNECTION_FAILED',
+  'NOT_FOUND',
+  'SHUTTING_DOWN',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** Codes a caller may retry without changing its request. */
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['QUEUE_FULL', 'WORKER_LOST', 'CONNECTION_FAILED', 'SHUTTING_DOWN'])

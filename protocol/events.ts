@@ -1,0 +1,56 @@
+/**
+ * The typed Socket.IO event maps: the protocol itself. Every side imports these, so an event
+ * renamed or reshaped here fails to compile wherever it is used. Every frame is still validated
+ * against the schemas on arrival, since the other end may not be ours.
+ */
+import type { ClusterStatus, DashboardUpdate, NodeHeartbeat, NodeNameRequest, NodeState, NodeStatus } from './cluster.js'
+import type { CancelRequest, NodeTaskOutcome, TaskAssignment, TaskOutcome, TaskSubmission } from './task.js'
+import type { Reply, WireError } from './wire-error.js'
+
+export type Ack<T> = (reply: Reply<T>) => void
+
+/** Client → manager (or a stand-alone node-agent), namespace `/client`. */
+export interface ClientToManagerEvents {
+  'task:submit': (tasks: TaskSubmission[]) => void
+  'task:cancel': (requests: CancelRequest[]) => void
+  'cluster:status': (ack: Ack<ClusterStatus>) => void
+}
+
+/** Manager → client, namespace `/client`. */
+export interface ManagerToClientEvents {
+  'task:settled': (outcomes: TaskOutcome[]) => void
+  /** A frame that could not be read at all (no task id to answer). */
+  'request:rejected': (error: WireError) => void
+}
+
+/** Node-agent → manager, namespace `/node`. */
+export interface NodeToManagerEvents {
+  'task:settled': (outcomes: NodeTaskOutcome[]) => void
+  'node:heartbeat': (beat: NodeHeartbeat) => void
+}
+
+/** Manager → node-agent, namespace `/node`. */
+export interface ManagerToNodeEvents {
+  'task:run': (tasks: TaskAssignment[]) => void
+  'task:cancel': (requests: CancelRequest[]) => void
+  'node:state': (update: { state: NodeState }) => void
+  'request:rejected': (error: WireError) => void
+}
+
+/** Dashboard / CLI → manager, namespace `/control`. */
+export interface ControlToManagerEvents {
+  'cluster:status': (ack: Ack<ClusterStatus>) => void
+  'node:drain': (request: NodeNameRequest, ack: Ack<NodeStatus>) => void
+  'node:resume': (request: NodeNameRequest, ack: Ack<NodeStatus>) => void
+  /** Forget an offline node (its card leaves the map). */
+  'node:dismiss': (request: NodeNameRequest, ack: Ack<null>) => void
+}
+
+/** Manager → dashboard, namespace `/control`. */
+export interface ManagerToControlEvents {
+  'dashboard:update': (update: DashboardUpdate) => void
+  'request:rejected': (error: WireError) => void
+}
+
+/** Per-socket data the manager keeps on its sockets. */
+export interface NoServerEvents {}

@@ -1,0 +1,29 @@
+import { z } from 'zod'
+
+/** Every Socket.IO connection authenticates with `auth: { token, protocol, … }`. */
+const base = { token: z.string().min(1).max(1024), protocol: z.number().int() }
+
+/** Handshake of a client library connection (namespace `/client`). */
+export const clientHandshakeSchema = z.object({
+  ...base,
+  /** Stable for the life of a Client object, so results can wait for it across reconnects. */
+  clientId: z.string().min(8).max(64),
+})
+export type ClientHandshake = z.infer<typeof clientHandshakeSchema>
+
+/** Handshake of a node-agent (namespace `/node`). */
+export const nodeHandshakeSchema = z.object({
+  ...base,
+  /** Stable across reconnects of one agent process. */
+  nodeId: z.string().min(8).max(64),
+  name: z.string().min(1).max(256),
+  host: z.string().max(256),
+  workers: z.number().int().min(1).max(4096),
+  pid: z.number().int(),
+  version: z.string().max(64),
+})
+export type NodeHandshake = z.infer<typeof nodeHandshakeSchema>
+
+/** Handshake of the dashboard or the `argon nodes|drain|resume` commands (namespace `/control`). */
+export const controlHandshakeSchema = z.object({ ...base })
+export type ControlHandshake = z.infer<typeof controlHandshakeSchema>

@@ -1,0 +1,72 @@
+export { PROTOCOL_VERSION } from './version.js'
+export { ERROR_CODES, RETRYABLE_CODES, type ErrorCode } from './error-codes.js'
+export { wireErrorSchema, wireError, type WireError, type Reply } from './wire-error.js'
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_FUNCTION_SOURCE_CHARS,
+  MAX_BATCH_ITEMS,
+  MAX_FRAME_BYTES,
+  BATCH_FLUSH_BYTES,
+} from './limits.js'
+export {
+  PRIORITIES,
+  CANCEL_REASONS,
+  taskIdSchema,
+  bytesSchema,
+  taskFunctionSchema,
+  taskSubmissionSchema,
+  cancelRequestSchema,
+  taskOutcomeSchema,
+  taskAssignmentSchema,
+  nodeTaskOutcomeSchema,
+  type Priority,
+  type TaskFunction,
+  type TaskSubmission,
+  type CancelRequest,
+  type TaskOutcome,
+  type TaskAssignment,
+  type NodeTaskOutcome,
+} from './task.js'
+export {
+  NODE_STATES,
+  CLUSTER_EVENT_KINDS,
+  TASK_RECORD_STATUSES,
+  nodeStatusSchema,
+  clusterStatusSchema,
+  nodeHeartbeatSchema,
+  clusterEventSchema,
+  taskRecordSchema,
+  clusterMetricsSchema,
+  dashboardUpdateSchema,
+  nodeNameRequestSchema,
+  type NodeState,
+  type NodeStatus,
+  type ClusterStatus,
+  type NodeHeartbeat,
+  type ClusterEventKind,
+  type ClusterEvent,
+  type TaskRecord,
+  type ClusterMetrics,
+  type DashboardUpdate,
+  type NodeNameRequest,
+} from './cluster.js'
+export {
+  clientHandshakeSchema,
+  nodeHandshakeSchema,
+  controlHandshakeSchema,
+  type ClientHandshake,
+  type NodeHandshake,
+  type ControlHandshake,
+} from './handshake.js'
+export { NAMESPACES, SOCKET_PATHS, HEALTH_ROUTE } from './namespaces.js'
+export type {
+  Ack,
+  ClientToManagerEvents,
+  ManagerToClientEvents,
+  NodeToManagerEvents,
+  ManagerToNodeEvents,
+  ControlToManagerEvents,
+  ManagerToControlEvents,
+  NoServerEvents,
+} from './events.js'
+export { parseBatch, parseMessage, describeIssues, type ParsedBatch, type BatchRejection } from './validate.js'

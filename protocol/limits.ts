@@ -1,0 +1,10 @@
+/** Largest serialized argument or result list accepted for one task. Configurable on the manager. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
+/** Largest function source accepted (a function travels as text). */
+export const MAX_FUNCTION_SOURCE_CHARS = 256 * 1024
+/** Largest number of items in one batched frame. */
+export const MAX_BATCH_ITEMS = 10_000
+/** Largest Socket.IO frame the manager reads; a batch is flushed before it grows past this. */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024
+/** A sender flushes its batch early once it holds this many payload bytes. */
+export const BATCH_FLUSH_BYTES = 1024 * 1024

@@ -1,0 +1,27 @@
+import { z } from 'zod'
+import { ERROR_CODES, RETRYABLE_CODES, type ErrorCode } from './error-codes.js'
+
+/**
+ * An error flattened to cross a socket (the Moleculer shape). The receiving side rebuilds the
+ * right error class from `code`.
+ */
+export const wireErrorSchema = z.object({
+  name: z.string().max(200),
+  message: z.string().max(64 * 1024),
+  code: z.enum(ERROR_CODES),
+  retryable: z.boolean(),
+  stack: z.string().max(64 * 1024).optional(),
+  /** Name of the node the error comes from, when it comes from a task run. */
+  node: z.string().max(256).optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+})
+
+export type WireError = z.infer<typeof wireErrorSchema>
+
+/** Builds a wire error with `retryable` derived from the code. */
+export function wireError(code: ErrorCode, message: string, extra: Partial<Omit<WireError, 'code' | 'message'>> = {}): WireError {
+  return { name: 'ArgonError', retryable: RETRYABLE_CODES.has(code), ...extra, code, message }
+}
+
+/** The reply of every acknowledged request: a value or a wire error. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError }

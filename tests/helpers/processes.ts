@@ -1,0 +1,134 @@
+/**
+ * Starts the real `argon manager` and `node-agent` programs (the built ones in dist/) on
+ * 127.0.0.1, and kills every one of them by pid when the test ends, whatever happened.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach } from 'vitest'
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+export const ARGON_BIN = join(ROOT, 'dist/cli/argon.js')
+export const NODE_AGENT_BIN = join(ROOT, 'dist/node-agent/cli.js')
+
+export interface RunningProcess {
+  child: ChildProcess
+  pid: number
+  /** Everything printed so far (stdout and stderr). */
+  output(): string
+  /** Resolves with the first match of `pattern` in the output (waits for it). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  kill(signal?: NodeJS.Signals): void
+}
+
+const started = new Set<RunningProcess>()
+const homes: string[] = []
+
+afterEach(async () => {
+  const running = [...started]
+  started.clear()
+  for (const proc of running) proc.kill('SIGKILL')
+  await Promise.all(running.map((proc) => proc.exited))
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true })
+})
+
+/** A fresh ARGON_HOME so no test reads the developer's own token file. */
+export function tempHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'argon-test-'))
+  homes.push(home)
+  return home
+}
+
+/** Spawns `node <script> ...args` and tracks it for teardown. */
+export function startProcess(script: string, args: string[], env: Record<string, string> = {}): RunningProcess {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const waiters = new Set<() => void>()
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString()
+    for (const wake of waiters) wake()
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once('exit', (code, signal) => {
+      started.delete(proc)
+      resolveExit({ code, signal })
+      for (const wake of waiters) wake()
+    })
+  })
+  const proc: RunningProcess = {
+    child,
+    pid: child.pid!,
+    output: () => output,
+    waitFor(pattern, timeoutMs = 20_000) {
+      return new Promise((resolveMatch, reject) => {
+        const check = () => {
+          const match = output.match(pattern)
+          if (match) return done(() => resolveMatch(match))
+          if (child.exitCode !== null || child.signalCode !== null) {
+            return done(() => reject(new Error(`process ${child.pid} exited before printing ${pattern}:\n${output}`)))
+          }
+        }
+        const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`))), timeoutMs)
+        const done = (finish: () => void) => {
+          clearTimeout(timer)
+          waiters.delete(check)
+          finish()
+        }
+        waiters.add(check)
+        check()
+      })
+    },
+    exited,
+    kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid!, signal)
+        } catch {
+          // already gone
+        }
+      }
+    },
+  }
+  started.add(proc)
+  return proc
+}
+
+export interface StartedManager extends RunningProcess {
+  port: number
+  token: string
+  address: string
+}
+
+/** Starts `argon manager --host 127.0.0.1 --port 0` (plus `args`) and reads the real port back. */
+export async function startManager(options: { args?: string[]; token?: string; port?: number; home?: string } = {}): Promise<StartedManager> {
+  const token = options.token ?? 'test-token-0123456789abcdef'
+  const home = options.home ?? tempHome()
+  const proc = startProcess(
+    ARGON_BIN,
+    ['manager', '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--token', token, ...(options.args ?? [])],
+    { ARGON_HOME: home },
+  )
+  const match = await proc.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/)
+  const port = Number(match[1])
+  return Object.assign(proc, { port, token, address: `127.0.0.1:${port}` })
+}
+
+/** Starts `node-agent --join 127.0.0.1:PORT` and waits until it has joined. */
+export async function startAgent(manager: { address: string; token: string }, options: { name: string; workers?: number; args?: string[]; wait?: boolean }): Promise<RunningProcess> {
+  const proc = startProcess(
+    NODE_AGENT_BIN,
+    ['--join', manager.address, '--token', manager.token, '--name', options.name, '--workers', String(options.workers ?? 1), ...(options.args ?? [])],
+    { ARGON_HOME: tempHome() },
+  )
+  if (options.wait !== false) await proc.waitFor(/joined manager/)
+  return proc
+}
