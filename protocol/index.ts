@@ -70,3 +70,4 @@ export type {
   NoServerEvents,
 } from './events.js'
 export { parseBatch, parseMessage, describeIssues, type ParsedBatch, type BatchRejection } from './validate.js'
+export type { DesktopApi, DesktopSettings } from './desktop.js'
