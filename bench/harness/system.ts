@@ -1,0 +1,21 @@
+/**
+ * The one interface every benchmarked system implements, so the same workload code drives the
+ * bare chain, Moleculer and Argon alike.
+ */
+export interface System {
+  /** Short name used in the table header. */
+  readonly name: string
+  /** One line saying what the system runs and how, printed with the results. */
+  readonly description: string
+  /** Starts every process the system needs with `workers` worker processes and waits until it is ready. */
+  start(workers: number): Promise<void>
+  /** Runs `(x, y) => x + y` on a worker and resolves with its result. */
+  call(x: number, y: number): Promise<number>
+  /** Runs the ~10 ms busy loop on a worker; resolves with the loop's spin count. */
+  cpu10ms(): Promise<number>
+  /** Stops every process the system started (idempotent). */
+  stop(): Promise<void>
+}
+
+/** Builds a fresh, stopped system. */
+export type SystemFactory = () => System

@@ -1,0 +1,24 @@
+/**
+ * The task functions every system runs. All three systems receive them the same way: as source
+ * text, compiled once by the worker and then called with the arguments.
+ */
+
+/** W1: the smallest possible task, so what is measured is the system around it. */
+export const add = (x: number, y: number): number => x + y
+
+/**
+ * W2: busy-loops until 10 ms of wall time have passed on the worker. `performance.now()` rather
+ * than `Date.now()` because a millisecond clock would make runs anywhere between 9 and 10 ms.
+ */
+export const cpu10ms = (): number => {
+  const start = performance.now()
+  let spins = 0
+  while (performance.now() - start < 10) spins++
+  return spins
+}
+
+/** The nominal CPU time of one W2 task, used for the efficiency figure. */
+export const CPU_TASK_MS = 10
+
+export const ADD_SOURCE = add.toString()
+export const CPU_SOURCE = cpu10ms.toString()

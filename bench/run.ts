@@ -1,0 +1,238 @@
+/**
+ * `npm run bench`: runs the same three workloads through the bare chain, Moleculer and Argon,
+ * interleaving the systems round by round, and prints (and writes to bench/results.md) a Markdown
+ * table of the medians with the target ratios.
+ *
+ *   W1a  p50/p99 latency of 2,000 sequential `(x, y) => x + y` calls
+ *   W1b  tasks/s for 50,000 such calls with at most 1,000 in flight
+ *   W2   400 tasks of ~10 ms CPU on 2 worker processes: wall time and efficiency
+ *
+ * Options: --rounds N (3)  --systems bare,moleculer,argon  --w1-workers N (1)  --w2-workers N (2)
+ *          --quick (small counts, a smoke test; results.md is left alone)  --profile DIR (CPU
+ *          profiles of Argon's manager, agent and children)  --out FILE
+ */
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createBareChain } from './bare/system.js'
+import { killAllNow, runningCount, stopAll } from './harness/processes.js'
+import { median } from './harness/stats.js'
+import type { System } from './harness/system.js'
+import { cpuBound, sequentialLatency, throughput, within } from './harness/workloads.js'
+import { createMoleculer } from './moleculer/system.js'
+
+const { values: options } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    systems: { type: 'string', default: 'bare,moleculer,argon' },
+    'w1-workers': { type: 'string', default: '1' },
+    'w2-workers': { type: 'string', default: '2' },
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    out: { type: 'string' },
+  },
+})
+
+function positiveInt(name: string, text: string | undefined): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`--${name} must be a positive integer`)
+  return value
+}
+
+const ROUNDS = positiveInt('rounds', options.rounds)
+const W1_WORKERS = positiveInt('w1-workers', options['w1-workers'])
+const W2_WORKERS = positiveInt('w2-workers', options['w2-workers'])
+const QUICK = options.quick === true
+const SIZES = QUICK
+  ? { w1a: 200, w1b: 5_000, inFlight: 1_000, w2: 40, warmSeq: 50, warmBurst: 1_000, warmCpu: 8 }
+  : { w1a: 2_000, w1b: 50_000, inFlight: 1_000, w2: 400, warmSeq: 300, warmBurst: 10_000, warmCpu: 20 }
+/** Upper bounds so a stuck system fails its measurement instead of hanging the run. */
+const LIMIT_MS = { start: 60_000, w1a: 120_000, w1b: 300_000, w2: 120_000, warm: 300_000, stop: 30_000, run: 60 * 60_000 }
+
+// Argon is loaded lazily so the references still run when only they are wanted.
+const factories: Record<string, () => Promise<System>> = {
+  bare: async () => createBareChain(),
+  moleculer: async () => createMoleculer(),
+  argon: async () => (await import('./argon/system.js')).createArgon(options.profile ? { profileDir: options.profile } : {}),
+}
+const keys = (options.systems ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+for (const key of keys) if (!(key in factories)) throw new TypeError(`--systems: unknown system '${key}' (bare, moleculer, argon)`)
+const systems: Array<{ key: string; system: System }> = []
+for (const key of keys) systems.push({ key, system: await (factories[key] as () => Promise<System>)() })
+
+// Every spawned process dies with the run, whatever ends it.
+process.on('exit', killAllNow)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping every benchmark process`)
+    killAllNow()
+    process.exit(130)
+  })
+}
+const runDeadline = setTimeout(() => {
+  console.error(`the benchmark did not finish within ${LIMIT_MS.run / 60_000} minutes; stopping`)
+  killAllNow()
+  process.exit(2)
+}, LIMIT_MS.run)
+runDeadline.unref()
+
+interface Samples {
+  w1aP50: number[]
+  w1aP99: number[]
+  w1b: number[]
+  w2Wall: number[]
+  w2Efficiency: number[]
+  failure?: string
+}
+const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [] }]))
+
+const fmt = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
+const log = (line: string): void => console.log(line)
+
+/** Starts `system`, runs `body`, and always stops it again. */
+async function session(system: System, workers: number, body: () => Promise<void>): Promise<void> {
+  try {
+    await within(LIMIT_MS.start, `${system.name} start`, system.start(workers))
+    await body()
+  } finally {
+    await within(LIMIT_MS.stop, `${system.name} stop`, system.stop()).catch((error: unknown) => {
+      console.error(String(error))
+      killAllNow()
+    })
+  }
+}
+
+async function measureW1(system: System, s: Samples, round: number): Promise<void> {
+  await session(system, W1_WORKERS, async () => {
+    // Warm-up: the JIT of every process on the path, and the connections' buffers.
+    await within(LIMIT_MS.warm, `${system.name} warm-up`, sequentialLatency(system, SIZES.warmSeq))
+    await within(LIMIT_MS.warm, `${system.name} warm-up`, throughput(system, SIZES.warmBurst, SIZES.inFlight))
+    const latency = await within(LIMIT_MS.w1a, `${system.name} W1a`, sequentialLatency(system, SIZES.w1a))
+    const rate = await within(LIMIT_MS.w1b, `${system.name} W1b`, throughput(system, SIZES.w1b, SIZES.inFlight))
+    s.w1aP50.push(latency.p50Ms)
+    s.w1aP99.push(latency.p99Ms)
+    s.w1b.push(rate.tasksPerSecond)
+    log(`  round ${round}  ${system.name.padEnd(22)} W1a p50 ${fmt(latency.p50Ms, 3)} ms  p99 ${fmt(latency.p99Ms, 3)} ms   W1b ${fmt(rate.tasksPerSecond, 0)} tasks/s`)
+  })
+}
+
+async function measureW2(system: System, s: Samples, round: number): Promise<void> {
+  await session(system, W2_WORKERS, async () => {
+    await within(LIMIT_MS.warm, `${system.name} warm-up`, sequentialLatency(system, SIZES.warmSeq))
+    await within(LIMIT_MS.warm, `${system.name} warm-up`, cpuBound(system, SIZES.warmCpu, W2_WORKERS))
+    const cpu = await within(LIMIT_MS.w2, `${system.name} W2`, cpuBound(system, SIZES.w2, W2_WORKERS))
+    s.w2Wall.push(cpu.wallMs)
+    s.w2Efficiency.push(cpu.efficiency)
+    log(`  round ${round}  ${system.name.padEnd(22)} W2 wall ${fmt(cpu.wallMs, 0)} ms  efficiency ${fmt(cpu.efficiency, 3)}`)
+  })
+}
+
+async function main(): Promise<void> {
+  const started = new Date()
+  log(`Argon benchmark: ${ROUNDS} round(s), systems interleaved; W1 on ${W1_WORKERS} worker process(es), W2 on ${W2_WORKERS}${QUICK ? ' (quick mode: small counts)' : ''}`)
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Rotate the order each round so no system always runs first (or right after another).
+    const order = systems.map((_, i) => systems[(i + round - 1) % systems.length]!)
+    for (const measure of [measureW1, measureW2]) {
+      for (const { key, system } of order) {
+        const s = samples.get(key)!
+        if (s.failure !== undefined) continue
+        try {
+          await measure(system, s, round)
+        } catch (error) {
+          s.failure = error instanceof Error ? error.message : String(error)
+          console.error(`  round ${round}  ${system.name}: FAILED: ${s.failure}`)
+        }
+      }
+    }
+  }
+  await stopAll()
+  report(started)
+}
+
+function report(started: Date): void {
+  const cols = systems.map(({ key, system }) => ({ name: system.name, s: samples.get(key)! }))
+  const med = (pick: (s: Samples) => number[]) => cols.map(({ s }) => median(pick(s)))
+  const row = (label: string, values: number[], digits: number): string =>
+    `| ${label} | ${values.map((v) => fmt(v, digits)).join(' | ')} |`
+  const n = (value: number): string => value.toLocaleString('en-US')
+
+  const table = [
+    `| Workload (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}) | ${cols.map((c) => c.name).join(' | ')} |`,
+    `|---|${cols.map(() => '---:').join('|')}|`,
+    row(`W1a p50 latency, ${n(SIZES.w1a)} sequential calls (ms)`, med((s) => s.w1aP50), 3),
+    row(`W1a p99 latency (ms)`, med((s) => s.w1aP99), 3),
+    row(`W1b throughput, ${n(SIZES.w1b)} calls, ≤ ${n(SIZES.inFlight)} in flight (tasks/s)`, med((s) => s.w1b), 0),
+    row(`W2 wall time, ${n(SIZES.w2)} × 10 ms CPU (ms)`, med((s) => s.w2Wall), 0),
+    row(`W2 efficiency = ${n(SIZES.w2)} × 10 ms ÷ (wall × ${W2_WORKERS})`, med((s) => s.w2Efficiency), 3),
+  ]
+
+  const byKey = (key: string) => samples.get(key)
+  const medianOf = (key: string, pick: (s: Samples) => number[]): number => {
+    const s = byKey(key)
+    return s ? median(pick(s)) : Number.NaN
+  }
+  const ratioRows: Array<[string, number, string, (v: number) => boolean]> = [
+    ['W1b tasks/s, Argon ÷ Moleculer', medianOf('argon', (s) => s.w1b) / medianOf('moleculer', (s) => s.w1b), '≥ 1.0', (v) => v >= 1],
+    ['W1a p50, Argon ÷ bare chain', medianOf('argon', (s) => s.w1aP50) / medianOf('bare', (s) => s.w1aP50), '≤ 1.0', (v) => v <= 1],
+    ...systems.map(({ key, system }): [string, number, string, (v: number) => boolean] => [
+      `W2 efficiency, ${system.name}`,
+      medianOf(key, (s) => s.w2Efficiency),
+      '≥ 0.97',
+      (v) => v >= 0.97,
+    ]),
+  ]
+  const ratios = [
+    '| Ratio | Value | Target | Met |',
+    '|---|---:|---:|:---:|',
+    ...ratioRows.map(([label, value, target, met]) => `| ${label} | ${fmt(value, 3)} | ${target} | ${Number.isFinite(value) ? (met(value) ? 'yes' : 'no') : 'n/a'} |`),
+  ]
+
+  const workerLine = `Worker processes: ${W1_WORKERS} for W1a/W1b and ${W2_WORKERS} for W2, the same in every system.`
+  const failures = cols.filter((c) => c.s.failure !== undefined).map((c) => `- ${c.name} failed: ${c.s.failure}`)
+  const printed = [table.join('\n'), '', workerLine, '', ratios.join('\n'), ...(failures.length ? ['', ...failures] : [])].join('\n')
+  log('')
+  log(printed)
+
+  const cpuModel = cpus()[0]?.model ?? 'unknown CPU'
+  const raw = cols.map(
+    ({ name, s }) =>
+      `- ${name}: W1a p50 [${s.w1aP50.map((v) => fmt(v, 3)).join(', ')}] ms, p99 [${s.w1aP99.map((v) => fmt(v, 3)).join(', ')}] ms; ` +
+      `W1b [${s.w1b.map((v) => fmt(v, 0)).join(', ')}] tasks/s; W2 wall [${s.w2Wall.map((v) => fmt(v, 0)).join(', ')}] ms, ` +
+      `efficiency [${s.w2Efficiency.map((v) => fmt(v, 3)).join(', ')}]`,
+  )
+  const markdown = [
+    '# Benchmark results',
+    '',
+    `${started.toISOString().slice(0, 10)} · Node ${process.version} · ${cpuModel} × ${cpus().length} · ${ROUNDS} round(s), systems interleaved, warm-up before each measurement`,
+    '',
+    printed,
+    '',
+    'Systems:',
+    '',
+    ...systems.map(({ system }) => `- **${system.name}**: ${system.description}.`),
+    '',
+    'Every round, per system:',
+    '',
+    ...raw,
+    '',
+    'Reproduce with `npm run bench` (see bench/README.md).',
+    '',
+  ].join('\n')
+  if (!QUICK || options.out) {
+    const out = options.out ?? fileURLToPath(new URL('../../bench/results.md', import.meta.url))
+    writeFileSync(out, markdown)
+    log(`\nwritten to ${out}`)
+  }
+}
+
+try {
+  await main()
+} catch (error) {
+  console.error(error)
+  process.exitCode = 1
+} finally {
+  killAllNow()
+  if (runningCount() > 0) console.error(`${runningCount()} benchmark process(es) were still running and have been killed`)
+}
