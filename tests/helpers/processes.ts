@@ -132,3 +132,54 @@ export async function startAgent(manager: { address: string; token: string }, op
   if (options.wait !== false) await proc.waitFor(/joined manager/)
   return proc
 }
+
+export interface FinishedProcess {
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** Everything printed (stdout and stderr). */
+  output: string
+}
+
+/**
+ * Runs `node <script> ...args` to completion (a one-shot command such as `argon nodes`) and
+ * returns its exit code and output. Killed with SIGKILL after `timeoutMs`, and in teardown.
+ */
+export async function runProcess(script: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<FinishedProcess> {
+  const proc = startProcess(script, args, options.env ?? {})
+  const timer = setTimeout(() => proc.kill('SIGKILL'), options.timeoutMs ?? 20_000)
+  try {
+    const { code, signal } = await proc.exited
+    return { code, signal, output: proc.output() }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Runs the built `argon` command (`argon nodes|drain|resume|…`) to completion. */
+export function runArgon(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<FinishedProcess> {
+  return runProcess(ARGON_BIN, args, { ...options, env: { ARGON_HOME: tempHome(), ...options.env } })
+}
+
+/** Runs the built `node-agent` command with `args` and no other flags (for flag checks). */
+export function runNodeAgent(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<FinishedProcess> {
+  return runProcess(NODE_AGENT_BIN, args, { ...options, env: { ARGON_HOME: tempHome(), ...options.env } })
+}
+
+export interface StartedStandaloneAgent extends RunningProcess {
+  port: number
+  token: string
+  address: string
+}
+
+/** Starts a stand-alone `node-agent --host 127.0.0.1 --port 0` (no manager) and reads its port. */
+export async function startStandaloneAgent(options: { token?: string; name?: string; workers?: number; args?: string[] } = {}): Promise<StartedStandaloneAgent> {
+  const token = options.token ?? 'test-token-0123456789abcdef'
+  const proc = startProcess(
+    NODE_AGENT_BIN,
+    ['--host', '127.0.0.1', '--port', '0', '--token', token, '--name', options.name ?? 'solo', '--workers', String(options.workers ?? 1), ...(options.args ?? [])],
+    { ARGON_HOME: tempHome() },
+  )
+  const match = await proc.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/)
+  const port = Number(match[1])
+  return Object.assign(proc, { port, token, address: `127.0.0.1:${port}` })
+}

@@ -1,0 +1,133 @@
+/**
+ * What the integration tests share besides starting processes: the fixture tasks, clients that
+ * are closed in teardown, marker directories, and assertions on error codes.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, expect, vi } from 'vitest'
+import { ArgonError, Client } from '../../client/index.js'
+import type { ClusterStatus, ErrorCode } from '../../protocol/index.js'
+import { ROOT, startAgent, startManager, type RunningProcess, type StartedManager } from '../helpers/processes.js'
+
+/** Absolute path of the fixture task module. */
+export const FIXTURE_TASKS = join(ROOT, 'tests/fixtures/tasks.mjs')
+
+/** What a task in the fixture module looks like to the client. */
+export function fixture(name: string): { module: string; export: string } {
+  return { module: FIXTURE_TASKS, export: name }
+}
+
+/** Where a fixture task ran (see `whoami` in tests/fixtures/tasks.mjs). */
+export interface WhereRan {
+  node: string
+  nodeId: string
+  pid: number
+  ppid: number
+}
+
+type ClientOptions = ConstructorParameters<typeof Client>[0]
+
+const clients = new Set<Client>()
+const dirs: string[] = []
+
+afterEach(async () => {
+  const open = [...clients]
+  clients.clear()
+  // Bounded: a client whose server is already gone must not hold up teardown.
+  await Promise.all(open.map((client) => withTimeout(Promise.resolve(client.close()).catch(() => undefined), 5_000)))
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A Client for `target` (a manager or a stand-alone agent), closed when the test ends. */
+export function openClient(target: { port: number; token: string }, options: Partial<ClientOptions> = {}): Client {
+  const client = new Client({ host: '127.0.0.1', port: target.port, token: target.token, ...options } as ClientOptions)
+  clients.add(client)
+  return client
+}
+
+/** A fresh directory for marker files, removed when the test ends. */
+export function markerDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'argon-markers-'))
+  dirs.push(dir)
+  return dir
+}
+
+/** Waits until `dir` holds at least `count` files, and returns their names. */
+export async function waitForFiles(dir: string, count: number, timeout = 15_000): Promise<string[]> {
+  return vi.waitFor(
+    () => {
+      const names = readdirSync(dir)
+      if (names.length < count) throw new Error(`${names.length}/${count} marker files in ${dir}`)
+      return names
+    },
+    { timeout, interval: 20 },
+  )
+}
+
+/** Reads a marker written by the `markAndSleep` fixture. */
+export function readMarker(dir: string, tag: string): WhereRan {
+  return JSON.parse(readFileSync(join(dir, tag), 'utf8')) as WhereRan
+}
+
+/** True once `path` exists. */
+export function exists(path: string): boolean {
+  return existsSync(path)
+}
+
+/** Asserts that `promise` rejects with an ArgonError of `code`, and returns that error. */
+export async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<ArgonError> {
+  const outcome = await promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  )
+  if (outcome.ok) throw new Error(`expected a rejection with ${code}, got the value ${String(outcome.value)}`)
+  expect(outcome.error).toBeInstanceOf(ArgonError)
+  expect((outcome.error as ArgonError).code).toBe(code)
+  return outcome.error as ArgonError
+}
+
+/** Resolves with `promise`, or rejects once `ms` have passed. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'operation'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** Is the process `pid` still alive? */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Kills every orphan a `killAgent` fixture left a marker for in `dir` (it sleeps a few seconds). */
+export function killOrphans(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith('orphan-')) continue
+    const pid = Number(name.slice('orphan-'.length))
+    if (Number.isInteger(pid) && pid > 1 && isAlive(pid)) process.kill(pid, 'SIGKILL')
+  }
+}
+
+export interface StartedCluster {
+  manager: StartedManager
+  agents: RunningProcess[]
+}
+
+/** Starts a manager and, in parallel, one joined agent per entry of `agents`. */
+export async function startCluster(options: { agents: { name: string; workers?: number; args?: string[] }[]; managerArgs?: string[] }): Promise<StartedCluster> {
+  const manager = await startManager({ args: options.managerArgs ?? [] })
+  const agents = await Promise.all(options.agents.map((agent) => startAgent(manager, agent)))
+  return { manager, agents }
+}
+
+/** Waits until the cluster status seen by `client` satisfies `check` (which throws until then). */
+export async function waitForStatus<T>(client: Client, check: (status: ClusterStatus) => T, timeout = 15_000): Promise<T> {
+  return vi.waitFor(async () => check((await client.status()) as ClusterStatus), { timeout, interval: 100 })
+}
