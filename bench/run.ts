@@ -10,6 +10,8 @@
  * Options: --rounds N (3)  --systems bare,moleculer,argon  --w1-workers N (1)  --w2-workers N (2)
  *          --quick (small counts, a smoke test; results.md is left alone)  --profile DIR (CPU
  *          profiles of Argon's manager, agent and children)  --out FILE
+ *          --quiet-max F (0.15) --quiet-timeout S (90): before each measurement, wait up to S
+ *          seconds for the machine to be at most F busy (other processes skew the numbers)
  */
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createBareChain } from './bare/system.js'
 import { killAllNow, runningCount, stopAll } from './harness/processes.js'
+import { waitForQuiet } from './harness/quiet.js'
 import { median } from './harness/stats.js'
 import type { System } from './harness/system.js'
 import { cpuBound, sequentialLatency, throughput, within } from './harness/workloads.js'
@@ -30,6 +33,8 @@ const { values: options } = parseArgs({
     'w2-workers': { type: 'string', default: '2' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    'quiet-max': { type: 'string', default: '0.15' },
+    'quiet-timeout': { type: 'string', default: '90' },
     out: { type: 'string' },
   },
 })
@@ -44,6 +49,9 @@ const ROUNDS = positiveInt('rounds', options.rounds)
 const W1_WORKERS = positiveInt('w1-workers', options['w1-workers'])
 const W2_WORKERS = positiveInt('w2-workers', options['w2-workers'])
 const QUICK = options.quick === true
+const QUIET_MAX = Number(options['quiet-max'])
+if (!(QUIET_MAX > 0 && QUIET_MAX <= 1)) throw new TypeError('--quiet-max must be a fraction in (0, 1]')
+const QUIET_TIMEOUT_MS = positiveInt('quiet-timeout', options['quiet-timeout']) * 1000
 const SIZES = QUICK
   ? { w1a: 200, w1b: 5_000, inFlight: 1_000, w2: 40, warmSeq: 50, warmBurst: 1_000, warmCpu: 8 }
   : { w1a: 2_000, w1b: 50_000, inFlight: 1_000, w2: 400, warmSeq: 300, warmBurst: 10_000, warmCpu: 20 }
@@ -83,12 +91,24 @@ interface Samples {
   w1b: number[]
   w2Wall: number[]
   w2Efficiency: number[]
+  /** How busy the machine was just before each measurement (0..1). */
+  busyBefore: number[]
   failure?: string
 }
-const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [] }]))
+const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [], busyBefore: [] }]))
 
 const fmt = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
 const log = (line: string): void => console.log(line)
+
+/**
+ * Waits (bounded) for the machine to be quiet while the system under test idles, and records
+ * how busy it was, so numbers taken next to a busy neighbour can be told apart.
+ */
+async function quiet(s: Samples): Promise<void> {
+  const busy = await waitForQuiet({ maxBusy: QUIET_MAX, windowMs: 500, timeoutMs: QUIET_TIMEOUT_MS })
+  s.busyBefore.push(busy)
+  if (busy > QUIET_MAX) log(`  (machine still ${fmt(busy * 100, 0)}% busy after ${QUIET_TIMEOUT_MS / 1000} s; measuring anyway)`)
+}
 
 /** Starts `system`, runs `body`, and always stops it again. */
 async function session(system: System, workers: number, body: () => Promise<void>): Promise<void> {
@@ -108,7 +128,9 @@ async function measureW1(system: System, s: Samples, round: number): Promise<voi
     // Warm-up: the JIT of every process on the path, and the connections' buffers.
     await within(LIMIT_MS.warm, `${system.name} warm-up`, sequentialLatency(system, SIZES.warmSeq))
     await within(LIMIT_MS.warm, `${system.name} warm-up`, throughput(system, SIZES.warmBurst, SIZES.inFlight))
+    await quiet(s)
     const latency = await within(LIMIT_MS.w1a, `${system.name} W1a`, sequentialLatency(system, SIZES.w1a))
+    await quiet(s)
     const rate = await within(LIMIT_MS.w1b, `${system.name} W1b`, throughput(system, SIZES.w1b, SIZES.inFlight))
     s.w1aP50.push(latency.p50Ms)
     s.w1aP99.push(latency.p99Ms)
@@ -121,6 +143,7 @@ async function measureW2(system: System, s: Samples, round: number): Promise<voi
   await session(system, W2_WORKERS, async () => {
     await within(LIMIT_MS.warm, `${system.name} warm-up`, sequentialLatency(system, SIZES.warmSeq))
     await within(LIMIT_MS.warm, `${system.name} warm-up`, cpuBound(system, SIZES.warmCpu, W2_WORKERS))
+    await quiet(s)
     const cpu = await within(LIMIT_MS.w2, `${system.name} W2`, cpuBound(system, SIZES.w2, W2_WORKERS))
     s.w2Wall.push(cpu.wallMs)
     s.w2Efficiency.push(cpu.efficiency)
@@ -200,7 +223,8 @@ function report(started: Date): void {
     ({ name, s }) =>
       `- ${name}: W1a p50 [${s.w1aP50.map((v) => fmt(v, 3)).join(', ')}] ms, p99 [${s.w1aP99.map((v) => fmt(v, 3)).join(', ')}] ms; ` +
       `W1b [${s.w1b.map((v) => fmt(v, 0)).join(', ')}] tasks/s; W2 wall [${s.w2Wall.map((v) => fmt(v, 0)).join(', ')}] ms, ` +
-      `efficiency [${s.w2Efficiency.map((v) => fmt(v, 3)).join(', ')}]`,
+      `efficiency [${s.w2Efficiency.map((v) => fmt(v, 3)).join(', ')}]; machine busy before each measurement ` +
+      `[${s.busyBefore.map((v) => `${fmt(v * 100, 0)}%`).join(', ')}]`,
   )
   const markdown = [
     '# Benchmark results',
