@@ -27,6 +27,11 @@ export interface ManagerToClientEvents {
 export interface NodeToManagerEvents {
   'task:settled': (outcomes: NodeTaskOutcome[]) => void
   'node:heartbeat': (beat: NodeHeartbeat) => void
+  /**
+   * The agent is shutting down: assign it nothing more. `returned` lists tasks it had received
+   * but not started; they go back to the queue without counting an attempt.
+   */
+  'node:leaving': (returned: string[]) => void
 }
 
 /** Manager → node-agent, namespace `/node`. */

@@ -71,3 +71,7 @@ export type {
 } from './events.js'
 export { parseBatch, parseMessage, describeIssues, type ParsedBatch, type BatchRejection } from './validate.js'
 export type { DesktopApi, DesktopSettings } from './desktop.js'
+export { FrameBatcher } from './frame-batcher.js'
+export { prefetchWindow, PREFETCH_HORIZON_MS, MAX_PREFETCH_PER_SLOT } from './prefetch.js'
+export { argonHome, tokenFilePath, readTokenFile, readOrCreateTokenFile, resolveToken } from './token-file.js'
+export { parseAddress } from './address.js'

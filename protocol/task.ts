@@ -10,7 +10,7 @@ export type Priority = (typeof PRIORITIES)[number]
 export const taskIdSchema = z.string().min(1).max(128)
 
 /** Opaque bytes: V8-serialized user data that only the client and the child process decode. */
-export const bytesSchema = z.instanceof(Uint8Array)
+export const bytesSchema = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { message: 'expected bytes' })
 
 /**
  * What to run: a function shipped as source text, or a named export of a module that the

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander'
+import { managerCommand } from '../manager/cli.js'
+import { packageVersion } from '../manager/package-info.js'
+import { nodeAgentCommand } from '../node-agent/cli.js'
+import { nodesCommand, rotationCommand } from './control-commands.js'
+
+const program = new Command('argon')
+  .description('Argon: a distributed task-processing cluster for TypeScript/Node.')
+  .version(packageVersion())
+  .addCommand(managerCommand())
+  .addCommand(nodeAgentCommand('worker').summary('run a worker node (the same program as node-agent)'))
+  .addCommand(nodesCommand())
+  .addCommand(rotationCommand('drain'))
+  .addCommand(rotationCommand('resume'))
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`argon: ${(error as Error).message}`)
+  process.exit(1)
+})

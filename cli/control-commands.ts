@@ -1,0 +1,122 @@
+import { Command, Option } from 'commander'
+import { io, type Socket } from 'socket.io-client'
+import {
+  NAMESPACES,
+  PROTOCOL_VERSION,
+  SOCKET_PATHS,
+  parseAddress,
+  resolveToken,
+  type ClusterStatus,
+  type ControlToManagerEvents,
+  type ManagerToControlEvents,
+  type NodeStatus,
+  type Reply,
+} from '../protocol/index.js'
+import { address } from './option-parsers.js'
+
+interface ControlFlags {
+  manager: string
+  token?: string
+  json?: boolean
+}
+
+type ControlSocket = Socket<ManagerToControlEvents, ControlToManagerEvents>
+
+class CommandFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Connects to the manager's control namespace, runs `use`, and disconnects. */
+async function withControl<T>(flags: ControlFlags, use: (socket: ControlSocket) => Promise<T>): Promise<T> {
+  const { host, port } = parseAddress(flags.manager, 8000)
+  const token = resolveToken(flags.token)
+  if (!token) throw new CommandFailure('UNAUTHORIZED', 'no token: pass --token, set ARGON_TOKEN, or run on the manager\'s machine (it shares the token file)')
+  const socket: ControlSocket = io(`http://${host.includes(':') ? `[${host}]` : host}:${port}${NAMESPACES.control}`, {
+    path: SOCKET_PATHS.control,
+    transports: ['websocket'],
+    auth: { token, protocol: PROTOCOL_VERSION },
+    reconnection: false,
+    timeout: 5000,
+  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve())
+      socket.once('connect_error', (error: Error & { data?: { code?: string } }) =>
+        reject(new CommandFailure(error.data?.code ?? 'CONNECTION_FAILED', `cannot reach the manager at ${host}:${port}: ${error.message}`)),
+      )
+    })
+    return await use(socket)
+  } finally {
+    socket.disconnect()
+  }
+}
+
+function unwrap<T>(reply: Reply<T>): T {
+  if (reply.ok) return reply.value
+  throw new CommandFailure(reply.error.code, reply.error.message)
+}
+
+/** The seed's STATUS, as a table. */
+export function formatStatus(status: ClusterStatus): string {
+  const rows = [['NAME', 'STATE', 'HOST', 'WORKERS', 'BUSY', 'ASSIGNED', 'COMPLETED', 'FAILED', 'ID']]
+  for (const node of status.nodes) {
+    rows.push([node.name, node.state + (node.drained && node.state === 'offline' ? ' (drained)' : ''), node.host, String(node.workers), String(node.busy), String(node.assigned), String(node.completed), String(node.failed), node.id])
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n')
+  const limit = status.queueLimit === null ? 'unbounded' : String(status.queueLimit)
+  return `${table}\n\nqueued ${status.queued} (limit ${limit}), running ${status.running}, clients ${status.clients}, completed ${status.completed}, failed ${status.failed}, rejected ${status.rejected}`
+}
+
+function formatNode(node: NodeStatus): string {
+  return `${node.name}: ${node.state}${node.drained ? ' (out of rotation)' : ''}, ${node.assigned} running`
+}
+
+function controlOptions(command: Command): Command {
+  return command
+    .option('--manager <host:port>', 'manager address', address, '127.0.0.1:8000')
+    .addOption(new Option('--token <token>', 'shared secret (default: $ARGON_TOKEN, else the local token file)').env('ARGON_TOKEN'))
+}
+
+async function run(action: () => Promise<void>): Promise<void> {
+  try {
+    await action()
+  } catch (error) {
+    const code = error instanceof CommandFailure ? error.code : 'ERROR'
+    console.error(`argon: ${code}: ${(error as Error).message}`)
+    process.exitCode = code === 'NOT_FOUND' ? 3 : code === 'UNAUTHORIZED' ? 4 : 1
+  }
+}
+
+/** `argon nodes`: every node and the queue. */
+export function nodesCommand(): Command {
+  return controlOptions(new Command('nodes').description('Show every node (id, name, host, workers, busy, state, completed, failed) and the queue.'))
+    .option('--json', 'print the status as JSON')
+    .action((flags: ControlFlags) =>
+      run(async () => {
+        const status = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:status')) as Reply<ClusterStatus>))
+        console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status))
+      }),
+    )
+}
+
+/** `argon drain NAME` / `argon resume NAME`. */
+export function rotationCommand(kind: 'drain' | 'resume'): Command {
+  const description =
+    kind === 'drain'
+      ? 'Take a node out of rotation: it gets no new tasks; running ones finish. Kept by name while the manager runs.'
+      : 'Put a drained node back in rotation.'
+  return controlOptions(new Command(kind).description(description).argument('<name>', 'node name'))
+    .option('--json', 'print the node status as JSON')
+    .action((name: string, flags: ControlFlags) =>
+      run(async () => {
+        const node = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck(kind === 'drain' ? 'node:drain' : 'node:resume', { name })) as Reply<NodeStatus>))
+        console.log(flags.json ? JSON.stringify(node, null, 2) : formatNode(node))
+      }),
+    )
+}

@@ -1,0 +1,36 @@
+import { InvalidArgumentError } from 'commander'
+import { parseAddress } from '../protocol/index.js'
+
+/** commander argument parsers: a bad value exits non-zero with a message naming the flag. */
+export function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer')
+  return Number(value)
+}
+
+export function nonNegativeInteger(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer')
+  return Number(value)
+}
+
+export function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0..65535')
+  return Number(value)
+}
+
+/** `HOST:PORT`, returned as given after checking it. */
+export function address(value: string): string {
+  try {
+    parseAddress(value)
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
+  return value
+}
+
+/** Sizes like 1048576, 512k, 16m. */
+export function byteSize(value: string): number {
+  const match = /^(\d+)([kmg]?)b?$/i.exec(value.trim())
+  if (!match) throw new InvalidArgumentError('must be a size such as 1048576, 512k or 16m')
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
+  return Number(match[1]) * unit
+}

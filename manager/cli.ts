@@ -1,0 +1,71 @@
+import { Command, Option } from 'commander'
+import { byteSize, nonNegativeInteger, port, positiveInteger } from '../cli/option-parsers.js'
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../protocol/index.js'
+import { createManager } from './create-manager.js'
+import { packageVersion } from './package-info.js'
+import { strategies } from './scheduling/index.js'
+
+interface ManagerFlags {
+  host: string
+  port: number
+  queueSize?: number
+  token?: string
+  maxAttempts: number
+  maxPayload: number
+  strategy: string
+  dashboard: boolean
+}
+
+/** `argon manager`: the headless manager. */
+export function managerCommand(): Command {
+  return new Command('manager')
+    .description('Run the manager: clients send it tasks, it routes them to node-agents and answers.')
+    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', port, 8000)
+    .option('--queue-size <n>', 'most waiting tasks; beyond it submissions are rejected with QUEUE_FULL (default: unbounded)', nonNegativeInteger)
+    .addOption(new Option('--token <token>', 'shared secret (default: $ARGON_TOKEN, else the token file, created if absent)').env('ARGON_TOKEN'))
+    .option('--max-attempts <n>', 'runs a task may have before a lost worker fails it with WORKER_LOST', positiveInteger, 3)
+    .option('--max-payload <size>', 'largest argument list of one task (e.g. 16m)', byteSize, DEFAULT_MAX_PAYLOAD_BYTES)
+    .addOption(new Option('--strategy <name>', 'scheduling strategy').choices(Object.keys(strategies)).default('least-completion-time'))
+    .option('--no-dashboard', 'do not serve the dashboard at /')
+    .addHelpText(
+      'after',
+      `
+The token file is $ARGON_HOME/token (default ~/.config/argon/token, mode 0600). Local agents,
+clients and commands read it, so on one machine nothing needs typing.
+
+Example:
+  argon manager --port 8000 --queue-size 10000
+  node-agent --join mgrhost:8000 --token <token>`,
+    )
+    .action(async (flags: ManagerFlags) => {
+      const manager = await createManager({
+        host: flags.host,
+        port: flags.port,
+        token: flags.token,
+        queueSize: flags.queueSize ?? null,
+        maxAttempts: flags.maxAttempts,
+        maxPayloadBytes: flags.maxPayload,
+        strategy: flags.strategy,
+        dashboard: flags.dashboard,
+      })
+      const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
+      console.log(`Argon manager ${packageVersion()} listening on http://${shown}:${manager.port}`)
+      console.log(`Queue: ${flags.queueSize === undefined ? 'unbounded' : `at most ${flags.queueSize} waiting`}; max attempts: ${flags.maxAttempts}`)
+      if (flags.dashboard) console.log(`Dashboard: ${manager.dashboardUrl}`)
+      console.log('Join an agent to this manager with:')
+      for (const command of manager.joinCommands) console.log(`  ${command}`)
+      let stopping = false
+      const stop = (signal: string) => {
+        if (stopping) process.exit(1)
+        stopping = true
+        console.log(`${signal}: stopping the manager`)
+        manager.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        )
+      }
+      process.on('SIGINT', () => stop('SIGINT'))
+      process.on('SIGTERM', () => stop('SIGTERM'))
+    })
+}

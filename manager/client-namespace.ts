@@ -1,0 +1,97 @@
+import type { Namespace, Socket } from 'socket.io'
+import {
+  cancelRequestSchema,
+  clientHandshakeSchema,
+  parseBatch,
+  taskSubmissionSchema,
+  wireError,
+  type ClientToManagerEvents,
+  type ManagerToClientEvents,
+  type TaskSubmission,
+} from '../protocol/index.js'
+import { checkHandshake, handshakeError } from './auth.js'
+import type { ClientSessions } from './client-sessions.js'
+import type { Dispatcher } from './dispatcher.js'
+import type { Logger } from './logger.js'
+
+interface ClientData {
+  clientId: string
+}
+
+export type ClientNamespace = Namespace<ClientToManagerEvents, ManagerToClientEvents, Record<string, never>, ClientData>
+type ClientSocket = Socket<ClientToManagerEvents, ManagerToClientEvents, Record<string, never>, ClientData>
+
+export interface ClientNamespaceOptions {
+  token: string
+  maxPayloadBytes: number
+  dispatcher: Dispatcher
+  sessions: ClientSessions
+  log: Logger
+  /** Answer to `cluster:status`. */
+  status: () => ReturnType<Dispatcher['status']>
+}
+
+const EVENTS = new Set(['task:submit', 'task:cancel', 'cluster:status'])
+
+/** `/client`: clients submit and cancel tasks and get answers (also a stand-alone agent's face). */
+export function serveClients(namespace: ClientNamespace, options: ClientNamespaceOptions): void {
+  const { dispatcher, sessions, log } = options
+
+  namespace.use((socket, next) => {
+    const refusal = checkHandshake(socket.handshake.auth, options.token)
+    if (refusal) return next(refusal)
+    const parsed = clientHandshakeSchema.safeParse(socket.handshake.auth)
+    if (!parsed.success) return next(handshakeError('BAD_REQUEST', 'handshake needs a clientId of 8..64 characters'))
+    socket.data.clientId = parsed.data.clientId
+    next()
+  })
+
+  namespace.on('connection', (socket: ClientSocket) => {
+    const clientId = socket.data.clientId
+    sessions.attach(clientId, socket)
+
+    const rejectFrame = (event: string, message: string) => {
+      log.warn({ clientId, event }, `bad frame from client: ${message}`)
+      socket.emit('request:rejected', wireError('BAD_REQUEST', `${event}: ${message}`))
+    }
+
+    socket.onAny((event: string) => {
+      if (!EVENTS.has(event)) rejectFrame(String(event), 'unknown event')
+    })
+
+    socket.on('task:submit', (frame: unknown) => {
+      try {
+        const { valid, rejected } = parseBatch(taskSubmissionSchema, frame)
+        for (const bad of rejected) {
+          if (bad.id !== undefined) {
+            log.warn({ clientId, taskId: bad.id }, `bad task: ${bad.error.message}`)
+            dispatcher.refuse(clientId, bad.id, bad.error)
+          } else rejectFrame('task:submit', bad.error.message)
+        }
+        const accepted: TaskSubmission[] = []
+        for (const task of valid) {
+          if (task.args.byteLength > options.maxPayloadBytes) {
+            log.warn({ clientId, taskId: task.id, bytes: task.args.byteLength }, 'task arguments over the payload limit')
+            dispatcher.refuse(clientId, task.id, wireError('PAYLOAD_TOO_LARGE', `arguments are ${task.args.byteLength} bytes; the limit is ${options.maxPayloadBytes}`))
+          } else accepted.push(task)
+        }
+        if (accepted.length > 0) dispatcher.submit(clientId, accepted)
+      } catch (error) {
+        log.error({ err: error, clientId }, 'task:submit handler failed')
+      }
+    })
+
+    socket.on('task:cancel', (frame: unknown) => {
+      const { valid, rejected } = parseBatch(cancelRequestSchema, frame)
+      if (rejected.length > 0) rejectFrame('task:cancel', rejected[0]!.error.message)
+      if (valid.length > 0) dispatcher.cancel(clientId, valid)
+    })
+
+    socket.on('cluster:status', (ack: unknown) => {
+      if (typeof ack !== 'function') return rejectFrame('cluster:status', 'needs an acknowledgement callback')
+      ack({ ok: true, value: options.status() })
+    })
+
+    socket.on('disconnect', () => sessions.detach(clientId, socket))
+  })
+}

@@ -1,0 +1,113 @@
+import type { Namespace, Socket } from 'socket.io'
+import {
+  nodeNameRequestSchema,
+  parseMessage,
+  wireError,
+  type ClusterMetrics,
+  type ClusterStatus,
+  type ControlToManagerEvents,
+  type DashboardUpdate,
+  type ManagerToControlEvents,
+  type Reply,
+} from '../protocol/index.js'
+import { Ring, type ActivityLog } from './activity-log.js'
+import { checkHandshake } from './auth.js'
+import { NotFoundError, type Dispatcher } from './dispatcher.js'
+import type { Logger } from './logger.js'
+
+export type ControlNamespace = Namespace<ControlToManagerEvents, ManagerToControlEvents>
+type ControlSocket = Socket<ControlToManagerEvents, ManagerToControlEvents>
+
+export interface ControlOptions {
+  token: string
+  dispatcher: Dispatcher
+  activity: ActivityLog
+  log: Logger
+  status: () => ClusterStatus
+  joinCommands: () => string[]
+  /** How often the dashboard gets an update (coalesced), ms. */
+  updateIntervalMs?: number
+}
+
+/** Throughput, latency and queue depth sampled once a second; the dashboard chart's history. */
+export class MetricsHistory {
+  readonly samples = new Ring<ClusterMetrics>(600)
+  #last: ClusterMetrics = { at: Date.now(), tasksPerSecond: 0, p50Ms: 0, p99Ms: 0, queued: 0 }
+
+  constructor(private readonly dispatcher: Dispatcher) {}
+
+  get last(): ClusterMetrics {
+    return this.#last
+  }
+
+  sample(): ClusterMetrics {
+    const [p50 = 0, p99 = 0] = this.dispatcher.latency.percentiles(0.5, 0.99)
+    this.#last = { at: Date.now(), tasksPerSecond: this.dispatcher.rate.perSecond(), p50Ms: p50, p99Ms: p99, queued: this.dispatcher.queued }
+    this.samples.push(this.#last)
+    return this.#last
+  }
+}
+
+/**
+ * `/control`: the dashboard and the `argon nodes|drain|resume` commands. Operators see coalesced
+ * updates (a few per second at most, whatever the task rate) and change rotation.
+ */
+export function serveControl(namespace: ControlNamespace, options: ControlOptions): { close(): void } {
+  const { dispatcher, activity, log } = options
+  const history = new MetricsHistory(dispatcher)
+
+  namespace.use((socket, next) => next(checkHandshake(socket.handshake.auth, options.token) ?? undefined))
+
+  const answer = <T>(ack: unknown, run: () => T) => {
+    if (typeof ack !== 'function') return
+    let reply: Reply<T>
+    try {
+      reply = { ok: true, value: run() }
+    } catch (error) {
+      reply = error instanceof NotFoundError ? { ok: false, error: wireError('NOT_FOUND', error.message) } : { ok: false, error: wireError('BAD_REQUEST', String(error)) }
+    }
+    ;(ack as (reply: Reply<T>) => void)(reply)
+  }
+
+  const withName = <T>(event: string, frame: unknown, ack: unknown, run: (name: string) => T) => {
+    const request = parseMessage(nodeNameRequestSchema, frame)
+    if (!request.ok) {
+      log.warn({ event }, `bad control frame: ${request.error.message}`)
+      if (typeof ack === 'function') (ack as (reply: Reply<T>) => void)({ ok: false, error: request.error })
+      return
+    }
+    answer(ack, () => run(request.value.name))
+  }
+
+  namespace.on('connection', (socket: ControlSocket) => {
+    socket.on('cluster:status', (ack: unknown) => answer(ack, options.status))
+    socket.on('node:drain', (frame: unknown, ack: unknown) => withName('node:drain', frame, ack, (name) => dispatcher.drain(name)))
+    socket.on('node:resume', (frame: unknown, ack: unknown) => withName('node:resume', frame, ack, (name) => dispatcher.resume(name)))
+    socket.on('node:dismiss', (frame: unknown, ack: unknown) => withName('node:dismiss', frame, ack, (name) => (dispatcher.dismiss(name), null)))
+    const first: DashboardUpdate = {
+      status: options.status(),
+      metrics: history.last,
+      events: activity.events.toArray(),
+      tasks: activity.tasks.toArray(),
+      history: history.samples.toArray(),
+      joinCommands: options.joinCommands(),
+    }
+    socket.emit('dashboard:update', first)
+  })
+
+  const sampler = setInterval(() => history.sample(), 1000)
+  const broadcaster = setInterval(() => {
+    const fresh = activity.takeNew()
+    if (namespace.sockets.size === 0) return
+    const update: DashboardUpdate = { status: options.status(), metrics: history.last, events: fresh.events, tasks: fresh.tasks, joinCommands: options.joinCommands() }
+    namespace.emit('dashboard:update', update)
+  }, options.updateIntervalMs ?? 500)
+  sampler.unref()
+  broadcaster.unref()
+  return {
+    close() {
+      clearInterval(sampler)
+      clearInterval(broadcaster)
+    },
+  }
+}

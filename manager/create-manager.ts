@@ -1,0 +1,204 @@
+import { EventEmitter } from 'node:events'
+import { createServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { networkInterfaces } from 'node:os'
+import { Server } from 'socket.io'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_FRAME_BYTES,
+  NAMESPACES,
+  SOCKET_PATHS,
+  readOrCreateTokenFile,
+  type ClusterEvent,
+  type ClusterStatus,
+  type NodeHeartbeat,
+  type NodeStatus,
+  type NodeTaskOutcome,
+} from '../protocol/index.js'
+import { packetCodec } from '../protocol/packet-codec.js'
+import { ActivityLog } from './activity-log.js'
+import { serveClients, type ClientNamespace } from './client-namespace.js'
+import { ClientSessions } from './client-sessions.js'
+import { serveControl, type ControlNamespace } from './control-namespace.js'
+import { Dispatcher } from './dispatcher.js'
+import { httpRoutes } from './http-routes.js'
+import { createLogger, silentLogger, type Logger } from './logger.js'
+import { createMetricsExporter } from './metrics-exporter.js'
+import type { NodeIdentity, NodeLink } from './node-entry.js'
+import { serveNodes, type NodeNamespace } from './node-namespace.js'
+import { defaultDashboardDir, packageVersion } from './package-info.js'
+import { DEFAULT_STRATEGY, strategies } from './scheduling/index.js'
+
+export interface ManagerOptions {
+  /** Interface to listen on. @default '0.0.0.0' */
+  host?: string
+  /** Port to listen on; 0 picks a free one. @default 8000 */
+  port?: number
+  /** Shared secret. @default ARGON_TOKEN, else the token file ($ARGON_HOME/token), created if absent */
+  token?: string
+  /** Most waiting tasks; beyond it submissions get QUEUE_FULL. null = unbounded. @default null */
+  queueSize?: number | null
+  /** Dispatches a task may have before a lost worker fails it with WORKER_LOST. @default 3 */
+  maxAttempts?: number
+  /** Largest serialized argument list of one task, bytes. @default 16 MiB */
+  maxPayloadBytes?: number
+  /** Scheduling strategy name. @default 'least-completion-time' */
+  strategy?: string
+  /** Serve the dashboard at `/` (true: the built one shipped in the package; a string: that folder). @default true */
+  dashboard?: boolean | string
+  /** How long answers wait for a disconnected client, ms. @default 60000 */
+  resultRetentionMs?: number
+  /** A pino logger, or false for none. @default JSON lines on stderr */
+  logger?: Logger | false
+}
+
+/** Handle for an in-process node (a stand-alone agent runs its own pool this way). */
+export interface LocalNodeHandle {
+  settled(outcomes: NodeTaskOutcome[]): void
+  heartbeat(beat: NodeHeartbeat): void
+  leaving(returned: string[]): void
+  detach(): void
+}
+
+export interface Manager extends EventEmitter<{ event: [ClusterEvent] }> {
+  readonly host: string
+  readonly port: number
+  readonly token: string
+  /** `http://127.0.0.1:PORT/?token=…` — opens the dashboard logged in. */
+  readonly dashboardUrl: string
+  /** `node-agent --join ADDRESS:PORT --token …` for each address this machine is reachable at. */
+  readonly joinCommands: string[]
+  status(): ClusterStatus
+  drain(name: string): NodeStatus
+  resume(name: string): NodeStatus
+  /** Attaches a node that lives in this process. */
+  attachLocalNode(identity: NodeIdentity, link: NodeLink): LocalNodeHandle
+  close(): Promise<void>
+}
+
+/**
+ * Starts a manager: the HTTP server (health, dashboard, metrics) and the Socket.IO endpoints for
+ * clients, agents and operators.
+ *
+ * @example
+ * ```ts
+ * import { createManager } from 'argon-cluster/manager'
+ * const manager = await createManager({ port: 8000, queueSize: 10_000 })
+ * console.log(manager.joinCommands[0])   // node-agent --join 192.168.1.5:8000 --token …
+ * // …
+ * await manager.close()
+ * ```
+ */
+export async function createManager(options: ManagerOptions = {}): Promise<Manager> {
+  const host = options.host ?? '0.0.0.0'
+  const token = options.token ?? (process.env.ARGON_TOKEN || readOrCreateTokenFile())
+  const log = options.logger === false ? silentLogger() : (options.logger ?? createLogger('argon-manager'))
+  const maxAttempts = options.maxAttempts ?? 3
+  const queueSize = options.queueSize ?? null
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('options.maxAttempts must be a positive integer')
+  if (queueSize !== null && (!Number.isInteger(queueSize) || queueSize < 0)) throw new TypeError('options.queueSize must be a non-negative integer or null')
+  const makeStrategy = strategies[options.strategy ?? DEFAULT_STRATEGY]
+  if (!makeStrategy) throw new TypeError(`options.strategy must be one of: ${Object.keys(strategies).join(', ')}`)
+  const version = packageVersion()
+
+  const emitter = new EventEmitter<{ event: [ClusterEvent] }>()
+  const activity = new ActivityLog()
+  activity.subscribe((event) => emitter.emit('event', event))
+  const sessions = new ClientSessions(
+    { retentionMs: options.resultRetentionMs ?? 60_000, maxResults: 100_000, maxBytes: 256 * 1024 * 1024 },
+    (clientId, dropped) => log.warn({ clientId, dropped }, 'answers dropped for a client that did not come back'),
+  )
+  const dispatcher = new Dispatcher({
+    queueSize,
+    maxAttempts,
+    strategy: makeStrategy(),
+    activity,
+    deliver: (clientId, outcome) => sessions.deliver(clientId, outcome),
+  })
+  const status = () => dispatcher.status(sessions.connected)
+
+  const dashboardDir = options.dashboard === false ? null : typeof options.dashboard === 'string' ? options.dashboard : defaultDashboardDir()
+  const http: HttpServer = createServer(
+    httpRoutes({ token, version, dashboardDir, status, metrics: createMetricsExporter(dispatcher, status) }),
+  )
+
+  // Machines: binary codec, one frame per batch. Browsers: default parser, control only.
+  const machines = new Server(http, {
+    path: SOCKET_PATHS.machine,
+    parser: packetCodec,
+    transports: ['websocket'],
+    maxHttpBufferSize: MAX_FRAME_BYTES,
+    serveClient: false,
+    destroyUpgrade: false,
+    perMessageDeflate: false,
+  })
+  const operators = new Server(http, { path: SOCKET_PATHS.control, serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 1024 * 1024 })
+  // The root namespace is unused; refuse it so a stray connection learns where to go.
+  machines.use((_socket, next) => next(new Error('connect to /client or /node')))
+  operators.use((_socket, next) => next(new Error('connect to /control')))
+
+  serveClients(machines.of(NAMESPACES.client) as unknown as ClientNamespace, { token, maxPayloadBytes, dispatcher, sessions, log, status })
+  serveNodes(machines.of(NAMESPACES.node) as unknown as NodeNamespace, { token, dispatcher, log })
+
+  let port = 0
+  const resolvedHost = () => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
+  const joinCommands = () => joinAddresses(host).map((address) => `node-agent --join ${address}:${port} --token ${token}`)
+  const control = serveControl(operators.of(NAMESPACES.control) as unknown as ControlNamespace, { token, dispatcher, activity, log, status, joinCommands })
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(options.port ?? 8000, host, () => {
+      http.off('error', reject)
+      resolve()
+    })
+  })
+  port = (http.address() as AddressInfo).port
+  log.info({ host, port }, 'manager listening')
+
+  const manager = Object.assign(emitter, {
+    host,
+    port,
+    token,
+    dashboardUrl: `http://${formatHost(resolvedHost())}:${port}/?token=${encodeURIComponent(token)}`,
+    get joinCommands() {
+      return joinCommands()
+    },
+    status,
+    drain: (name: string) => dispatcher.drain(name),
+    resume: (name: string) => dispatcher.resume(name),
+    attachLocalNode(identity: NodeIdentity, link: NodeLink): LocalNodeHandle {
+      dispatcher.nodeConnected(identity, link)
+      return {
+        settled: (outcomes) => dispatcher.nodeSettled(identity.id, outcomes),
+        heartbeat: (beat) => dispatcher.heartbeat(identity.id, beat),
+        leaving: (returned) => dispatcher.nodeLeaving(identity.id, returned),
+        detach: () => dispatcher.nodeDisconnected(identity.id, 'detached'),
+      }
+    },
+    async close() {
+      control.close()
+      sessions.close()
+      operators.disconnectSockets(true)
+      machines.disconnectSockets(true)
+      await Promise.all([new Promise<void>((resolve) => operators.close(() => resolve())), new Promise<void>((resolve) => machines.close(() => resolve()))])
+      http.closeAllConnections()
+    },
+  })
+  return manager as Manager
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+
+/** Addresses an agent on another machine could use to reach a manager bound to `host`. */
+function joinAddresses(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [formatHost(host)]
+  const addresses: string[] = []
+  for (const list of Object.values(networkInterfaces())) {
+    for (const info of list ?? []) if (info.family === 'IPv4' && !info.internal) addresses.push(info.address)
+  }
+  addresses.push('127.0.0.1')
+  return addresses
+}

@@ -1,0 +1,394 @@
+import {
+  prefetchWindow,
+  wireError,
+  type CancelRequest,
+  type ClusterStatus,
+  type NodeHeartbeat,
+  type NodeStatus,
+  type NodeTaskOutcome,
+  type Priority,
+  type TaskFunction,
+  type TaskOutcome,
+  type TaskSubmission,
+  type WireError,
+} from '../protocol/index.js'
+import type { ActivityLog } from './activity-log.js'
+import { LatencyWindow } from './latency-window.js'
+import { RateCounter, type NodeEntry, type NodeIdentity, type NodeLink } from './node-entry.js'
+import { NodeRegistry } from './node-registry.js'
+import type { SchedulingStrategy } from './scheduling/index.js'
+import { TaskQueue } from './task-queue.js'
+
+/** A task the manager holds until it answers its client. */
+interface TaskEntry {
+  readonly id: string
+  readonly clientId: string
+  readonly fn: TaskFunction
+  readonly args: Uint8Array
+  readonly priority: Priority
+  readonly timeout: number | undefined
+  readonly submittedAt: number
+  /** Dispatches so far (each one an attempt). */
+  attempts: number
+  state: 'queued' | 'assigned'
+  nodeId: string | null
+  /** Name of the node that has it now or had it last. */
+  nodeName: string | undefined
+  dispatchedAt: number
+}
+
+export interface DispatcherOptions {
+  /** Largest number of waiting tasks; null = unbounded. */
+  queueSize: number | null
+  /** Dispatches a task may have before a lost node fails it with WORKER_LOST. */
+  maxAttempts: number
+  strategy: SchedulingStrategy
+  activity: ActivityLog
+  /** Sends one answer to a client (the caller batches and buffers). */
+  deliver: (clientId: string, outcome: TaskOutcome) => void
+}
+
+export class NotFoundError extends Error {
+  readonly code = 'NOT_FOUND'
+}
+
+/**
+ * The manager's core, free of sockets: it queues tasks, routes them to nodes, and answers every
+ * task id exactly once, whatever the nodes do (die, come back, answer late, answer twice).
+ */
+export class Dispatcher {
+  readonly nodes = new NodeRegistry()
+  readonly latency = new LatencyWindow()
+  readonly rate = new RateCounter()
+  completed = 0
+  failed = 0
+  rejected = 0
+
+  readonly #tasks = new Map<string, TaskEntry>()
+  readonly #queue = new TaskQueue<TaskEntry>()
+  readonly #options: DispatcherOptions
+  #lastRejectionEventAt = 0
+  #rejectedSinceEvent = 0
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options
+  }
+
+  get queued(): number {
+    return this.#queue.size
+  }
+
+  get queueLimit(): number | null {
+    return this.#options.queueSize
+  }
+
+  /** Tasks held (waiting or running). */
+  get pending(): number {
+    return this.#tasks.size
+  }
+
+  /** Accepts a batch from a client. A resubmitted id that is still pending is ignored (dedupe). */
+  submit(clientId: string, submissions: readonly TaskSubmission[]): void {
+    const limit = this.#options.queueSize
+    for (const submission of submissions) {
+      const existing = this.#tasks.get(submission.id)
+      if (existing) {
+        if (existing.clientId !== clientId) {
+          this.#options.deliver(clientId, { id: submission.id, ok: false, error: wireError('BAD_REQUEST', `task id ${submission.id} is in use by another client`) })
+        }
+        continue
+      }
+      if (limit !== null && this.#queue.size >= limit) {
+        this.#reject(clientId, submission.id)
+        continue
+      }
+      const task: TaskEntry = {
+        id: submission.id,
+        clientId,
+        fn: submission.fn,
+        args: submission.args,
+        priority: submission.priority ?? 'normal',
+        timeout: submission.timeout,
+        submittedAt: performance.now(),
+        attempts: 0,
+        state: 'queued',
+        nodeId: null,
+        nodeName: undefined,
+        dispatchedAt: 0,
+      }
+      this.#tasks.set(task.id, task)
+      this.#queue.push(task)
+    }
+    this.pump()
+  }
+
+  /** Answers a task with an error now (e.g. an invalid submission) without holding it. */
+  refuse(clientId: string, id: string, error: WireError): void {
+    if (this.#tasks.has(id)) return
+    this.#options.deliver(clientId, { id, ok: false, error })
+  }
+
+  /** A client cancelled (or timed out) tasks: answer them now; a running one is killed on its node. */
+  cancel(clientId: string, requests: readonly CancelRequest[]): void {
+    for (const request of requests) {
+      const task = this.#tasks.get(request.id)
+      if (!task || task.clientId !== clientId) continue
+      const code = request.reason === 'timeout' ? 'TASK_TIMEOUT' : 'CANCELLED'
+      if (task.state === 'queued') {
+        this.#queue.remove(task.id)
+      } else if (task.nodeId !== null) {
+        // The node keeps the slot until it reports the kill; its late answer is then dropped.
+        this.nodes.get(task.nodeId)?.link?.cancel(request)
+      }
+      const message = code === 'TASK_TIMEOUT' ? `task ${task.id} timed out` : `task ${task.id} was cancelled`
+      this.#finish(task, { id: task.id, ok: false, error: wireError(code, message, task.nodeName ? { node: task.nodeName } : {}) })
+    }
+  }
+
+  /** An agent connected (first time or again). */
+  nodeConnected(identity: NodeIdentity, link: NodeLink): NodeEntry {
+    const { node, returning } = this.nodes.connect(identity, link)
+    const drained = this.nodes.isDrained(node.name)
+    if (drained) link.state('draining')
+    this.#options.activity.record(returning ? 'node-returned' : 'node-joined', `${node.name} ${returning ? 'returned' : 'joined'} (${node.workers} workers${drained ? ', drained' : ''})`, { node: node.name })
+    this.pump()
+    return node
+  }
+
+  /** An agent's link dropped: its unanswered tasks run elsewhere (or fail past maxAttempts). */
+  nodeDisconnected(nodeId: string, reason: string): void {
+    const node = this.nodes.get(nodeId)
+    if (!node || node.link === null) return
+    node.link = null
+    node.leaving = false
+    node.lastSeenAt = Date.now()
+    const held = [...node.assigned]
+    node.assigned.clear()
+    // Reverse, so pushFront keeps their original order at the head of the queue.
+    for (let i = held.length - 1; i >= 0; i--) {
+      const task = this.#tasks.get(held[i]!)
+      if (task && task.state === 'assigned' && task.nodeId === nodeId) this.#lose(task, node)
+    }
+    this.#options.activity.record('node-lost', `${node.name} lost (${reason}); ${held.length} task(s) back to the queue`, { node: node.name })
+    this.pump()
+  }
+
+  /** Answers from a node. Late and duplicate answers are dropped here. */
+  nodeSettled(nodeId: string, outcomes: readonly NodeTaskOutcome[]): void {
+    const node = this.nodes.get(nodeId)
+    if (!node) return
+    node.lastSeenAt = Date.now()
+    for (const outcome of outcomes) {
+      const wasAssigned = node.assigned.delete(outcome.id)
+      const lostChild = !outcome.ok && outcome.error.code === 'WORKER_LOST'
+      if (wasAssigned && !lostChild) {
+        node.recordRun(outcome.ms)
+        if (outcome.ok) {
+          node.completed++
+          node.rate.add()
+        } else if (outcome.error.code === 'TASK_FAILED') {
+          node.failed++
+        }
+      }
+      const task = this.#tasks.get(outcome.id)
+      if (!task) continue
+      if (lostChild) {
+        // Only the current attempt's loss counts; a stale one is news of a run already replaced.
+        if (task.state === 'assigned' && task.nodeId === nodeId && task.attempts === outcome.attempt) this.#lose(task, node)
+        continue
+      }
+      if (task.state === 'queued') {
+        this.#queue.remove(task.id)
+      } else if (task.nodeId !== null && task.nodeId !== nodeId) {
+        // An earlier run finished first (its node came back); stop the newer run.
+        this.nodes.get(task.nodeId)?.link?.cancel({ id: task.id, reason: 'cancel' })
+      }
+      if (outcome.ok) {
+        this.#finish(task, { id: task.id, ok: true, result: outcome.result, node: node.name }, outcome.ms)
+      } else {
+        this.#finish(task, { id: task.id, ok: false, error: { ...outcome.error, node: node.name } }, outcome.ms)
+      }
+    }
+    this.pump()
+  }
+
+  /** The agent is shutting down: it gets nothing new; tasks it never started go back uncounted. */
+  nodeLeaving(nodeId: string, returned: readonly string[]): void {
+    const node = this.nodes.get(nodeId)
+    if (!node || node.link === null) return
+    node.leaving = true
+    for (let i = returned.length - 1; i >= 0; i--) {
+      const id = returned[i]!
+      if (!node.assigned.delete(id)) continue
+      const task = this.#tasks.get(id)
+      if (task && task.state === 'assigned' && task.nodeId === nodeId) {
+        task.attempts--
+        task.state = 'queued'
+        task.nodeId = null
+        this.#queue.pushFront(task)
+      }
+    }
+    this.pump()
+  }
+
+  heartbeat(nodeId: string, beat: NodeHeartbeat): void {
+    const node = this.nodes.get(nodeId)
+    if (!node) return
+    node.heartbeat = beat
+    node.lastSeenAt = Date.now()
+  }
+
+  /** Takes a node out of rotation by name (kept while the manager runs, across its restarts). */
+  drain(name: string): NodeStatus {
+    const nodes = this.#named(name)
+    if (!this.nodes.isDrained(name)) {
+      this.nodes.setDrained(name, true)
+      for (const node of nodes) node.link?.state('draining')
+      this.#options.activity.record('node-drained', `${name} drained: no new tasks, ${nodes.reduce((n, node) => n + node.assigned.size, 0)} running`, { node: name })
+    }
+    return this.#statusOf(nodes)
+  }
+
+  /** Puts a node back in rotation. */
+  resume(name: string): NodeStatus {
+    const nodes = this.#named(name)
+    if (this.nodes.isDrained(name)) {
+      this.nodes.setDrained(name, false)
+      for (const node of nodes) node.link?.state('active')
+      this.#options.activity.record('node-resumed', `${name} back in rotation`, { node: name })
+      this.pump()
+    }
+    return this.#statusOf(nodes)
+  }
+
+  /** Forgets an offline node. */
+  dismiss(name: string): void {
+    this.#named(name)
+    if (!this.nodes.dismiss(name)) throw new NotFoundError(`node ${name} is connected; only offline nodes can be dismissed`)
+    this.#options.activity.record('node-dismissed', `${name} dismissed`, { node: name })
+  }
+
+  status(clients: number): ClusterStatus {
+    const nodes: NodeStatus[] = []
+    let running = 0
+    for (const node of this.nodes.all()) {
+      nodes.push(node.status(this.nodes.isDrained(node.name)))
+      running += node.assigned.size
+    }
+    nodes.sort((a, b) => a.name.localeCompare(b.name))
+    return {
+      nodes,
+      queued: this.#queue.size,
+      queueLimit: this.#options.queueSize,
+      running,
+      clients,
+      completed: this.completed,
+      failed: this.failed,
+      rejected: this.rejected,
+    }
+  }
+
+  /** Assigns waiting tasks to nodes with room, best node first, until either runs out. */
+  pump(): void {
+    if (this.#queue.size === 0) return
+    const candidates: NodeEntry[] = []
+    for (const node of this.nodes.all()) {
+      if (node.link !== null && !node.leaving && !this.nodes.isDrained(node.name) && node.assigned.size < this.#capacity(node)) candidates.push(node)
+    }
+    const strategy = this.#options.strategy
+    while (candidates.length > 0 && this.#queue.size > 0) {
+      const node = strategy.pick(candidates) as NodeEntry
+      const task = this.#queue.shift()!
+      task.state = 'assigned'
+      task.nodeId = node.id
+      task.nodeName = node.name
+      task.attempts++
+      task.dispatchedAt = performance.now()
+      node.assigned.add(task.id)
+      node.link!.run({ id: task.id, attempt: task.attempts, fn: task.fn, args: task.args, timeout: task.timeout })
+      if (node.assigned.size >= this.#capacity(node)) candidates.splice(candidates.indexOf(node), 1)
+    }
+  }
+
+  #capacity(node: NodeEntry): number {
+    return node.workers * prefetchWindow(node.avgTaskMs)
+  }
+
+  #lose(task: TaskEntry, node: NodeEntry): void {
+    if (task.attempts >= this.#options.maxAttempts) {
+      this.#options.activity.record('task-lost', `task ${task.id} failed: its node was lost ${task.attempts} time(s)`, { node: node.name, taskId: task.id })
+      this.#finish(task, {
+        id: task.id,
+        ok: false,
+        error: wireError('WORKER_LOST', `task ${task.id} lost its worker ${task.attempts} time(s) (last on ${node.name}); giving up`, {
+          node: node.name,
+          retryable: false,
+          data: { attempts: task.attempts },
+        }),
+      })
+      return
+    }
+    task.state = 'queued'
+    task.nodeId = null
+    this.#queue.pushFront(task)
+  }
+
+  #reject(clientId: string, id: string): void {
+    this.rejected++
+    this.#rejectedSinceEvent++
+    const now = Date.now()
+    // One event per second at most: a rejection storm must not flood the log.
+    if (now - this.#lastRejectionEventAt >= 1000) {
+      this.#options.activity.record('task-rejected', `${this.#rejectedSinceEvent} task(s) rejected: queue full (limit ${this.#options.queueSize})`, { taskId: id })
+      this.#lastRejectionEventAt = now
+      this.#rejectedSinceEvent = 0
+    }
+    this.#options.deliver(clientId, { id, ok: false, error: wireError('QUEUE_FULL', `queue is full (${this.#options.queueSize} waiting)`) })
+  }
+
+  #finish(task: TaskEntry, outcome: TaskOutcome, runMs?: number): void {
+    this.#tasks.delete(task.id)
+    const now = performance.now()
+    this.latency.record(now - task.submittedAt)
+    this.rate.add()
+    if (outcome.ok) this.completed++
+    else this.failed++
+    const error = outcome.ok ? undefined : outcome.error
+    const status = outcome.ok ? 'succeeded' : error!.code === 'CANCELLED' ? 'cancelled' : error!.code === 'TASK_TIMEOUT' ? 'timed-out' : error!.code === 'WORKER_LOST' ? 'lost' : 'failed'
+    this.#options.activity.recordTask({
+      id: task.id,
+      label: task.fn.kind === 'source' ? shorten(task.fn.source) : `${task.fn.module}#${task.fn.export}`,
+      node: task.nodeName,
+      durationMs: runMs ?? (task.dispatchedAt > 0 ? now - task.dispatchedAt : 0),
+      status,
+      finishedAt: Date.now(),
+      attempts: task.attempts,
+      error: error
+        ? {
+            code: error.code,
+            message: error.message,
+            remoteName: typeof error.data?.remoteName === 'string' ? error.data.remoteName : undefined,
+            remoteStack: typeof error.data?.remoteStack === 'string' ? error.data.remoteStack : undefined,
+          }
+        : undefined,
+    })
+    if (error && error.code === 'TASK_FAILED') this.#options.activity.record('task-failed', `task ${task.id} failed on ${task.nodeName ?? '?'}: ${error.message.slice(0, 200)}`, { node: task.nodeName, taskId: task.id })
+    this.#options.deliver(task.clientId, outcome)
+  }
+
+  #named(name: string): NodeEntry[] {
+    const nodes = this.nodes.byName(name)
+    if (nodes.length === 0) throw new NotFoundError(`no node named ${name}`)
+    return nodes
+  }
+
+  #statusOf(nodes: NodeEntry[]): NodeStatus {
+    const node = nodes.find((entry) => entry.link !== null) ?? nodes[0]!
+    return node.status(this.nodes.isDrained(node.name))
+  }
+}
+
+function shorten(source: string): string {
+  const flat = source.replace(/\s+/g, ' ').trim()
+  return flat.length > 80 ? flat.slice(0, 77) + '…' : flat
+}

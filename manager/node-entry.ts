@@ -1,0 +1,111 @@
+import type { CancelRequest, NodeHeartbeat, NodeState, NodeStatus, TaskAssignment } from '../protocol/index.js'
+import type { SchedulableNode } from './scheduling/index.js'
+
+/** How the dispatcher reaches a node: a socket to a remote agent, or an in-process pool. */
+export interface NodeLink {
+  run(task: TaskAssignment): void
+  cancel(request: CancelRequest): void
+  state(state: NodeState): void
+}
+
+export interface NodeIdentity {
+  id: string
+  name: string
+  host: string
+  workers: number
+  version: string
+}
+
+/** Completions per second over a short sliding window, in 1 s buckets. */
+class RateCounter {
+  readonly #buckets = new Float64Array(5)
+  #second = 0
+
+  add(count = 1): void {
+    this.#roll()
+    this.#buckets[this.#second % this.#buckets.length]! += count
+  }
+
+  perSecond(): number {
+    this.#roll()
+    let sum = 0
+    // The current, partial second is left out.
+    for (let i = 1; i < this.#buckets.length; i++) sum += this.#buckets[(this.#second - i + this.#buckets.length * 2) % this.#buckets.length]!
+    return sum / (this.#buckets.length - 1)
+  }
+
+  #roll(): void {
+    const now = Math.floor(Date.now() / 1000)
+    if (now === this.#second) return
+    const steps = Math.min(now - this.#second, this.#buckets.length)
+    for (let i = 1; i <= steps; i++) this.#buckets[(this.#second + i) % this.#buckets.length] = 0
+    this.#second = now
+  }
+}
+
+export { RateCounter }
+
+/** The manager's record of one node, connected or not. */
+export class NodeEntry implements SchedulableNode {
+  id: string
+  name: string
+  host: string
+  workers: number
+  version: string
+  link: NodeLink | null = null
+  /** Set while the agent is shutting down: it gets no new work. */
+  leaving = false
+  readonly assigned = new Set<string>()
+  completed = 0
+  failed = 0
+  avgTaskMs = 0
+  heartbeat: NodeHeartbeat | null = null
+  connectedAt: number | undefined
+  lastSeenAt = Date.now()
+  readonly rate = new RateCounter()
+
+  constructor(identity: NodeIdentity) {
+    this.id = identity.id
+    this.name = identity.name
+    this.host = identity.host
+    this.workers = identity.workers
+    this.version = identity.version
+  }
+
+  get assignedCount(): number {
+    return this.assigned.size
+  }
+
+  /** Records a finished run's time (exponentially weighted, so the estimate follows change). */
+  recordRun(ms: number): void {
+    this.avgTaskMs = this.avgTaskMs === 0 ? ms : this.avgTaskMs * 0.9 + ms * 0.1
+    // A run of 0 ms still means "fast"; keep the estimate positive once known.
+    if (this.avgTaskMs <= 0) this.avgTaskMs = 0.001
+  }
+
+  status(drained: boolean): NodeStatus {
+    const connected = this.link !== null
+    const beat = this.heartbeat
+    return {
+      id: this.id,
+      name: this.name,
+      host: this.host,
+      workers: this.workers,
+      busy: connected ? Math.min(beat?.busy ?? 0, this.workers) : 0,
+      assigned: this.assigned.size,
+      state: !connected ? 'offline' : drained || this.leaving ? 'draining' : 'active',
+      drained,
+      completed: this.completed,
+      failed: this.failed,
+      tasksPerSecond: this.rate.perSecond(),
+      avgTaskMs: this.avgTaskMs,
+      cpu: connected ? (beat?.cpu ?? 0) : 0,
+      memoryBytes: connected ? (beat?.memoryBytes ?? 0) : 0,
+      uptimeSeconds: connected ? (beat?.uptimeSeconds ?? 0) : 0,
+      workerBusy: connected ? (beat?.workerBusy ?? new Array<boolean>(this.workers).fill(false)) : new Array<boolean>(this.workers).fill(false),
+      connectedAt: connected ? this.connectedAt : undefined,
+      lastSeenAt: this.lastSeenAt,
+      version: this.version,
+    }
+  }
+}

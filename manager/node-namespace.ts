@@ -1,0 +1,109 @@
+import type { Namespace, Socket } from 'socket.io'
+import {
+  FrameBatcher,
+  nodeHandshakeSchema,
+  nodeHeartbeatSchema,
+  nodeTaskOutcomeSchema,
+  parseBatch,
+  parseMessage,
+  taskIdSchema,
+  wireError,
+  type CancelRequest,
+  type ManagerToNodeEvents,
+  type NodeHandshake,
+  type NodeToManagerEvents,
+  type TaskAssignment,
+} from '../protocol/index.js'
+import { z } from 'zod'
+import { checkHandshake, handshakeError } from './auth.js'
+import type { Dispatcher } from './dispatcher.js'
+import type { Logger } from './logger.js'
+import type { NodeLink } from './node-entry.js'
+
+interface NodeData {
+  node: NodeHandshake
+}
+
+export type NodeNamespace = Namespace<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
+type NodeSocket = Socket<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
+
+const EVENTS = new Set(['task:settled', 'node:heartbeat', 'node:leaving'])
+const returnedSchema = z.array(taskIdSchema).max(100_000)
+
+/** `/node`: agents join, take assignments, and report outcomes and heartbeats. */
+export function serveNodes(namespace: NodeNamespace, options: { token: string; dispatcher: Dispatcher; log: Logger }): void {
+  const { dispatcher, log } = options
+  const sockets = new Map<string, NodeSocket>()
+
+  namespace.use((socket, next) => {
+    const refusal = checkHandshake(socket.handshake.auth, options.token)
+    if (refusal) return next(refusal)
+    const parsed = nodeHandshakeSchema.safeParse(socket.handshake.auth)
+    if (!parsed.success) return next(handshakeError('BAD_REQUEST', `bad node handshake: ${parsed.error.issues[0]?.message ?? 'invalid'}`))
+    socket.data.node = parsed.data
+    next()
+  })
+
+  namespace.on('connection', (socket: NodeSocket) => {
+    const identity = socket.data.node
+    const host = identity.host || socket.handshake.address
+    // The same agent reconnecting before its old socket timed out: the new link wins.
+    const previous = sockets.get(identity.nodeId)
+    if (previous && previous !== socket) {
+      sockets.delete(identity.nodeId)
+      dispatcher.nodeDisconnected(identity.nodeId, 'replaced by a new connection')
+      previous.disconnect(true)
+    }
+    sockets.set(identity.nodeId, socket)
+
+    const runs = new FrameBatcher<TaskAssignment>((tasks) => socket.emit('task:run', tasks))
+    const cancels = new FrameBatcher<CancelRequest>((requests) => socket.emit('task:cancel', requests))
+    const link: NodeLink = {
+      run: (task) => runs.push(task, task.args.byteLength),
+      cancel: (request) => cancels.push(request),
+      state: (state) => socket.emit('node:state', { state }),
+    }
+    dispatcher.nodeConnected({ id: identity.nodeId, name: identity.name, host, workers: identity.workers, version: identity.version }, link)
+    log.info({ node: identity.name, id: identity.nodeId, workers: identity.workers, address: socket.handshake.address }, 'node connected')
+
+    const rejectFrame = (event: string, message: string) => {
+      log.warn({ node: identity.name, event }, `bad frame from node: ${message}`)
+      socket.emit('request:rejected', wireError('BAD_REQUEST', `${event}: ${message}`))
+    }
+
+    socket.onAny((event: string) => {
+      if (!EVENTS.has(event)) rejectFrame(String(event), 'unknown event')
+    })
+
+    socket.on('task:settled', (frame: unknown) => {
+      try {
+        const { valid, rejected } = parseBatch(nodeTaskOutcomeSchema, frame)
+        if (rejected.length > 0) rejectFrame('task:settled', rejected[0]!.error.message)
+        if (valid.length > 0) dispatcher.nodeSettled(identity.nodeId, valid)
+      } catch (error) {
+        log.error({ err: error, node: identity.name }, 'task:settled handler failed')
+      }
+    })
+
+    socket.on('node:heartbeat', (frame: unknown) => {
+      const beat = parseMessage(nodeHeartbeatSchema, frame)
+      if (beat.ok) dispatcher.heartbeat(identity.nodeId, beat.value)
+      else rejectFrame('node:heartbeat', beat.error.message)
+    })
+
+    socket.on('node:leaving', (frame: unknown) => {
+      const returned = parseMessage(returnedSchema, frame)
+      if (returned.ok) dispatcher.nodeLeaving(identity.nodeId, returned.value)
+      else rejectFrame('node:leaving', returned.error.message)
+    })
+
+    socket.on('disconnect', (reason) => {
+      if (sockets.get(identity.nodeId) !== socket) return
+      sockets.delete(identity.nodeId)
+      runs.take()
+      cancels.take()
+      dispatcher.nodeDisconnected(identity.nodeId, reason)
+      log.warn({ node: identity.name, reason }, 'node disconnected')
+    })
+  })
+}

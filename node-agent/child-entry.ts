@@ -1,0 +1,167 @@
+/**
+ * The program each pool child runs. It never touches the network: it takes tasks from its agent
+ * over IPC, runs them one at a time, and sends outcomes back in batches.
+ */
+import { isAbsolute } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { deserialize, serialize } from 'node:v8'
+import { Worker } from 'node:worker_threads'
+import type { TaskFunction, WireError } from '../protocol/index.js'
+import type { ChildOutcome, ChildTask, FromChild, ToChild } from './child-messages.js'
+
+type Callable = (...args: unknown[]) => unknown
+
+const compiled = new Map<string, Callable>()
+const modules = new Map<string, Callable>()
+const queue: ChildTask[] = []
+let draining = false
+
+/** Results wait at most this long for company before they are sent. */
+const FLUSH_AFTER_MS = 1
+
+function send(message: FromChild): void {
+  process.send!(message)
+}
+
+process.on('message', (message: ToChild) => {
+  if (message.type === 'stop') process.exit(0)
+  if (message.type === 'run') {
+    for (const task of message.tasks) queue.push(task)
+    if (!draining) void drain()
+  }
+})
+// The agent is gone (IPC closed): leave with it.
+process.on('disconnect', () => process.exit(0))
+watchParent()
+send({ type: 'ready' })
+
+async function drain(): Promise<void> {
+  draining = true
+  let outcomes: ChildOutcome[] = []
+  let since = performance.now()
+  while (queue.length > 0) {
+    const task = queue.shift()!
+    const outcome = runTask(task)
+    outcomes.push(outcome instanceof Promise ? await outcome : outcome)
+    if (performance.now() - since >= FLUSH_AFTER_MS) {
+      send({ type: 'settled', outcomes })
+      outcomes = []
+      since = performance.now()
+    }
+  }
+  if (outcomes.length > 0) send({ type: 'settled', outcomes })
+  draining = false
+}
+
+/** Runs one task; stays synchronous for synchronous functions (no await per task). */
+function runTask(task: ChildTask): ChildOutcome | Promise<ChildOutcome> {
+  const started = performance.now()
+  let args: unknown[]
+  try {
+    const decoded = deserialize(task.args) as unknown
+    if (!Array.isArray(decoded)) throw new TypeError('task arguments must be an array')
+    args = decoded
+  } catch (error) {
+    return failure(task.id, started, error, 'BAD_REQUEST')
+  }
+  let known: Callable | undefined
+  try {
+    known = resolveKnown(task.fn)
+  } catch (error) {
+    return failure(task.id, started, error)
+  }
+  if (known === undefined) {
+    return loadFunction(task.fn).then(
+      (fn) => settle(task.id, started, fn, args),
+      (error: unknown) => failure(task.id, started, error),
+    )
+  }
+  return settle(task.id, started, known, args)
+}
+
+function settle(id: string, started: number, fn: Callable, args: unknown[]): ChildOutcome | Promise<ChildOutcome> {
+  let value: unknown
+  try {
+    value = fn(...args)
+  } catch (error) {
+    return failure(id, started, error)
+  }
+  if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
+    return (value as Promise<unknown>).then(
+      (resolved) => success(id, started, resolved),
+      (error: unknown) => failure(id, started, error),
+    )
+  }
+  return success(id, started, value)
+}
+
+function success(id: string, started: number, value: unknown): ChildOutcome {
+  let result: Uint8Array
+  try {
+    result = serialize(value)
+  } catch (error) {
+    return failure(id, started, error)
+  }
+  return { id, ok: true, result, ms: performance.now() - started }
+}
+
+function failure(id: string, started: number, thrown: unknown, code: 'TASK_FAILED' | 'BAD_REQUEST' = 'TASK_FAILED'): ChildOutcome {
+  const error = thrown instanceof Error ? thrown : undefined
+  const wire: WireError = {
+    name: 'TaskError',
+    code,
+    retryable: false,
+    message: error ? error.message : `non-Error thrown: ${describe(thrown)}`,
+    data: {
+      remoteName: error ? error.name : typeof thrown,
+      remoteStack: error?.stack ?? '',
+      ...(error && typeof (error as { code?: unknown }).code === 'string' ? { remoteCode: (error as unknown as { code: string }).code } : {}),
+    },
+  }
+  return { id, ok: false, error: wire, ms: performance.now() - started }
+}
+
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+function resolveKnown(fn: TaskFunction): Callable | undefined {
+  if (fn.kind === 'source') {
+    let callable = compiled.get(fn.source)
+    if (callable === undefined) {
+      // Indirect eval: the function sees globals only, never this module's scope.
+      callable = (0, eval)(`(${fn.source}\n)`) as Callable
+      if (typeof callable !== 'function') throw new TypeError('task source is not a function')
+      compiled.set(fn.source, callable)
+    }
+    return callable
+  }
+  return modules.get(`${fn.module}#${fn.export}`)
+}
+
+async function loadFunction(fn: TaskFunction): Promise<Callable> {
+  if (fn.kind === 'source') return resolveKnown(fn)!
+  const specifier = isAbsolute(fn.module) ? pathToFileURL(fn.module).href : fn.module
+  const loaded = (await import(specifier)) as Record<string, unknown>
+  const callable = loaded[fn.export]
+  if (typeof callable !== 'function') throw new TypeError(`${fn.module} has no exported function ${fn.export}`)
+  modules.set(`${fn.module}#${fn.export}`, callable as Callable)
+  return callable as Callable
+}
+
+/**
+ * A busy task never yields to the event loop, so 'disconnect' cannot fire while it runs. A small
+ * thread watches the parent pid instead and ends this process if the agent died (no orphans).
+ */
+function watchParent(): void {
+  const source = `
+    const { workerData } = require('node:worker_threads')
+    setInterval(() => { if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL') }, 500)
+  `
+  const watcher = new Worker(source, { eval: true, workerData: { ppid: process.ppid } })
+  watcher.unref()
+}

@@ -1,0 +1,296 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { prefetchWindow, wireError, type CancelRequest, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
+import type { ChildOutcome, FromChild, ToChild } from './child-messages.js'
+
+export interface ChildPoolOptions {
+  /** Child processes to run. */
+  size: number
+  /** Recycle a child after this many tasks (0 = never). */
+  maxRequests: number
+  /** Extra environment for the children (ARGON_NODE_NAME, ARGON_NODE_ID). */
+  env: Record<string, string>
+  /** Receives every outcome, in the order they happen. */
+  onSettled: (outcome: NodeTaskOutcome) => void
+  /** Something went wrong that an operator should see. */
+  onWarning?: (message: string) => void
+}
+
+/** Why a child is being killed on purpose, and the answer its running task gets. */
+interface Kill {
+  id: string
+  code: 'TASK_TIMEOUT' | 'CANCELLED'
+}
+
+class Slot {
+  child: ChildProcess | null = null
+  ready = false
+  /** Tasks sent to the child, in the order it runs them; the first one is running. */
+  readonly inFlight: TaskAssignment[] = []
+  /** Tasks already answered (cancelled) whose late result must be dropped. */
+  readonly answered = new Set<string>()
+  /** Tasks sent to this child since it started (for --max-requests). */
+  served = 0
+  retiring = false
+  kill: Kill | null = null
+  timer: NodeJS.Timeout | null = null
+  headId: string | null = null
+
+  constructor(readonly index: number) {}
+}
+
+function childEntryPath(): string {
+  // From sources (tsx) the sibling is .ts; from dist/ it is .js.
+  const js = fileURLToPath(new URL('./child-entry.js', import.meta.url))
+  return existsSync(js) ? js : fileURLToPath(new URL('./child-entry.ts', import.meta.url))
+}
+
+/**
+ * A supervised pool of child processes. The agent's main process owns the network; children only
+ * run code, so a CPU-bound task never starves heartbeats. A child that dies is replaced; the task
+ * it was running is reported lost (WORKER_LOST, one attempt) and the tasks queued behind it are
+ * re-run on the other children.
+ *
+ * @example
+ * ```ts
+ * const pool = new ChildPool({ size: 4, maxRequests: 0, env: {}, onSettled: (outcome) => report(outcome) })
+ * pool.run({ id: 't1', attempt: 1, fn: { kind: 'source', source: '(a, b) => a + b' }, args: serialize([1, 2]) })
+ * ```
+ */
+export class ChildPool {
+  readonly #options: ChildPoolOptions
+  readonly #slots: Slot[] = []
+  #queue: TaskAssignment[] = []
+  #queueHead = 0
+  #avgMs = 0
+  #closing = false
+  #idleWaiters: (() => void)[] = []
+
+  constructor(options: ChildPoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) throw new TypeError('options.size must be a positive integer')
+    if (!Number.isInteger(options.maxRequests) || options.maxRequests < 0) throw new TypeError('options.maxRequests must be a non-negative integer')
+    this.#options = options
+    for (let i = 0; i < options.size; i++) {
+      const slot = new Slot(i)
+      this.#slots.push(slot)
+      this.#spawn(slot)
+    }
+  }
+
+  get size(): number {
+    return this.#slots.length
+  }
+
+  /** Tasks on children right now (running or next in line there). */
+  get busy(): number {
+    let busy = 0
+    for (const slot of this.#slots) if (slot.inFlight.length > 0) busy++
+    return busy
+  }
+
+  /** Per child: true while it has work. */
+  workerBusy(): boolean[] {
+    return this.#slots.map((slot) => slot.inFlight.length > 0)
+  }
+
+  /** Process ids of the live children. */
+  pids(): number[] {
+    return this.#slots.flatMap((slot) => (slot.child?.pid !== undefined ? [slot.child.pid] : []))
+  }
+
+  get queued(): number {
+    return this.#queue.length - this.#queueHead
+  }
+
+  run(task: TaskAssignment): void {
+    this.#queue.push(task)
+    this.#schedule()
+  }
+
+  cancel(request: CancelRequest): void {
+    const code = request.reason === 'timeout' ? 'TASK_TIMEOUT' : 'CANCELLED'
+    for (let i = this.#queueHead; i < this.#queue.length; i++) {
+      const task = this.#queue[i]!
+      if (task.id === request.id) {
+        this.#queue.splice(i, 1)
+        this.#answer(task, code)
+        return
+      }
+    }
+    for (const slot of this.#slots) {
+      const position = slot.inFlight.findIndex((task) => task.id === request.id)
+      if (position < 0 || slot.answered.has(request.id)) continue
+      if (position === 0) this.#killFor(slot, { id: request.id, code })
+      else {
+        // Not started yet: answer now and drop the child's result when it comes.
+        slot.answered.add(request.id)
+        this.#answer(slot.inFlight[position]!, code)
+      }
+      return
+    }
+  }
+
+  /** Removes and returns the tasks that no child has started yet (queued here, not sent). */
+  takeQueued(): TaskAssignment[] {
+    const taken = this.#queue.slice(this.#queueHead)
+    this.#queue = []
+    this.#queueHead = 0
+    return taken
+  }
+
+  /** Stops taking work; resolves when every child is idle or after `graceMs`, then stops the children. */
+  async close(graceMs: number): Promise<void> {
+    this.#closing = true
+    if (this.busy > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs)
+        this.#idleWaiters.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+    this.destroy()
+  }
+
+  /** Kills every child now. */
+  destroy(): void {
+    this.#closing = true
+    for (const slot of this.#slots) {
+      if (slot.timer) clearTimeout(slot.timer)
+      slot.child?.kill('SIGKILL')
+    }
+  }
+
+  #spawn(slot: Slot): void {
+    const child = fork(childEntryPath(), [], {
+      serialization: 'advanced',
+      env: { ...process.env, ...this.#options.env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    slot.child = child
+    slot.ready = false
+    slot.served = 0
+    slot.retiring = false
+    slot.kill = null
+    child.on('message', (message: FromChild) => {
+      if (message.type === 'ready') {
+        slot.ready = true
+        this.#schedule()
+      } else if (message.type === 'settled') this.#onSettled(slot, message.outcomes)
+    })
+    child.once('exit', (code, signal) => this.#onExit(slot, child, code, signal))
+    child.on('error', (error) => this.#options.onWarning?.(`child ${slot.index}: ${error.message}`))
+  }
+
+  #onSettled(slot: Slot, outcomes: ChildOutcome[]): void {
+    for (const outcome of outcomes) {
+      const task = slot.inFlight[0]
+      if (!task || task.id !== outcome.id) {
+        this.#options.onWarning?.(`child ${slot.index} answered ${outcome.id} out of order`)
+        continue
+      }
+      slot.inFlight.shift()
+      this.#avgMs = this.#avgMs === 0 ? Math.max(outcome.ms, 0.001) : this.#avgMs * 0.9 + outcome.ms * 0.1
+      if (slot.answered.delete(outcome.id)) continue
+      this.#options.onSettled(
+        outcome.ok
+          ? { id: task.id, attempt: task.attempt, ok: true, result: outcome.result, ms: outcome.ms }
+          : { id: task.id, attempt: task.attempt, ok: false, error: outcome.error, ms: outcome.ms },
+      )
+    }
+    this.#armTimer(slot)
+    if (slot.retiring && slot.inFlight.length === 0) this.#send(slot, { type: 'stop' })
+    this.#schedule()
+    this.#checkIdle()
+  }
+
+  #onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.child !== child) return
+    if (slot.timer) clearTimeout(slot.timer)
+    slot.timer = null
+    slot.child = null
+    slot.ready = false
+    const kill = slot.kill
+    const stranded = slot.inFlight.splice(0)
+    const head = stranded.shift()
+    if (head && !slot.answered.has(head.id)) {
+      if (kill && kill.id === head.id) this.#answer(head, kill.code)
+      else {
+        this.#options.onWarning?.(`child ${slot.index} died (${signal ?? `exit ${code}`}) running task ${head.id}`)
+        this.#options.onSettled({
+          id: head.id,
+          attempt: head.attempt,
+          ok: false,
+          error: wireError('WORKER_LOST', `the worker process died running task ${head.id} (${signal ?? `exit code ${code}`})`),
+          ms: 0,
+        })
+      }
+    }
+    // Tasks that never started go back to the front of the queue for the other children.
+    const restart = stranded.filter((task) => !slot.answered.has(task.id))
+    slot.answered.clear()
+    this.#queue.splice(this.#queueHead, 0, ...restart)
+    if (!this.#closing) this.#spawn(slot)
+    this.#schedule()
+    this.#checkIdle()
+  }
+
+  #answer(task: TaskAssignment, code: 'TASK_TIMEOUT' | 'CANCELLED'): void {
+    const message = code === 'TASK_TIMEOUT' ? `task ${task.id} timed out after ${task.timeout ?? '?'} ms` : `task ${task.id} was cancelled`
+    this.#options.onSettled({ id: task.id, attempt: task.attempt, ok: false, error: wireError(code, message), ms: 0 })
+  }
+
+  #killFor(slot: Slot, kill: Kill): void {
+    slot.kill = kill
+    slot.child?.kill('SIGKILL')
+  }
+
+  /** The running task's timeout counts from when it reached the head of its child's line. */
+  #armTimer(slot: Slot): void {
+    const head = slot.inFlight[0]
+    if (head?.id === slot.headId) return
+    if (slot.timer) clearTimeout(slot.timer)
+    slot.timer = null
+    slot.headId = head?.id ?? null
+    if (head?.timeout !== undefined) {
+      slot.timer = setTimeout(() => {
+        if (slot.inFlight[0] === head) this.#killFor(slot, { id: head.id, code: 'TASK_TIMEOUT' })
+      }, head.timeout)
+    }
+  }
+
+  #schedule(): void {
+    if (this.#closing || this.queued === 0) return
+    const window = prefetchWindow(this.#avgMs)
+    for (const slot of this.#slots) {
+      if (!slot.ready || slot.retiring || slot.kill) continue
+      let room = window - slot.inFlight.length
+      if (this.#options.maxRequests > 0) room = Math.min(room, this.#options.maxRequests - slot.served)
+      if (room <= 0) continue
+      const take = Math.min(room, this.queued)
+      const batch = this.#queue.slice(this.#queueHead, this.#queueHead + take)
+      this.#queueHead += take
+      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#queueHead)
+        this.#queueHead = 0
+      }
+      slot.served += batch.length
+      for (const task of batch) slot.inFlight.push(task)
+      this.#send(slot, { type: 'run', tasks: batch.map((task) => ({ id: task.id, fn: task.fn, args: task.args })) })
+      this.#armTimer(slot)
+      if (this.#options.maxRequests > 0 && slot.served >= this.#options.maxRequests) slot.retiring = true
+      if (this.queued === 0) break
+    }
+  }
+
+  #send(slot: Slot, message: ToChild): void {
+    slot.child?.send(message)
+  }
+
+  #checkIdle(): void {
+    if (this.busy > 0 || this.#idleWaiters.length === 0) return
+    for (const wake of this.#idleWaiters.splice(0)) wake()
+  }
+}

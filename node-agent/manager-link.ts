@@ -1,0 +1,156 @@
+import { io, type Socket } from 'socket.io-client'
+import {
+  FrameBatcher,
+  NAMESPACES,
+  PROTOCOL_VERSION,
+  SOCKET_PATHS,
+  cancelRequestSchema,
+  parseBatch,
+  taskAssignmentSchema,
+  type ManagerToNodeEvents,
+  type NodeHandshake,
+  type NodeHeartbeat,
+  type NodeState,
+  type NodeTaskOutcome,
+  type NodeToManagerEvents,
+} from '../protocol/index.js'
+import { packetCodec } from '../protocol/packet-codec.js'
+import type { ChildPool } from './child-pool.js'
+
+export interface ManagerLinkOptions {
+  host: string
+  port: number
+  identity: Omit<NodeHandshake, 'protocol'>
+  pool: ChildPool
+  heartbeat: () => NodeHeartbeat
+  log: (message: string) => void
+  /** The manager refused us for good (wrong token, protocol version): the agent should exit. */
+  onFatal: (code: string, message: string) => void
+}
+
+/** Outcomes kept while the link is down, reported when it is back (the manager dedupes). */
+const MAX_HELD_OUTCOMES = 100_000
+
+/**
+ * The agent's link to its manager: joins with a stable node id, takes assignments, reports
+ * outcomes in batches, sends heartbeats, and reconnects forever with capped, jittered backoff.
+ */
+export class ManagerLink {
+  readonly #options: ManagerLinkOptions
+  readonly #socket: Socket<ManagerToNodeEvents, NodeToManagerEvents>
+  readonly #outcomes: FrameBatcher<NodeTaskOutcome>
+  #held: NodeTaskOutcome[] = []
+  #heartbeat: NodeJS.Timeout | null = null
+  #closed = false
+  #wasConnected = false
+  #state: NodeState = 'active'
+
+  constructor(options: ManagerLinkOptions) {
+    this.#options = options
+    const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}${NAMESPACES.node}`
+    this.#socket = io(url, {
+      path: SOCKET_PATHS.machine,
+      parser: packetCodec,
+      transports: ['websocket'],
+      auth: { ...options.identity, protocol: PROTOCOL_VERSION },
+      reconnection: true,
+      reconnectionAttempts: Infinity,
+      reconnectionDelay: 250,
+      reconnectionDelayMax: 5000,
+      randomizationFactor: 0.5,
+      timeout: 5000,
+    })
+    this.#outcomes = new FrameBatcher((outcomes) => {
+      if (this.#socket.connected) this.#socket.emit('task:settled', outcomes)
+      else this.#hold(outcomes)
+    })
+    this.#wire()
+  }
+
+  get connected(): boolean {
+    return this.#socket.connected
+  }
+
+  report(outcome: NodeTaskOutcome): void {
+    if (this.#socket.connected) this.#outcomes.push(outcome, outcome.ok ? outcome.result.byteLength : 0)
+    else this.#hold([outcome])
+  }
+
+  /** Tells the manager we are leaving, handing back tasks that never started. */
+  leaving(returned: string[]): void {
+    this.#outcomes.flush()
+    if (this.#socket.connected) this.#socket.emit('node:leaving', returned)
+  }
+
+  /** Sends what is pending and closes the link. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#outcomes.flush()
+    if (this.#heartbeat) clearInterval(this.#heartbeat)
+    // engine.io flushes its write buffer before it closes, so the last outcomes still leave.
+    this.#socket.disconnect()
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+
+  #wire(): void {
+    const socket = this.#socket
+    const { log, pool } = this.#options
+    socket.on('connect', () => {
+      log(`joined manager ${this.#options.host}:${this.#options.port} as ${this.#options.identity.name} (id ${this.#options.identity.nodeId}${this.#wasConnected ? ', reconnected' : ''})`)
+      this.#wasConnected = true
+      const held = this.#held
+      this.#held = []
+      for (const outcome of held) this.#outcomes.push(outcome)
+      socket.emit('node:heartbeat', this.#options.heartbeat())
+      if (!this.#heartbeat) {
+        this.#heartbeat = setInterval(() => {
+          if (socket.connected) socket.emit('node:heartbeat', this.#options.heartbeat())
+        }, 1000)
+        this.#heartbeat.unref()
+      }
+    })
+    socket.on('disconnect', (reason) => {
+      if (this.#closed) return
+      log(`lost link to manager (${reason}); reconnecting`)
+      this.#hold(this.#outcomes.take())
+      // The manager has re-queued what we had not started; running children finish and report later.
+      pool.takeQueued()
+      // A server-side disconnect (manager shutting down, or a newer link of ours) is not retried by
+      // Socket.IO itself.
+      if (reason === 'io server disconnect') setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)
+    })
+    let lastError = ''
+    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      const code = error.data?.code
+      if (code === 'UNAUTHORIZED' || code === 'PROTOCOL_MISMATCH' || code === 'BAD_REQUEST') {
+        this.#closed = true
+        socket.disconnect()
+        this.#options.onFatal(code, error.message)
+        return
+      }
+      if (error.message !== lastError) log(`cannot reach manager ${this.#options.host}:${this.#options.port} (${error.message}); retrying`)
+      lastError = error.message
+    })
+    socket.on('task:run', (frame: unknown) => {
+      const { valid, rejected } = parseBatch(taskAssignmentSchema, frame)
+      if (rejected.length > 0) log(`ignored ${rejected.length} malformed assignment(s): ${rejected[0]!.error.message}`)
+      for (const task of valid) pool.run(task)
+    })
+    socket.on('task:cancel', (frame: unknown) => {
+      const { valid } = parseBatch(cancelRequestSchema, frame)
+      for (const request of valid) pool.cancel(request)
+    })
+    socket.on('node:state', (update) => {
+      if (update?.state && update.state !== this.#state) {
+        this.#state = update.state
+        log(`manager set this node ${update.state}`)
+      }
+    })
+    socket.on('request:rejected', (error) => log(`manager rejected a frame: ${error?.code} ${error?.message}`))
+  }
+
+  #hold(outcomes: NodeTaskOutcome[]): void {
+    for (const outcome of outcomes) this.#held.push(outcome)
+    if (this.#held.length > MAX_HELD_OUTCOMES) this.#held.splice(0, this.#held.length - MAX_HELD_OUTCOMES)
+  }
+}

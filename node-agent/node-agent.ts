@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import { FrameBatcher, readOrCreateTokenFile, type NodeHeartbeat, type NodeTaskOutcome } from '../protocol/index.js'
+import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
+import { packageVersion } from '../manager/package-info.js'
+import { ChildPool } from './child-pool.js'
+import { ManagerLink } from './manager-link.js'
+import { ProcessUsage } from './process-usage.js'
+
+export interface NodeAgentOptions {
+  /** Join this manager… */
+  join?: { host: string; port: number }
+  /** …or serve clients directly on this address (stand-alone). */
+  standalone?: { host: string; port: number; queueSize: number | null }
+  token: string | undefined
+  workers: number
+  name: string
+  /** Recycle a child after this many tasks; 0 = never. */
+  maxRequests: number
+  log: (message: string) => void
+  /** Called when the manager refuses this agent for good. */
+  onFatal: (code: string, message: string) => void
+}
+
+/** A running node-agent: a child pool plus its link to a manager, or its own stand-alone endpoint. */
+export interface NodeAgent {
+  readonly nodeId: string
+  readonly name: string
+  /** Stand-alone only: the port clients connect to. */
+  readonly port: number | undefined
+  /** Stops taking work, lets running tasks finish (up to `graceMs`), then stops. */
+  stop(graceMs: number): Promise<void>
+  /** Kills the children and drops the link now. */
+  destroy(): void
+}
+
+/**
+ * Starts an agent.
+ *
+ * @example
+ * ```ts
+ * const agent = await startNodeAgent({ join: { host: 'mgrhost', port: 8000 }, token, workers: 4, name: 'gpu-1', maxRequests: 0, log: console.log, onFatal: () => process.exit(2) })
+ * ```
+ */
+export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
+  const nodeId = randomUUID()
+  const usage = new ProcessUsage()
+  let report: (outcome: NodeTaskOutcome) => void = () => undefined
+  const pool = new ChildPool({
+    size: options.workers,
+    maxRequests: options.maxRequests,
+    env: { ARGON_NODE_NAME: options.name, ARGON_NODE_ID: nodeId },
+    onSettled: (outcome) => report(outcome),
+    onWarning: options.log,
+  })
+  const heartbeat = (): NodeHeartbeat => ({ busy: pool.busy, workerBusy: pool.workerBusy(), ...usage.read(pool.pids()), uptimeSeconds: process.uptime() })
+  const identity = { nodeId, name: options.name, host: hostname(), workers: options.workers, pid: process.pid, version: packageVersion() }
+
+  if (options.join) {
+    if (!options.token) {
+      pool.destroy()
+      throw new TypeError('no token: pass --token, set ARGON_TOKEN, or run on the manager\'s machine (it shares the token file)')
+    }
+    const link = new ManagerLink({ host: options.join.host, port: options.join.port, identity: { ...identity, token: options.token }, pool, heartbeat, log: options.log, onFatal: options.onFatal })
+    report = (outcome) => link.report(outcome)
+    return {
+      nodeId,
+      name: options.name,
+      port: undefined,
+      async stop(graceMs) {
+        link.leaving(pool.takeQueued().map((task) => task.id))
+        await pool.close(graceMs)
+        await link.close()
+      },
+      destroy() {
+        pool.destroy()
+        void link.close()
+      },
+    }
+  }
+
+  const standalone = options.standalone
+  if (!standalone) throw new TypeError('give a manager to join or a port to serve on')
+  const manager: Manager = await createManager({
+    host: standalone.host,
+    port: standalone.port,
+    token: options.token ?? readOrCreateTokenFile(),
+    queueSize: standalone.queueSize,
+    dashboard: true,
+  })
+  const outcomes = new FrameBatcher<NodeTaskOutcome>((batch) => handle.settled(batch))
+  const handle: LocalNodeHandle = manager.attachLocalNode(
+    { id: nodeId, name: options.name, host: identity.host, workers: options.workers, version: identity.version },
+    { run: (task) => pool.run(task), cancel: (request) => pool.cancel(request), state: () => undefined },
+  )
+  report = (outcome) => outcomes.push(outcome)
+  const beat = setInterval(() => handle.heartbeat(heartbeat()), 1000)
+  beat.unref()
+  return {
+    nodeId,
+    name: options.name,
+    port: manager.port,
+    async stop(graceMs) {
+      clearInterval(beat)
+      handle.leaving(pool.takeQueued().map((task) => task.id))
+      await pool.close(graceMs)
+      outcomes.flush()
+      await manager.close()
+    },
+    destroy() {
+      clearInterval(beat)
+      pool.destroy()
+      void manager.close()
+    },
+  }
+}

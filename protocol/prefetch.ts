@@ -1,0 +1,16 @@
+/**
+ * How many tasks a worker slot may hold at once (running + waiting next to it).
+ *
+ * Slow tasks get exactly one per slot, so a queue never forms behind a busy worker while another
+ * is idle. Fast tasks get a deeper window, sized so the window holds about PREFETCH_HORIZON_MS of
+ * work: a slot then never idles while its next task crosses the network. Shared by the manager
+ * (tasks per node) and the agent (tasks per child) so both hops size their windows alike.
+ */
+export const PREFETCH_HORIZON_MS = 2
+export const MAX_PREFETCH_PER_SLOT = 64
+
+/** @param avgTaskMs mean run time of a task on this worker; 0 or NaN when unknown. */
+export function prefetchWindow(avgTaskMs: number): number {
+  if (!(avgTaskMs > 0)) return 1
+  return 1 + Math.min(MAX_PREFETCH_PER_SLOT - 1, Math.floor(PREFETCH_HORIZON_MS / avgTaskMs))
+}
