@@ -1,0 +1,388 @@
+import { randomBytes } from 'node:crypto'
+import { deserialize, serialize } from 'node:v8'
+import { io, type Socket } from 'socket.io-client'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  FrameBatcher,
+  NAMESPACES,
+  PROTOCOL_VERSION,
+  SOCKET_PATHS,
+  parseBatch,
+  resolveToken,
+  taskOutcomeSchema,
+  type CancelRequest,
+  type ClientToManagerEvents,
+  type ClusterStatus,
+  type ManagerToClientEvents,
+  type Priority,
+  type Reply,
+  type TaskOutcome,
+  type TaskSubmission,
+} from '../protocol/index.js'
+import { packetCodec } from '../protocol/packet-codec.js'
+import { ArgonError, fromWire } from './errors.js'
+import { toTaskFunction, type ModuleTask } from './task-function.js'
+
+export interface ClientOptions {
+  /** Manager (or stand-alone node-agent) host. @default '127.0.0.1' */
+  host?: string
+  /** @default 8000 */
+  port?: number
+  /** Shared secret. @default ARGON_TOKEN, else the local token file */
+  token?: string
+  /** How many times a QUEUE_FULL rejection is retried before the call fails with it. @default 10 */
+  retries?: number
+  /** First retry delay, ms; doubles each retry, with jitter. @default 100 */
+  retryDelay?: number
+  /** Longest retry delay, ms. @default 10000 */
+  maxRetryDelay?: number
+  /** A client that has never connected after this long fails its calls with CONNECTION_FAILED, ms. @default 10000 */
+  connectTimeout?: number
+  /** Largest serialized argument list sent, bytes (match the manager's --max-payload). @default 16 MiB */
+  maxPayloadBytes?: number
+}
+
+export interface CallOptions {
+  /** Fail with TASK_TIMEOUT after this many ms; a running task's child is killed. */
+  timeout?: number
+  /** Aborting cancels the task (queued: removed; running: its child is killed) with CANCELLED. */
+  signal?: AbortSignal
+  /** @default 'normal' */
+  priority?: Priority
+}
+
+export interface MapOptions extends CallOptions {
+  /** Most tasks in flight at once. @default 100 */
+  concurrency?: number
+  /** Called after each task with the number done and the total. */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** A task started now; call it to wait for the result. Also iterable as the seed's `[deferred, isFinished]` pair. */
+export interface Deferred<T> {
+  (): Promise<T>
+  isFinished(): boolean
+  [Symbol.iterator](): Iterator<Deferred<T> | (() => boolean)>
+}
+
+/** Anything a task may be: a function (travels as source) or a module export. */
+export type TaskFn<A extends unknown[], R> = ((...args: A) => R) | ModuleTask
+
+interface Call {
+  submission: TaskSubmission
+  resolve: (value: unknown) => void
+  reject: (error: ArgonError) => void
+  retries: number
+  retryTimer: NodeJS.Timeout | null
+  timeoutTimer: NodeJS.Timeout | null
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | null
+}
+
+/**
+ * Sends tasks to an Argon manager (or a stand-alone node-agent) and gets their results.
+ *
+ * @example
+ * ```ts
+ * import { Client, TaskError } from 'argon-cluster'
+ * const client = new Client({ host: 'mgrhost', port: 8000, token })
+ * const sum = await client.process((x: number, y: number) => x + y, [4, 7])   // 11
+ * const later = client.defer((x: number, y: number) => x * y, [4, 7])
+ * console.log(later.isFinished(), await later())                           // false 28
+ * await client.close()
+ * ```
+ */
+export class Client {
+  readonly #options: Required<Omit<ClientOptions, 'token'>> & { token: string }
+  readonly #clientId = randomBytes(12).toString('hex')
+  readonly #socket: Socket<ManagerToClientEvents, ClientToManagerEvents>
+  readonly #pending = new Map<string, Call>()
+  readonly #submissions: FrameBatcher<TaskSubmission>
+  readonly #cancels: FrameBatcher<CancelRequest>
+  #seq = 0
+  #everConnected = false
+  #connectDeadlinePassed = false
+  #fatal: ArgonError | null = null
+  #closed = false
+  #connectTimer: NodeJS.Timeout | null
+  #readyWaiters: { resolve: () => void; reject: (error: ArgonError) => void }[] = []
+
+  constructor(options: ClientOptions = {}) {
+    this.#options = {
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 8000,
+      token: resolveToken(options.token) ?? '',
+      retries: options.retries ?? 10,
+      retryDelay: options.retryDelay ?? 100,
+      maxRetryDelay: options.maxRetryDelay ?? 10_000,
+      connectTimeout: options.connectTimeout ?? 10_000,
+      maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    }
+    const { host, port } = this.#options
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError('options.port must be an integer 1..65535')
+    if (!Number.isInteger(this.#options.retries) || this.#options.retries < 0) throw new TypeError('options.retries must be a non-negative integer')
+    this.#socket = io(`http://${host.includes(':') ? `[${host}]` : host}:${port}${NAMESPACES.client}`, {
+      path: SOCKET_PATHS.machine,
+      parser: packetCodec,
+      transports: ['websocket'],
+      auth: { token: this.#options.token, protocol: PROTOCOL_VERSION, clientId: this.#clientId },
+      reconnection: true,
+      reconnectionAttempts: Infinity,
+      reconnectionDelay: 250,
+      reconnectionDelayMax: 5000,
+      randomizationFactor: 0.5,
+      timeout: Math.min(this.#options.connectTimeout, 20_000),
+    })
+    this.#submissions = new FrameBatcher((tasks) => {
+      // Unsent tasks are resubmitted on the next connect; don't let Socket.IO buffer duplicates.
+      if (this.#socket.connected) this.#socket.emit('task:submit', tasks)
+    })
+    this.#cancels = new FrameBatcher((requests) => {
+      if (this.#socket.connected) this.#socket.emit('task:cancel', requests)
+    })
+    this.#connectTimer = setTimeout(() => this.#onConnectDeadline(), this.#options.connectTimeout)
+    this.#connectTimer.unref()
+    this.#wire()
+  }
+
+  /** True while the link to the manager is up. */
+  get connected(): boolean {
+    return this.#socket.connected
+  }
+
+  /**
+   * Runs `fn(...args)` on the cluster and resolves with its result (or rejects with the task's
+   * error re-thrown as a TaskError). The function travels as source: it sees no closure variables.
+   */
+  process<A extends unknown[], R>(fn: TaskFn<A, R>, args: A, options: CallOptions = {}): Promise<Awaited<R>> {
+    return new Promise<Awaited<R>>((resolve, reject) => this.#start(fn, args, options, resolve as (value: unknown) => void, reject))
+  }
+
+  /** Starts `fn(...args)` now; returns a function that waits for the result. */
+  defer<A extends unknown[], R>(fn: TaskFn<A, R>, args: A, options: CallOptions = {}): Deferred<Awaited<R>> {
+    let finished = false
+    const promise = this.process(fn, args, options).finally(() => {
+      finished = true
+    })
+    // The caller may never synchronise; a rejection must not crash the process meanwhile.
+    promise.catch(() => undefined)
+    const deferred = (() => promise) as Deferred<Awaited<R>>
+    const isFinished = () => finished
+    deferred.isFinished = isFinished
+    deferred[Symbol.iterator] = function* () {
+      yield deferred
+      yield isFinished
+    }
+    return deferred
+  }
+
+  /**
+   * Runs `fn` once per argument list, at most `concurrency` at a time; resolves with the results in
+   * order, or rejects with the first error (no new tasks start after it).
+   */
+  async map<A extends unknown[], R>(fn: TaskFn<A, R>, argsList: readonly A[], options: MapOptions = {}): Promise<Awaited<R>[]> {
+    const { concurrency = 100, onProgress, ...callOptions } = options
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError('options.concurrency must be a positive integer')
+    const results = new Array<Awaited<R>>(argsList.length)
+    let next = 0
+    let done = 0
+    let failed = false
+    const lane = async () => {
+      while (!failed && next < argsList.length) {
+        const index = next++
+        try {
+          results[index] = await this.process(fn, argsList[index]!, callOptions)
+        } catch (error) {
+          failed = true
+          throw error
+        }
+        done++
+        onProgress?.(done, argsList.length)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, argsList.length) }, lane))
+    return results
+  }
+
+  /** The cluster's status (the seed's STATUS): every node, the queue, running tasks. */
+  async status(): Promise<ClusterStatus> {
+    await this.#ready()
+    const reply = (await this.#socket.timeout(10_000).emitWithAck('cluster:status').catch(() => {
+      throw new ArgonError('CONNECTION_FAILED', 'no answer to a status request within 10 s')
+    })) as Reply<ClusterStatus>
+    if (!reply.ok) throw fromWire(reply.error)
+    return reply.value
+  }
+
+  /** Closes the link. Calls still waiting reject with CANCELLED. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#connectTimer) clearTimeout(this.#connectTimer)
+    const error = new ArgonError('CANCELLED', 'the client was closed')
+    for (const call of [...this.#pending.values()]) this.#settleError(call, error)
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error)
+    this.#cancels.flush()
+    this.#socket.disconnect()
+  }
+
+  #start(fn: unknown, args: unknown[], options: CallOptions, resolve: (value: unknown) => void, reject: (error: ArgonError) => void): void {
+    if (this.#closed) return reject(new ArgonError('CANCELLED', 'the client is closed'))
+    if (this.#fatal) return reject(this.#fatal)
+    if (!this.#everConnected && this.#connectDeadlinePassed) return reject(this.#connectionFailed())
+    if (!Array.isArray(args)) return reject(new ArgonError('BAD_REQUEST', 'args must be an array'))
+    if (options.signal?.aborted) return reject(new ArgonError('CANCELLED', 'the signal was already aborted'))
+    if (options.timeout !== undefined && !(Number.isInteger(options.timeout) && options.timeout > 0)) {
+      return reject(new ArgonError('BAD_REQUEST', 'options.timeout must be a positive integer (ms)'))
+    }
+    let submission: TaskSubmission
+    try {
+      const task = toTaskFunction(fn)
+      let bytes: Buffer
+      try {
+        bytes = serialize(args)
+      } catch (error) {
+        throw new ArgonError('BAD_REQUEST', `arguments cannot be serialized: ${(error as Error).message}`)
+      }
+      if (bytes.byteLength > this.#options.maxPayloadBytes) {
+        throw new ArgonError('PAYLOAD_TOO_LARGE', `arguments are ${bytes.byteLength} bytes; the limit is ${this.#options.maxPayloadBytes}`)
+      }
+      submission = { id: `${this.#clientId}-${(++this.#seq).toString(36)}`, fn: task, args: bytes, priority: options.priority, timeout: options.timeout }
+    } catch (error) {
+      return reject(error instanceof ArgonError ? error : new ArgonError('BAD_REQUEST', String(error)))
+    }
+    const call: Call = { submission, resolve, reject, retries: 0, retryTimer: null, timeoutTimer: null, signal: options.signal, onAbort: null }
+    this.#pending.set(submission.id, call)
+    if (options.timeout !== undefined) {
+      call.timeoutTimer = setTimeout(() => this.#abandon(call, 'timeout'), options.timeout)
+    }
+    if (options.signal) {
+      call.onAbort = () => this.#abandon(call, 'cancel')
+      options.signal.addEventListener('abort', call.onAbort, { once: true })
+    }
+    this.#send(call)
+  }
+
+  #send(call: Call): void {
+    if (this.#socket.connected) this.#submissions.push(call.submission, call.submission.args.byteLength)
+  }
+
+  /** Timeout or abort: answer the caller now and tell the manager to stop the task. */
+  #abandon(call: Call, reason: 'timeout' | 'cancel'): void {
+    if (!this.#pending.has(call.submission.id)) return
+    this.#cancels.push({ id: call.submission.id, reason })
+    const ms = call.submission.timeout
+    this.#settleError(
+      call,
+      reason === 'timeout' ? new ArgonError('TASK_TIMEOUT', `task timed out after ${ms} ms`) : new ArgonError('CANCELLED', 'task cancelled by its signal'),
+    )
+  }
+
+  #onOutcomes(frame: unknown): void {
+    const { valid } = parseBatch(taskOutcomeSchema, frame)
+    for (const outcome of valid) this.#onOutcome(outcome)
+  }
+
+  #onOutcome(outcome: TaskOutcome): void {
+    const call = this.#pending.get(outcome.id)
+    if (!call) return // already answered (a duplicate after a reconnect)
+    if (outcome.ok) {
+      let value: unknown
+      try {
+        value = deserialize(outcome.result)
+      } catch (error) {
+        return this.#settleError(call, new ArgonError('BAD_REQUEST', `result cannot be read: ${(error as Error).message}`))
+      }
+      this.#settleValue(call, value)
+      return
+    }
+    if (outcome.error.code === 'QUEUE_FULL' && call.retries < this.#options.retries) {
+      call.retries++
+      const base = Math.min(this.#options.maxRetryDelay, this.#options.retryDelay * 2 ** (call.retries - 1))
+      const delay = base / 2 + Math.random() * (base / 2)
+      call.retryTimer = setTimeout(() => {
+        call.retryTimer = null
+        if (this.#pending.has(call.submission.id)) this.#send(call)
+      }, delay)
+      return
+    }
+    this.#settleError(call, fromWire(outcome.error))
+  }
+
+  #settleValue(call: Call, value: unknown): void {
+    this.#forget(call)
+    call.resolve(value)
+  }
+
+  #settleError(call: Call, error: ArgonError): void {
+    this.#forget(call)
+    call.reject(error)
+  }
+
+  #forget(call: Call): void {
+    this.#pending.delete(call.submission.id)
+    if (call.retryTimer) clearTimeout(call.retryTimer)
+    if (call.timeoutTimer) clearTimeout(call.timeoutTimer)
+    if (call.onAbort) call.signal?.removeEventListener('abort', call.onAbort)
+  }
+
+  #wire(): void {
+    const socket = this.#socket
+    socket.on('connect', () => {
+      this.#everConnected = true
+      if (this.#connectTimer) clearTimeout(this.#connectTimer)
+      this.#connectTimer = null
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve()
+      // First connect: send what was called meanwhile. Reconnect: resubmit everything unanswered;
+      // the manager ignores ids it still holds and answers each id once.
+      for (const call of this.#pending.values()) if (call.retryTimer === null) this.#send(call)
+    })
+    socket.on('disconnect', (reason) => {
+      this.#submissions.take()
+      if (reason === 'io server disconnect' && !this.#closed && !this.#fatal) {
+        // The manager closed us (shutting down); Socket.IO leaves reconnecting to us.
+        setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)
+      }
+    })
+    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      const code = error.data?.code
+      if (code === 'UNAUTHORIZED' || code === 'PROTOCOL_MISMATCH' || code === 'BAD_REQUEST') {
+        this.#fail(new ArgonError(code, `the manager refused the connection: ${error.message}`, { retryable: false }))
+      }
+    })
+    socket.on('task:settled', (frame) => this.#onOutcomes(frame))
+    socket.on('request:rejected', (error) => {
+      // A frame the manager could not read at all: nothing to retry, but worth seeing.
+      process.emitWarning(`argon manager rejected a frame: ${error?.code}: ${error?.message}`)
+    })
+  }
+
+  #fail(error: ArgonError): void {
+    this.#fatal = error
+    this.#socket.disconnect()
+    if (this.#connectTimer) clearTimeout(this.#connectTimer)
+    for (const call of [...this.#pending.values()]) this.#settleError(call, error)
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error)
+  }
+
+  #onConnectDeadline(): void {
+    this.#connectTimer = null
+    if (this.#everConnected) return
+    this.#connectDeadlinePassed = true
+    const error = this.#connectionFailed()
+    for (const call of [...this.#pending.values()]) this.#settleError(call, error)
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error)
+  }
+
+  #connectionFailed(): ArgonError {
+    return new ArgonError('CONNECTION_FAILED', `could not connect to ${this.#options.host}:${this.#options.port} within ${this.#options.connectTimeout} ms`)
+  }
+
+  #ready(): Promise<void> {
+    if (this.#socket.connected) return Promise.resolve()
+    if (this.#closed) return Promise.reject(new ArgonError('CANCELLED', 'the client is closed'))
+    if (this.#fatal) return Promise.reject(this.#fatal)
+    if (!this.#everConnected && this.#connectDeadlinePassed) return Promise.reject(this.#connectionFailed())
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }))
+  }
+}

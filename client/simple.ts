@@ -1,0 +1,41 @@
+import { parseAddress } from '../protocol/index.js'
+import { Client, type ClientOptions, type Deferred } from './client.js'
+import { ArgonError } from './errors.js'
+
+let current: Client | null = null
+
+/**
+ * The seed's Argon::Simple: one manager for the whole program.
+ *
+ * @example
+ * ```ts
+ * import { connect, run } from 'argon-cluster/simple'
+ * connect('mgrhost:8000', { token })
+ * const result = run((a: number, b: number) => a * b, 4, 7)
+ * console.log(await result())                      // 28
+ * const [value, isFinished] = run((a: number, b: number) => a * b, 4, 7)
+ * ```
+ */
+export function connect(address: string, options: Omit<ClientOptions, 'host' | 'port'> = {}): Client {
+  const { host, port } = parseAddress(address, 8000)
+  void current?.close()
+  current = new Client({ ...options, host, port })
+  return current
+}
+
+/**
+ * Starts `fn(...args)` on the cluster `connect` named. Returns a deferred: `await result()` gives
+ * the value; destructure `[deferred, isFinished]` for the seed's list form. (`process` would shadow
+ * Node's global, hence `run`.)
+ */
+export function run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Deferred<Awaited<R>> {
+  if (!current) throw new ArgonError('BAD_REQUEST', 'call connect("host:port") before run()')
+  return current.defer(fn, args)
+}
+
+/** Closes the connection `connect` opened. */
+export async function disconnect(): Promise<void> {
+  const client = current
+  current = null
+  await client?.close()
+}

@@ -1,0 +1,44 @@
+import { MAX_FUNCTION_SOURCE_CHARS, type TaskFunction } from '../protocol/index.js'
+import { ArgonError } from './errors.js'
+
+/** A named export of a module the worker machine can import (an absolute path, a file URL or a package name). */
+export interface ModuleTask {
+  module: string
+  export: string
+}
+
+const cache = new WeakMap<object, TaskFunction>()
+
+/**
+ * Turns what the caller passed into what travels. A function travels as its source text and is
+ * rebuilt in the child, so it sees no closure variables (only its arguments and globals) and loads
+ * modules with `await import(…)`. Functions whose source cannot be rebuilt (bound, native, class,
+ * method shorthand) are refused here with BAD_REQUEST.
+ */
+export function toTaskFunction(fn: unknown): TaskFunction {
+  if (typeof fn === 'object' && fn !== null && !Array.isArray(fn)) {
+    const task = fn as Partial<ModuleTask>
+    if (typeof task.module !== 'string' || task.module.length === 0 || typeof task.export !== 'string' || task.export.length === 0) {
+      throw new ArgonError('BAD_REQUEST', 'a module task needs { module: string, export: string }')
+    }
+    return { kind: 'module', module: task.module, export: task.export }
+  }
+  if (typeof fn !== 'function') throw new ArgonError('BAD_REQUEST', `expected a function or { module, export }, got ${typeof fn}`)
+  const known = cache.get(fn)
+  if (known) return known
+  const source = Function.prototype.toString.call(fn)
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw new ArgonError('BAD_REQUEST', `function ${fn.name || '(anonymous)'} is native or bound and cannot travel; pass an arrow or function expression`)
+  }
+  if (/^class\b/.test(source)) throw new ArgonError('BAD_REQUEST', 'a class cannot run as a task; pass a function')
+  if (source.length > MAX_FUNCTION_SOURCE_CHARS) throw new ArgonError('BAD_REQUEST', `function source is over ${MAX_FUNCTION_SOURCE_CHARS} characters`)
+  try {
+    // Parse only: the child rebuilds it the same way.
+    new Function(`return (${source}\n)`)
+  } catch {
+    throw new ArgonError('BAD_REQUEST', 'this function cannot travel (method shorthand?); pass an arrow or function expression')
+  }
+  const task: TaskFunction = { kind: 'source', source }
+  cache.set(fn, task)
+  return task
+}
