@@ -16,7 +16,8 @@ export type LaunchDecision =
   | { mode: 'headless'; reason: HeadlessReason; message: string }
 
 export interface BuildStep {
-  name: 'build' | 'dashboard' | 'desktop'
+  /** What is being built, for the launcher's messages. */
+  name: string
   /** The package.json script that performs it. */
   script: string
   sources: string[]

@@ -72,7 +72,7 @@ export function decideLaunchMode({ electron, platform, env }) {
     return {
       mode: 'headless',
       reason: 'electron-binary-missing',
-      message: `Electron's binary is not installed (its download failed or was skipped): ${electron.detail}`,
+      message: `Electron's binary is not installed: its download failed or was skipped (${electron.detail})`,
     }
   }
   if (!hasDisplay(platform, env)) {
@@ -82,14 +82,13 @@ export function decideLaunchMode({ electron, platform, env }) {
 }
 
 /**
- * The one line the launcher prints when it falls back, e.g.
- * `argon: no desktop window (no-display): no display is available (…); running the manager headless`.
+ * What the launcher prints when it falls back: the reason code and why, then what happens instead.
  * @param {{ reason: string, message: string }} decision
  */
 export function describeHeadless(decision) {
   return (
-    `argon: no desktop window (${decision.reason}): ${decision.message}; ` +
-    'running the manager headless, open the dashboard URL below in a browser'
+    `argon: no desktop window (${decision.reason}): ${decision.message}\n` +
+    'argon: running the manager headless instead; open the dashboard URL below in a browser'
   )
 }
 
@@ -158,7 +157,7 @@ export function buildPlan(root, mode) {
   /** @type {import('./launch-mode.d.mts').BuildStep[]} */
   const steps = [
     {
-      name: 'build',
+      name: 'manager, agent and CLI',
       script: 'build',
       sources: ['protocol', 'manager', 'node-agent', 'client', 'cli', 'tsconfig.build.json', 'tsconfig.base.json'].map((p) => at(p)),
       outputs: [at('dist', 'cli', 'argon.js'), at('dist', 'manager', 'index.js')],
@@ -172,7 +171,7 @@ export function buildPlan(root, mode) {
   ]
   if (mode === 'desktop') {
     steps.push({
-      name: 'desktop',
+      name: 'desktop shell',
       script: 'build:desktop',
       sources: [at('electron'), at('protocol'), at('electron.vite.config.ts')],
       outputs: [at('out', 'main', 'index.js'), at('out', 'preload', 'index.cjs')],

@@ -8,6 +8,8 @@
  *   npm start                        desktop window, or headless on 0.0.0.0:8000
  *   npm start -- --port 0            extra arguments go to the manager (both modes)
  *   ARGON_HEADLESS=1 npm start       headless even where a window could open
+ *   ARGON_START_SKIP_BUILD=1         run what is built, as it is (tests: never rebuild
+ *                                    files that other test processes are reading)
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -32,7 +34,8 @@ const decision = decideLaunchMode({
   env: process.env,
 })
 
-runBuilds(decision.mode)
+if (process.env.ARGON_START_SKIP_BUILD) console.log('argon: not checking the builds (ARGON_START_SKIP_BUILD is set)')
+else runBuilds(decision.mode)
 
 if (decision.mode === 'desktop') {
   // The main process reads --port/--host/--queue-size after the app path.
