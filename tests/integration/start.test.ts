@@ -3,10 +3,11 @@
  * not its binary, and no display): the launcher runs the headless manager with its dashboard,
  * says why, and stops it on Ctrl-C.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ROOT, startProcess, tempHome, type RunningProcess } from '../helpers/processes.js'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { ROOT, startAgent, startProcess, tempHome, type RunningProcess } from '../helpers/processes.js'
 
 const START = join(ROOT, 'scripts', 'start.mjs')
 /** The fallback reasons that apply on a machine like this one (no binary, or no display). */
@@ -100,5 +101,133 @@ describe('npm start without a usable Electron', () => {
     const exit = await launcher.exited
     expect(exit.code).not.toBe(0)
     expect(exit.code).not.toBeNull()
+  })
+})
+
+/**
+ * What `npm start` runs where Electron can open a window: the desktop main process. Electron's
+ * binary is absent here, so the built main runs under Node with a stand-in 'electron' module
+ * (tests/unit/electron/electron-stub) and a real manager, agent and sockets behind it.
+ */
+describe('the desktop main process (Electron stubbed)', () => {
+  const DRIVER = join(ROOT, 'tests', 'unit', 'electron', 'electron-stub', 'run-main.mjs')
+  const MAIN = join(ROOT, 'out', 'main', 'index.js')
+
+  beforeAll(async () => {
+    // The same build `npm start` runs before Electron; it must work without Electron's binary.
+    const build = startProcess(join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), ['build', '--ignoreConfigWarning'])
+    const exit = await build.exited
+    expect(exit.code, build.output()).toBe(0)
+    expect(existsSync(MAIN)).toBe(true)
+    expect(existsSync(join(ROOT, 'out', 'preload', 'index.cjs'))).toBe(true)
+  })
+
+  function steps(proc: RunningProcess): Map<string, unknown> {
+    const found = new Map<string, unknown>()
+    for (const match of proc.output().matchAll(/^STEP (\S+) (.*)$/gm)) found.set(match[1]!, JSON.parse(match[2]!))
+    return found
+  }
+
+  function startDesktop(args: string[], env: Record<string, string> = {}): { proc: RunningProcess; appData: string; home: string } {
+    const appData = tempHome()
+    const home = tempHome()
+    const proc = startProcess(DRIVER, [MAIN, ...args], { ARGON_HOME: home, ELECTRON_STUB_APP_DATA: appData, ...env })
+    return { proc, appData, home }
+  }
+
+  it('serves the dashboard in a locked-down window, answers IPC only from it, restarts on new settings and quits cleanly', async () => {
+    const { proc, appData, home } = startDesktop(['--port', '0', '--host', '127.0.0.1'])
+    await proc.waitFor(/^STEP ready /m)
+    const seen = steps(proc)
+
+    const loaded = seen.get('loaded') as { url: string; health: number; sandboxEnabled: boolean }
+    expect(loaded.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/)
+    expect(loaded.health).toBe(200)
+    expect(loaded.sandboxEnabled).toBe(true)
+    expect(seen.get('web-preferences')).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true })
+    expect(existsSync((seen.get('web-preferences') as { preload: string }).preload)).toBe(true)
+
+    expect(seen.get('get-settings')).toEqual({ value: { host: '127.0.0.1', port: 0, queueSize: null } })
+    for (const refused of Object.values(seen.get('get-settings-untrusted') as Record<string, { thrown?: string }>)) {
+      expect(refused.thrown).toMatch(/^UNAUTHORIZED/)
+    }
+    expect(seen.get('save-untrusted')).toMatchObject({ thrown: expect.stringMatching(/^UNAUTHORIZED/) })
+    expect(seen.get('save-invalid')).toMatchObject({ value: { ok: false } })
+
+    // New settings: the manager moved to the new port, the window followed, the old port is closed.
+    const { port } = seen.get('ready') as { port: number }
+    const saved = seen.get('save') as { result: unknown; newUrl: string; oldHealth: unknown; newHealth: unknown }
+    expect(saved.result).toEqual({ value: { ok: true } })
+    expect(saved.newUrl).toContain(`http://127.0.0.1:${port}/?token=`)
+    expect(saved.oldHealth).toBe('refused')
+    expect(saved.newHealth).toBe(200)
+    expect(JSON.parse(readFileSync(join(appData, 'Argon', 'manager-settings.json'), 'utf8'))).toEqual({ host: '127.0.0.1', port, queueSize: 50 })
+    expect(seen.get('get-settings-after-save')).toMatchObject({
+      fromNewOrigin: { value: { port } },
+      fromOldOrigin: { thrown: expect.stringMatching(/^UNAUTHORIZED/) },
+    })
+
+    const csp = seen.get('csp') as { dashboard: { responseHeaders: Record<string, string[]> }; other: object }
+    expect(csp.dashboard.responseHeaders['Content-Security-Policy']?.[0]).toContain("script-src 'self'")
+    expect(csp.other).toEqual({})
+    expect(seen.get('permissions')).toEqual({ clipboardFromDashboard: true, clipboardFromElsewhere: false, cameraFromDashboard: false })
+    expect(seen.get('navigation')).toEqual({ sameOrigin: 'allowed', otherOrigin: 'prevented', file: 'prevented', windowOpen: 'deny' })
+
+    // A real agent joins (the tray counts it) and is killed: a system notification says so.
+    const token = process.env.ARGON_TOKEN || readFileSync(join(home, 'token'), 'utf8').trim()
+    const agent = await startAgent({ address: `127.0.0.1:${port}`, token }, { name: 'desk-node', workers: 2 })
+    await proc.waitFor(/^STEP tooltip ".*nodes 1\/1 · slots 0\/2 busy/m)
+    agent.kill('SIGKILL')
+    await agent.exited
+    const notification = await proc.waitFor(/^STEP notification (.*)$/m)
+    expect(JSON.parse(notification[1]!).title).toContain('desk-node')
+
+    // Quitting (here by SIGTERM, as the launcher forwards Ctrl-C) closes the manager first.
+    proc.kill('SIGTERM')
+    const exit = await proc.exited
+    expect(exit.code).toBe(0)
+    expect(steps(proc).get('quit')).toEqual({ tray: [true] })
+    expect(steps(proc).get('after-quit')).toEqual({ health: 'refused' })
+  })
+
+  it('falls back to the defaults over a broken settings file, and offers a free port when its port is taken', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', resolveListen))
+    const taken = (blocker.address() as AddressInfo).port
+    try {
+      const appData = tempHome()
+      mkdirSync(join(appData, 'Argon'), { recursive: true })
+      writeFileSync(join(appData, 'Argon', 'manager-settings.json'), '{"port": 80')
+      const proc = startProcess(DRIVER, [MAIN, '--port', String(taken), '--host', '127.0.0.1'], {
+        ARGON_HOME: tempHome(),
+        ELECTRON_STUB_APP_DATA: appData,
+        // "Use a free port this time"
+        ELECTRON_STUB_DIALOG_RESPONSE: '0',
+      })
+      await proc.waitFor(/^STEP ready /m)
+      const boxes = [...proc.output().matchAll(/^STEP message-box (.*)$/gm)].map((m) => JSON.parse(m[1]!).message as string)
+      expect(boxes).toHaveLength(2)
+      const loaded = steps(proc).get('loaded') as { url: string; health: number }
+      expect(loaded.health).toBe(200)
+      expect(new URL(loaded.url).port).not.toBe(String(taken))
+      proc.kill('SIGTERM')
+      expect((await proc.exited).code).toBe(0)
+    } finally {
+      await new Promise((resolveClose) => blocker.close(resolveClose))
+    }
+  })
+
+  it('quits without a window when its port is taken and the user declines a free one', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', resolveListen))
+    const taken = (blocker.address() as AddressInfo).port
+    try {
+      const { proc } = startDesktop(['--port', String(taken), '--host', '127.0.0.1'], { ELECTRON_STUB_DIALOG_RESPONSE: '1' })
+      await proc.waitFor(/^STEP quit /m)
+      expect(proc.output()).not.toMatch(/^STEP loaded /m)
+      expect((await proc.exited).code).toBe(0)
+    } finally {
+      await new Promise((resolveClose) => blocker.close(resolveClose))
+    }
   })
 })
