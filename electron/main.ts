@@ -19,6 +19,7 @@ import {
 } from 'electron'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { destination, pino, type Logger } from 'pino'
 import { createManager, type Manager } from '../manager/index.js'
 import type { ClusterEvent } from '../protocol/cluster.js'
 import type { DesktopApi, DesktopSettings } from '../protocol/desktop.js'
@@ -98,6 +99,8 @@ async function start(): Promise<void> {
     app.quit()
     return
   }
+  // With port 0 (a flag, or "use a free port") the settings show the port actually in use.
+  effective = { ...effective, port: manager.port }
   tray = new ClusterTray(trayIcon(), {
     snapshot: () => (manager ? { status: manager.status(), port: manager.port } : undefined),
     showDashboard,
@@ -145,7 +148,7 @@ async function startManagerInteractively(settings: DesktopSettings): Promise<Man
 }
 
 async function launchManager(settings: DesktopSettings): Promise<Manager> {
-  const started = await createManager({ host: settings.host, port: settings.port, queueSize: settings.queueSize })
+  const started = await createManager({ host: settings.host, port: settings.port, queueSize: settings.queueSize, logger: managerLogger() })
   started.on('event', notifyNodeLost)
   return started
 }
@@ -260,6 +263,21 @@ async function shutdown(): Promise<void> {
   tray = undefined
   await settingsChange
   await stopManager()
+}
+
+let fileLogger: Logger | undefined
+
+/**
+ * Under `npm start` the manager logs to the terminal as the CLI does. An installed app has no
+ * terminal (on Windows not even a valid stderr), so it logs to a file in the OS's log folder.
+ */
+function managerLogger(): Logger | undefined {
+  if (!app.isPackaged) return undefined
+  fileLogger ??= pino(
+    { name: 'argon-manager', level: process.env.ARGON_LOG_LEVEL ?? 'info' },
+    destination({ dest: join(app.getPath('logs'), 'manager.log'), mkdir: true, sync: false }),
+  )
+  return fileLogger
 }
 
 function preloadPath(): string {

@@ -147,7 +147,8 @@ describe('the desktop main process (Electron stubbed)', () => {
     expect(seen.get('web-preferences')).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true })
     expect(existsSync((seen.get('web-preferences') as { preload: string }).preload)).toBe(true)
 
-    expect(seen.get('get-settings')).toEqual({ value: { host: '127.0.0.1', port: 0, queueSize: null } })
+    // --port 0 picked a free port; the settings show the one in use.
+    expect(seen.get('get-settings')).toEqual({ value: { host: '127.0.0.1', port: Number(new URL(loaded.url).port), queueSize: null } })
     for (const refused of Object.values(seen.get('get-settings-untrusted') as Record<string, { thrown?: string }>)) {
       expect(refused.thrown).toMatch(/^UNAUTHORIZED/)
     }

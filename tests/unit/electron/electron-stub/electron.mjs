@@ -26,8 +26,12 @@ export const recorded = {
 export const probe = new EventEmitter()
 
 class App extends EventEmitter {
-  #paths = new Map([['appData', process.env.ELECTRON_STUB_APP_DATA ?? '/nonexistent']])
+  #paths = new Map([
+    ['appData', process.env.ELECTRON_STUB_APP_DATA ?? '/nonexistent'],
+    ['logs', `${process.env.ELECTRON_STUB_APP_DATA ?? '/nonexistent'}/logs`],
+  ])
   #ready = false
+  isPackaged = process.env.ELECTRON_STUB_PACKAGED === '1'
   #quitting = false
   getPath(/** @type {string} */ name) {
     const path = this.#paths.get(name)
