@@ -1,0 +1,14 @@
+/** `argon nodes --json`: the cluster as the manager reports it, independently of the dashboard. */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import type { ClusterStatus } from '../../protocol/cluster.js'
+import { ARGON_BIN } from '../helpers/processes.js'
+
+const run = promisify(execFile)
+
+export async function clusterStatus(manager: { address: string; token: string }): Promise<ClusterStatus> {
+  const { stdout } = await run(process.execPath, [ARGON_BIN, 'nodes', '--json', '--manager', manager.address, '--token', manager.token], {
+    timeout: 15_000,
+  })
+  return JSON.parse(stdout) as ClusterStatus
+}

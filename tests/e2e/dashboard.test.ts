@@ -1,0 +1,201 @@
+/**
+ * The dashboard in real Chromium, against a real headless `argon manager` with real
+ * `node-agent`s: what an operator sees and does, checked against what the manager reports.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { io } from 'socket.io-client'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Client } from '../../client/index.js'
+import { SOCKET_PATHS } from '../../protocol/namespaces.js'
+import { PROTOCOL_VERSION } from '../../protocol/version.js'
+import { ROOT, startAgent, startManager, type StartedManager } from '../helpers/processes.js'
+import { clusterStatus } from './cluster-cli.js'
+import { dragWithMouse, nodeCard, openBrowser } from './dashboard-browser.js'
+
+const WAIT = { timeout: 20_000, interval: 100 }
+
+const clients: Client[] = []
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close().catch(() => undefined)))
+})
+
+function connectClient(manager: StartedManager): Client {
+  const client = new Client({ host: '127.0.0.1', port: manager.port, token: manager.token })
+  clients.push(client)
+  return client
+}
+
+/** Runs `count` short tasks at once and returns the names of the nodes that ran them. */
+async function nodesThatRun(client: Client, count: number): Promise<string[]> {
+  const runs = Array.from({ length: count }, () =>
+    client.process(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 40))
+      return process.env.ARGON_NODE_NAME ?? '?'
+    }, []),
+  )
+  return Promise.all(runs)
+}
+
+async function nodeInStatus(manager: StartedManager, name: string) {
+  return (await clusterStatus(manager)).nodes.find((node) => node.name === name)
+}
+
+describe('dashboard (Chromium, real manager and agents)', () => {
+  it('shows nodes as they join, drains a node dragged out of rotation, and resumes it when dragged back', async () => {
+    const manager = await startManager()
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+
+    await page.getByTestId('dashboard').waitFor()
+    // The token left the address bar as soon as the page read it.
+    expect(page.url()).toBe(`http://${manager.address}/`)
+    expect(await page.getByTestId('node-card').count()).toBe(0)
+
+    for (const name of ['alpha', 'bravo', 'charlie']) {
+      await startAgent(manager, { name, workers: 1 })
+      await expect.poll(() => nodeCard(page, name).getAttribute('data-state'), WAIT).toBe('active')
+    }
+    const inZone = page.getByTestId('zone-in-rotation')
+    const outZone = page.getByTestId('zone-out-of-rotation')
+    expect(await inZone.getByTestId('node-card').count()).toBe(3)
+    // The live chart drew itself under the manager's CSP.
+    expect(await page.locator('[data-testid="throughput-chart"] canvas').count()).toBeGreaterThan(0)
+
+    const client = connectClient(manager)
+    expect(new Set(await nodesThatRun(client, 30))).toContain('bravo')
+
+    await dragWithMouse(page, nodeCard(page, 'bravo'), outZone)
+    await expect.poll(async () => (await nodeInStatus(manager, 'bravo'))?.drained, WAIT).toBe(true)
+    await expect.poll(() => outZone.locator('[data-node-name="bravo"]').getAttribute('data-state'), WAIT).toBe('draining')
+    expect((await nodeInStatus(manager, 'alpha'))?.drained).toBe(false)
+
+    const whileDrained = await nodesThatRun(client, 30)
+    expect(whileDrained).not.toContain('bravo')
+    expect(new Set(whileDrained)).toEqual(new Set(['alpha', 'charlie']))
+
+    await dragWithMouse(page, nodeCard(page, 'bravo'), inZone)
+    await expect.poll(async () => (await nodeInStatus(manager, 'bravo'))?.drained, WAIT).toBe(false)
+    await expect.poll(() => inZone.locator('[data-node-name="bravo"]').getAttribute('data-state'), WAIT).toBe('active')
+    expect(new Set(await nodesThatRun(client, 30))).toContain('bravo')
+
+    expect(problems).toEqual([])
+  })
+
+  it('greys a killed agent, brings its card back when it rejoins, and forgets a dismissed node', async () => {
+    const manager = await startManager()
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await page.getByTestId('dashboard').waitFor()
+    const alpha = await startAgent(manager, { name: 'alpha', workers: 1 })
+    const bravo = await startAgent(manager, { name: 'bravo', workers: 1 })
+    await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(2)
+
+    bravo.kill('SIGKILL')
+    await bravo.exited
+    await expect.poll(() => nodeCard(page, 'bravo').getAttribute('data-state'), WAIT).toBe('offline')
+    // Lost, not drained: it stays in rotation, greyed, ready to take work when it returns.
+    expect(await page.getByTestId('zone-in-rotation').locator('[data-node-name="bravo"]').count()).toBe(1)
+    expect((await nodeInStatus(manager, 'bravo'))?.state).toBe('offline')
+
+    await startAgent(manager, { name: 'bravo', workers: 1 })
+    await expect.poll(() => nodeCard(page, 'bravo').getAttribute('data-state'), WAIT).toBe('active')
+    expect(await nodeCard(page, 'bravo').count()).toBe(1)
+
+    alpha.kill('SIGKILL')
+    await alpha.exited
+    await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('offline')
+    await nodeCard(page, 'alpha').getByRole('button', { name: 'Dismiss' }).click()
+    await expect.poll(() => nodeCard(page, 'alpha').count(), WAIT).toBe(0)
+    expect(await nodeInStatus(manager, 'alpha')).toBeUndefined()
+
+    expect(problems).toEqual([])
+  })
+
+  it('shows nothing of the cluster without a valid token, and the control socket refuses it', async () => {
+    const manager = await startManager()
+    await startAgent(manager, { name: 'secret-node', workers: 1 })
+    const { page, problems } = await openBrowser()
+
+    await page.goto(`http://${manager.address}/`)
+    await page.getByTestId('token-form').waitFor()
+    expect(await page.getByTestId('dashboard').count()).toBe(0)
+    expect(await page.locator('body').innerText()).not.toContain('secret-node')
+
+    await page.getByLabel('Token').fill('not-the-token')
+    await page.getByRole('button', { name: 'Connect' }).click()
+    await page.getByTestId('token-refused').waitFor()
+    expect(await page.getByTestId('node-card').count()).toBe(0)
+    expect(await page.locator('body').innerText()).not.toContain('secret-node')
+    // A refused token is not kept for the next visit.
+    expect(await page.evaluate(() => sessionStorage.getItem('argon.token'))).toBeNull()
+
+    // The same refusal, seen from a plain Socket.IO client on the control namespace.
+    for (const auth of [{ token: 'not-the-token', protocol: PROTOCOL_VERSION }, { protocol: PROTOCOL_VERSION }]) {
+      const socket = io(`http://${manager.address}/control`, { path: SOCKET_PATHS.control, auth, reconnection: false, transports: ['websocket'] })
+      try {
+        const outcome = await new Promise<string>((resolve) => {
+          socket.on('connect', () => resolve('connected'))
+          socket.on('connect_error', (error: Error & { data?: { code?: string } }) => resolve(error.data?.code ?? 'no-code'))
+        })
+        expect(outcome).toBe('UNAUTHORIZED')
+      } finally {
+        socket.close()
+      }
+    }
+
+    await page.getByLabel('Token').fill(manager.token)
+    await page.getByRole('button', { name: 'Connect' }).click()
+    await expect.poll(() => nodeCard(page, 'secret-node').getAttribute('data-state'), WAIT).toBe('active')
+    // Kept for the tab: a reload stays signed in.
+    await page.reload()
+    await expect.poll(() => nodeCard(page, 'secret-node').count(), WAIT).toBe(1)
+
+    expect(problems).toEqual([])
+  })
+
+  it('takes the screenshot of a busy three-node cluster (docs/dashboard.png)', async () => {
+    const manager = await startManager()
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await page.getByTestId('dashboard').waitFor()
+    for (const name of ['atlas', 'borealis', 'cobalt']) await startAgent(manager, { name, workers: 2 })
+    await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(3)
+
+    const client = connectClient(manager)
+    // A few failures for the task table and the event log, and long tasks to keep workers busy.
+    const failures = [0, 1].map((n) =>
+      client.process((i: number) => {
+        throw new RangeError(`row ${i} is out of range`)
+      }, [n]).catch(() => undefined),
+    )
+    await Promise.all(failures)
+    await nodesThatRun(client, 24)
+    const load = Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        client
+          .process(
+            async (ms: number) => {
+              await new Promise((resolve) => setTimeout(resolve, ms))
+              return ms
+            },
+            [2500 + (i % 4) * 100],
+          )
+          .catch(() => undefined),
+      ),
+    )
+
+    // Drain one node while it is busy, so the picture shows a node finishing its last tasks.
+    await expect.poll(() => nodeCard(page, 'cobalt').locator('[data-busy="true"]').count(), WAIT).toBeGreaterThan(0)
+    await nodeCard(page, 'cobalt').getByRole('button', { name: 'Drain' }).click()
+    await expect.poll(() => nodeCard(page, 'cobalt').getByTestId('rotation-note').textContent(), WAIT).toMatch(/draining — \d+ running/)
+    await expect.poll(() => page.getByTestId('summary-slots').textContent(), WAIT).toMatch(/[1-9]\d*\/6/)
+
+    mkdirSync(join(ROOT, 'docs'), { recursive: true })
+    await page.screenshot({ path: join(ROOT, 'docs/dashboard.png'), fullPage: true })
+
+    await client.close()
+    await load
+    expect(problems).toEqual([])
+  })
+})
