@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { deserialize, serialize } from 'node:v8'
+import { decodeValue, encodeValue } from '../protocol/structured-bytes.js'
 import { io, type Socket } from 'socket.io-client'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -240,7 +240,7 @@ export class Client {
       const task = toTaskFunction(fn)
       let bytes: Buffer
       try {
-        bytes = serialize(args)
+        bytes = encodeValue(args)
       } catch (error) {
         throw new ArgonError('BAD_REQUEST', `arguments cannot be serialized: ${(error as Error).message}`)
       }
@@ -289,7 +289,7 @@ export class Client {
     if (outcome.ok) {
       let value: unknown
       try {
-        value = deserialize(outcome.result)
+        value = decodeValue(outcome.result)
       } catch (error) {
         return this.#settleError(call, new ArgonError('BAD_REQUEST', `result cannot be read: ${(error as Error).message}`))
       }

@@ -146,13 +146,22 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   const joinCommands = () => joinAddresses(host).map((address) => `node-agent --join ${address}:${port} --token ${token}`)
   const control = serveControl(operators.of(NAMESPACES.control) as unknown as ControlNamespace, { token, dispatcher, activity, log, status, joinCommands })
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(options.port ?? 8000, host, () => {
-      http.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(options.port ?? 8000, host, () => {
+        http.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (error) {
+    // Port in use or not allowed: leave nothing running behind.
+    control.close()
+    sessions.close()
+    void machines.close()
+    void operators.close()
+    throw error
+  }
   port = (http.address() as AddressInfo).port
   log.info({ host, port }, 'manager listening')
 

@@ -388,7 +388,16 @@ export class Dispatcher {
   }
 }
 
+const labels = new Map<string, string>()
+
+/** The dashboard's one-line label of a function (cached: the same few sources recur at high rates). */
 function shorten(source: string): string {
-  const flat = source.replace(/\s+/g, ' ').trim()
-  return flat.length > 80 ? flat.slice(0, 77) + '…' : flat
+  let label = labels.get(source)
+  if (label === undefined) {
+    const flat = source.replace(/\s+/g, ' ').trim()
+    label = flat.length > 80 ? flat.slice(0, 77) + '…' : flat
+    if (labels.size >= 1000) labels.clear()
+    labels.set(source, label)
+  }
+  return label
 }

@@ -4,7 +4,7 @@
  */
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { deserialize, serialize } from 'node:v8'
+import { decodeValue, encodeValue } from '../protocol/structured-bytes.js'
 import { Worker } from 'node:worker_threads'
 import type { TaskFunction, WireError } from '../protocol/index.js'
 import type { ChildOutcome, ChildTask, FromChild, ToChild } from './child-messages.js'
@@ -58,7 +58,7 @@ function runTask(task: ChildTask): ChildOutcome | Promise<ChildOutcome> {
   const started = performance.now()
   let args: unknown[]
   try {
-    const decoded = deserialize(task.args) as unknown
+    const decoded = decodeValue(task.args) as unknown
     if (!Array.isArray(decoded)) throw new TypeError('task arguments must be an array')
     args = decoded
   } catch (error) {
@@ -98,7 +98,7 @@ function settle(id: string, started: number, fn: Callable, args: unknown[]): Chi
 function success(id: string, started: number, value: unknown): ChildOutcome {
   let result: Uint8Array
   try {
-    result = serialize(value)
+    result = encodeValue(value)
   } catch (error) {
     return failure(id, started, error)
   }

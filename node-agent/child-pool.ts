@@ -55,7 +55,7 @@ function childEntryPath(): string {
  * @example
  * ```ts
  * const pool = new ChildPool({ size: 4, maxRequests: 0, env: {}, onSettled: (outcome) => report(outcome) })
- * pool.run({ id: 't1', attempt: 1, fn: { kind: 'source', source: '(a, b) => a + b' }, args: serialize([1, 2]) })
+ * pool.run([{ id: 't1', attempt: 1, fn: { kind: 'source', source: '(a, b) => a + b' }, args: encodeValue([1, 2]) }])
  * ```
  */
 export class ChildPool {
@@ -103,8 +103,9 @@ export class ChildPool {
     return this.#queue.length - this.#queueHead
   }
 
-  run(task: TaskAssignment): void {
-    this.#queue.push(task)
+  /** Queues tasks; one call per received batch, so children get batches too. */
+  run(tasks: readonly TaskAssignment[]): void {
+    for (const task of tasks) this.#queue.push(task)
     this.#schedule()
   }
 

@@ -134,7 +134,7 @@ export class ManagerLink {
     socket.on('task:run', (frame: unknown) => {
       const { valid, rejected } = parseBatch(taskAssignmentSchema, frame)
       if (rejected.length > 0) log(`ignored ${rejected.length} malformed assignment(s): ${rejected[0]!.error.message}`)
-      for (const task of valid) pool.run(task)
+      if (valid.length > 0) pool.run(valid)
     })
     socket.on('task:cancel', (frame: unknown) => {
       const { valid } = parseBatch(cancelRequestSchema, frame)

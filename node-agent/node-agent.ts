@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import { FrameBatcher, readOrCreateTokenFile, type NodeHeartbeat, type NodeTaskOutcome } from '../protocol/index.js'
+import { FrameBatcher, readOrCreateTokenFile, type NodeHeartbeat, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
 import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
 import { packageVersion } from '../manager/package-info.js'
 import { ChildPool } from './child-pool.js'
@@ -89,9 +89,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     dashboard: true,
   })
   const outcomes = new FrameBatcher<NodeTaskOutcome>((batch) => handle.settled(batch))
+  // The dispatcher hands over one task at a time; gather them so children still get batches.
+  const runs = new FrameBatcher<TaskAssignment>((tasks) => pool.run(tasks))
   const handle: LocalNodeHandle = manager.attachLocalNode(
     { id: nodeId, name: options.name, host: identity.host, workers: options.workers, version: identity.version },
-    { run: (task) => pool.run(task), cancel: (request) => pool.cancel(request), state: () => undefined },
+    { run: (task) => runs.push(task), cancel: (request) => pool.cancel(request), state: () => undefined },
   )
   report = (outcome) => outcomes.push(outcome)
   const beat = setInterval(() => handle.heartbeat(heartbeat()), 1000)

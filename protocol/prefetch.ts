@@ -6,8 +6,8 @@
  * work: a slot then never idles while its next task crosses the network. Shared by the manager
  * (tasks per node) and the agent (tasks per child) so both hops size their windows alike.
  */
-export const PREFETCH_HORIZON_MS = 2
-export const MAX_PREFETCH_PER_SLOT = 64
+export const PREFETCH_HORIZON_MS = 4
+export const MAX_PREFETCH_PER_SLOT = 512
 
 /** @param avgTaskMs mean run time of a task on this worker; 0 or NaN when unknown. */
 export function prefetchWindow(avgTaskMs: number): number {
