@@ -21,6 +21,7 @@ import {
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
 import { ArgonError, fromWire } from './errors.js'
+import { retryDelay } from './retry-delay.js'
 import { toTaskFunction, type ModuleTask } from './task-function.js'
 
 export interface ClientOptions {
@@ -298,8 +299,7 @@ export class Client {
     }
     if (outcome.error.code === 'QUEUE_FULL' && call.retries < this.#options.retries) {
       call.retries++
-      const base = Math.min(this.#options.maxRetryDelay, this.#options.retryDelay * 2 ** (call.retries - 1))
-      const delay = base / 2 + Math.random() * (base / 2)
+      const delay = retryDelay(call.retries, this.#options.retryDelay, this.#options.maxRetryDelay)
       call.retryTimer = setTimeout(() => {
         call.retryTimer = null
         if (this.#pending.has(call.submission.id)) this.#send(call)
