@@ -158,7 +158,7 @@ export function buildPlan(root, mode) {
   const steps = [
     {
       name: 'manager, agent and CLI',
-      script: 'build',
+      script: 'build:node',
       sources: ['protocol', 'manager', 'node-agent', 'client', 'cli', 'tsconfig.build.json', 'tsconfig.base.json'].map((p) => at(p)),
       outputs: [at('dist', 'cli', 'argon.js'), at('dist', 'manager', 'index.js')],
     },

@@ -141,9 +141,9 @@ describe('build freshness', () => {
   })
 
   it('plans tsc and the dashboard for headless, plus the desktop bundle for the window', () => {
-    expect(buildPlan('/p', 'headless').map((step) => step.script)).toEqual(['build', 'build:renderer'])
+    expect(buildPlan('/p', 'headless').map((step) => step.script)).toEqual(['build:node', 'build:renderer'])
     const desktop = buildPlan('/p', 'desktop')
-    expect(desktop.map((step) => step.script)).toEqual(['build', 'build:renderer', 'build:desktop'])
+    expect(desktop.map((step) => step.script)).toEqual(['build:node', 'build:renderer', 'build:desktop'])
     expect(desktop[2]!.outputs).toContain(join('/p', 'out', 'preload', 'index.cjs'))
   })
 })
