@@ -9,7 +9,7 @@
  *
  * Options: --rounds N (3)  --systems bare,moleculer,argon  --w1-workers N (1)  --w2-workers N (2)
  *          --quick (small counts, a smoke test; results.md is left alone)  --profile DIR (CPU
- *          profiles of Argon's manager, agent and children)  --out FILE
+ *          profiles of Argon's manager and agent)  --out FILE
  *          --quiet-max F (0.15) --quiet-timeout S (90): before each measurement, wait up to S
  *          seconds for the machine to be at most F busy (other processes skew the numbers)
  */
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createBareChain } from './bare/system.js'
 import { killAllNow, runningCount, stopAll } from './harness/processes.js'
+import { cpuPerTask, cpuSnapshot } from './harness/cpu-accounting.js'
 import { waitForQuiet } from './harness/quiet.js'
 import { median } from './harness/stats.js'
 import type { System } from './harness/system.js'
@@ -93,9 +94,12 @@ interface Samples {
   w2Efficiency: number[]
   /** How busy the machine was just before each measurement (0..1). */
   busyBefore: number[]
+  /** CPU µs per task by process role, one map per round. */
+  cpuW1a: Array<Map<string, number>>
+  cpuW1b: Array<Map<string, number>>
   failure?: string
 }
-const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [], busyBefore: [] }]))
+const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [], busyBefore: [], cpuW1a: [], cpuW1b: [] }]))
 
 const fmt = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
 const log = (line: string): void => console.log(line)
@@ -108,6 +112,20 @@ async function quiet(s: Samples): Promise<void> {
   const busy = await waitForQuiet({ maxBusy: QUIET_MAX, windowMs: 500, timeoutMs: QUIET_TIMEOUT_MS })
   s.busyBefore.push(busy)
   if (busy > QUIET_MAX) log(`  (machine still ${fmt(busy * 100, 0)}% busy after ${QUIET_TIMEOUT_MS / 1000} s; measuring anyway)`)
+}
+
+/** `total µs = role µs · role µs …` for one CPU-per-task breakdown. */
+function cpuLine(rows: ReadonlyArray<readonly [string, number]>): string {
+  const total = rows.reduce((sum, [, us]) => sum + us, 0)
+  return `${fmt(total, 0)} µs = ${rows.map(([role, us]) => `${role} ${fmt(us, 0)}`).join(' · ')}`
+}
+
+/** Per role, the median over rounds of the CPU µs per task (largest first). */
+function medianCpu(rounds: ReadonlyArray<Map<string, number>>): Array<[string, number]> {
+  const roles = new Set(rounds.flatMap((round) => [...round.keys()]))
+  return [...roles]
+    .map((role): [string, number] => [role, median(rounds.map((round) => round.get(role) ?? 0))])
+    .sort((a, b) => b[1] - a[1])
 }
 
 /** Starts `system`, runs `body`, and always stops it again. */
@@ -129,13 +147,19 @@ async function measureW1(system: System, s: Samples, round: number): Promise<voi
     await within(LIMIT_MS.warm, `${system.name} warm-up`, sequentialLatency(system, SIZES.warmSeq))
     await within(LIMIT_MS.warm, `${system.name} warm-up`, throughput(system, SIZES.warmBurst, SIZES.inFlight))
     await quiet(s)
+    let before = cpuSnapshot()
     const latency = await within(LIMIT_MS.w1a, `${system.name} W1a`, sequentialLatency(system, SIZES.w1a))
+    s.cpuW1a.push(new Map(cpuPerTask(before, cpuSnapshot(), SIZES.w1a)))
     await quiet(s)
+    before = cpuSnapshot()
     const rate = await within(LIMIT_MS.w1b, `${system.name} W1b`, throughput(system, SIZES.w1b, SIZES.inFlight))
+    const cpu = cpuPerTask(before, cpuSnapshot(), SIZES.w1b)
+    s.cpuW1b.push(new Map(cpu))
     s.w1aP50.push(latency.p50Ms)
     s.w1aP99.push(latency.p99Ms)
     s.w1b.push(rate.tasksPerSecond)
     log(`  round ${round}  ${system.name.padEnd(22)} W1a p50 ${fmt(latency.p50Ms, 3)} ms  p99 ${fmt(latency.p99Ms, 3)} ms   W1b ${fmt(rate.tasksPerSecond, 0)} tasks/s`)
+    log(`  ${' '.repeat(30)}W1b CPU/task: ${cpuLine(cpu)}`)
   })
 }
 
@@ -226,12 +250,25 @@ function report(started: Date): void {
       `efficiency [${s.w2Efficiency.map((v) => fmt(v, 3)).join(', ')}]; machine busy before each measurement ` +
       `[${s.busyBefore.map((v) => `${fmt(v * 100, 0)}%`).join(', ')}]`,
   )
+  const cpuSection = [
+    'CPU time per task (µs, all processes of each system, median over rounds; from /proc, so Linux only). Unlike the',
+    'rates above it barely moves when other programs load the machine, and it shows which hop the time goes to.',
+    '',
+    ...cols.flatMap(({ name, s }) =>
+      s.cpuW1b.length === 0 ? [] : [`- ${name}: W1a ${cpuLine(medianCpu(s.cpuW1a))}`, `- ${name}: W1b ${cpuLine(medianCpu(s.cpuW1b))}`],
+    ),
+  ]
+  log('')
+  log(cpuSection.join('\n'))
+
   const markdown = [
     '# Benchmark results',
     '',
     `${started.toISOString().slice(0, 10)} · Node ${process.version} · ${cpuModel} × ${cpus().length} · ${ROUNDS} round(s), systems interleaved, warm-up before each measurement`,
     '',
     printed,
+    '',
+    ...cpuSection,
     '',
     'Systems:',
     '',

@@ -18,7 +18,10 @@ const NODE_AGENT_BIN = join(ROOT, 'dist/node-agent/cli.js')
 const TOKEN = 'bench-token-0123456789abcdef'
 
 export interface ArgonOptions {
-  /** Write V8 CPU profiles of the manager, the agent and its children into this folder. */
+  /**
+   * Write V8 CPU profiles of the manager and the agent into this folder (written when they exit
+   * on SIGTERM; the agent's children inherit the flag but are killed, so theirs are not written).
+   */
   profileDir?: string
 }
 
@@ -47,8 +50,7 @@ export function createArgon(options: ArgonOptions = {}): System {
         'node-agent',
         NODE_AGENT_BIN,
         ['--join', `127.0.0.1:${port}`, '--token', TOKEN, '--name', 'bench-agent', '--workers', String(workers)],
-        // NODE_OPTIONS so the agent's forked children are profiled too.
-        { env: { ARGON_HOME: home, ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}) } },
+        { env: { ARGON_HOME: home }, nodeArgs },
       )
       await agent.waitFor(/joined manager/)
       client = new Client({ host: '127.0.0.1', port, token: TOKEN })

@@ -113,6 +113,11 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((proc) => proc.stop()))
 }
 
+/** The tracked processes that are still running (each one leads its own process group). */
+export function runningProcesses(): SpawnedProcess[] {
+  return [...running]
+}
+
 /** How many tracked processes are still running (0 after a clean run). */
 export function runningCount(): number {
   return running.size
