@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ArgonError } from '../../client/index.js'
-import { fixture, markerDir, openClient, startCluster, waitForFiles, withTimeout } from './support.js'
+import { expectCode, fixture, markerDir, openClient, startCluster, waitForFiles, waitForStatus, withTimeout } from './support.js'
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
@@ -54,21 +54,21 @@ describe('bounded queue', () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }], managerArgs: ['--queue-size', '1'] })
     const filler = openClient(manager, { retries: 0 })
     const patient = openClient(manager)
+    const dir = markerDir()
 
-    // Fill the worker and the queue; the first QUEUE_FULL proves it is full right now.
-    const fill = Array.from({ length: 12 }, (_, i) => outcome(filler.process(fixture('sleep'), [250, i])))
-    const firstRejection = await withTimeout(
-      Promise.any(fill.map((p) => p.then((o) => (o.ok ? Promise.reject(new Error('accepted')) : o.error)))),
-      20_000,
-      'a QUEUE_FULL rejection',
-    )
-    expect((firstRejection as ArgonError).code).toBe('QUEUE_FULL')
+    // The only worker runs a long task and the one queue place is taken: the queue is full.
+    const blocker = filler.process(fixture('markAndSleep'), [dir, 'blocker', 1500])
+    await waitForFiles(dir, 1)
+    const queued = filler.process(fixture('sleep'), [100, 'queued'])
+    await waitForStatus(filler, (s) => expect(s.queued).toBe(1))
+    await expectCode(filler.process(fixture('fib'), [5]), 'QUEUE_FULL')
     const rejectedBefore = (await patient.status()).rejected
 
     await expect(withTimeout(patient.process(fixture('fib'), [15]), 30_000, 'the patient task')).resolves.toBe(610)
     // It was turned away at least once and got in by retrying.
     expect((await patient.status()).rejected).toBeGreaterThan(rejectedBefore)
-    await Promise.all(fill)
+    await expect(queued).resolves.toBe('queued')
+    await blocker
   })
 
   it('runs high-priority tasks ahead of queued low-priority ones', async () => {
