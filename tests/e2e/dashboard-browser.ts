@@ -56,6 +56,9 @@ export async function openBrowser(): Promise<DashboardBrowser> {
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`)
   })
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.request().method()} ${response.url()}`)
+  })
   return { context, page, problems }
 }
 

@@ -172,7 +172,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     await Promise.all(failures)
     await nodesThatRun(client, 24)
     const load = Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
+      Array.from({ length: 60 }, (_, i) =>
         client
           .process(
             async (ms: number) => {
@@ -185,6 +185,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
       ),
     )
 
+    // Let the chart gather a few seconds of throughput first.
+    const done = async () => Number((await page.getByTestId('summary-rate').locator('.sub').textContent())?.replace(/\D/g, ''))
+    await expect.poll(done, { ...WAIT, timeout: 40_000 }).toBeGreaterThanOrEqual(44)
     // Drain one node while it is busy, so the picture shows a node finishing its last tasks.
     await expect.poll(() => nodeCard(page, 'cobalt').locator('[data-busy="true"]').count(), WAIT).toBeGreaterThan(0)
     await nodeCard(page, 'cobalt').getByRole('button', { name: 'Drain' }).click()

@@ -37,6 +37,10 @@ export class ControlConnection {
     this.#socket = io(origin + NAMESPACES.control, {
       path: SOCKET_PATHS.control,
       auth: { token, protocol: PROTOCOL_VERSION },
+      // WebSocket first: no long-poll requests left dangling (and logged as 400s) when a session
+      // ends; long-polling remains the fallback where a proxy blocks WebSockets.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       reconnectionDelayMax: 3000,
     })
     this.#socket.on('connect', () => {

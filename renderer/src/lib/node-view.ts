@@ -32,9 +32,13 @@ export function rotationNote(node: Pick<NodeStatus, 'state' | 'drained' | 'assig
   return null
 }
 
+// One collator for every comparison: localeCompare with options builds a new one per call,
+// which dominated the cost of an update with 200 nodes.
+const nameCollator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
+
 /** Natural name order ("node-2" before "node-10"), so cards keep their place between updates. */
 export function compareNodeNames(a: Pick<NodeStatus, 'name'>, b: Pick<NodeStatus, 'name'>): number {
-  return a.name.localeCompare(b.name, 'en', { numeric: true, sensitivity: 'base' })
+  return nameCollator.compare(a.name, b.name)
 }
 
 /**

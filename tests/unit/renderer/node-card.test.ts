@@ -52,6 +52,11 @@ describe('NodeCard', () => {
     expect(screen.getByRole('button', { name: 'Drain' })).toBeTruthy()
   })
 
+  it('does not show an offline node\'s last heartbeat as busy workers', () => {
+    render(NodeCard, { node: makeNode({ state: 'offline', workers: 2, busy: 2, workerBusy: [true, true] }) })
+    expect(screen.getAllByTestId('worker-dot').map((d) => d.getAttribute('data-busy'))).toEqual(['false', 'false'])
+  })
+
   it('calls the right action for each button', async () => {
     const onDrain = vi.fn()
     const onResume = vi.fn()
