@@ -10,11 +10,13 @@
  * Options: --rounds N (3)  --systems bare,moleculer,argon  --w1-workers N (1)  --w2-workers N (2)
  *          --quick (small counts, a smoke test; results.md is left alone)  --profile DIR (CPU
  *          profiles of Argon's manager and agent)  --out FILE
+ *          --priority=N: run the bench and every process it starts at scheduling priority N
+ *          (e.g. --priority=-10; below 0 needs privileges), so a busy shared machine disturbs all systems less
  *          --quiet-max F (0.15) --quiet-timeout S (90): before each measurement, wait up to S
  *          seconds for the machine to be at most F busy (other processes skew the numbers)
  */
 import { writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createBareChain } from './bare/system.js'
@@ -34,6 +36,7 @@ const { values: options } = parseArgs({
     'w2-workers': { type: 'string', default: '2' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    priority: { type: 'string' },
     'quiet-max': { type: 'string', default: '0.15' },
     'quiet-timeout': { type: 'string', default: '90' },
     out: { type: 'string' },
@@ -58,6 +61,13 @@ const SIZES = QUICK
   : { w1a: 2_000, w1b: 50_000, inFlight: 1_000, w2: 400, warmSeq: 300, warmBurst: 10_000, warmCpu: 20 }
 /** Upper bounds so a stuck system fails its measurement instead of hanging the run. */
 const LIMIT_MS = { start: 60_000, w1a: 120_000, w1b: 300_000, w2: 120_000, warm: 300_000, stop: 30_000, run: 60 * 60_000 }
+
+// Set before anything is spawned: child processes inherit their parent's priority.
+const PRIORITY = options.priority === undefined ? undefined : Number(options.priority)
+if (PRIORITY !== undefined) {
+  if (!Number.isInteger(PRIORITY) || PRIORITY < -20 || PRIORITY > 19) throw new TypeError('--priority must be an integer from -20 to 19')
+  setPriority(PRIORITY)
+}
 
 // Argon is loaded lazily so the references still run when only they are wanted.
 const factories: Record<string, () => Promise<System>> = {
@@ -177,7 +187,7 @@ async function measureW2(system: System, s: Samples, round: number): Promise<voi
 
 async function main(): Promise<void> {
   const started = new Date()
-  log(`Argon benchmark: ${ROUNDS} round(s), systems interleaved; W1 on ${W1_WORKERS} worker process(es), W2 on ${W2_WORKERS}${QUICK ? ' (quick mode: small counts)' : ''}`)
+  log(`Argon benchmark: ${ROUNDS} round(s), systems interleaved; W1 on ${W1_WORKERS} worker process(es), W2 on ${W2_WORKERS}${QUICK ? ' (quick mode: small counts)' : ''}${PRIORITY !== undefined ? `; priority ${PRIORITY}` : ''}`)
   for (let round = 1; round <= ROUNDS; round++) {
     // Rotate the order each round so no system always runs first (or right after another).
     const order = systems.map((_, i) => systems[(i + round - 1) % systems.length]!)
@@ -264,7 +274,7 @@ function report(started: Date): void {
   const markdown = [
     '# Benchmark results',
     '',
-    `${started.toISOString().slice(0, 10)} · Node ${process.version} · ${cpuModel} × ${cpus().length} · ${ROUNDS} round(s), systems interleaved, warm-up before each measurement`,
+    `${started.toISOString().slice(0, 10)} · Node ${process.version} · ${cpuModel} × ${cpus().length} · ${ROUNDS} round(s), systems interleaved, warm-up before each measurement${PRIORITY !== undefined ? ` · all processes at priority ${PRIORITY}` : ''}`,
     '',
     printed,
     '',
