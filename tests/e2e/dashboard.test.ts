@@ -154,6 +154,38 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     expect(problems).toEqual([])
   })
 
+  it('rides out a manager restart, and asks for a token again when the new manager has another', async () => {
+    const first = await startManager()
+    await startAgent(first, { name: 'alpha', workers: 1 })
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${first.address}/?token=${first.token}`)
+    await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
+
+    first.kill('SIGKILL')
+    await first.exited
+    await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-phase'), WAIT).toBe('reconnecting')
+    // The last known cluster stays on screen, marked stale, while the link is down.
+    expect(await nodeCard(page, 'alpha').count()).toBe(1)
+
+    const second = await startManager({ port: first.port, token: first.token })
+    await startAgent(second, { name: 'bravo', workers: 1 })
+    await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-phase'), WAIT).toBe('connected')
+    await expect.poll(() => nodeCard(page, 'bravo').getAttribute('data-state'), WAIT).toBe('active')
+    // alpha's agent outlived the manager and rejoins the new one on its own.
+    await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
+    const shown = await page.getByTestId('node-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-node-name')))
+    expect(shown.sort()).toEqual((await clusterStatus(second)).nodes.map((node) => node.name).sort())
+
+    second.kill('SIGKILL')
+    await second.exited
+    await startManager({ port: first.port, token: 'another-token-0123456789' })
+    await page.getByTestId('token-refused').waitFor({ timeout: WAIT.timeout })
+    expect(await page.getByTestId('node-card').count()).toBe(0)
+
+    // Chromium itself logs each refused attempt while no manager listens; nothing else may show.
+    expect(problems.filter((problem) => !problem.includes('ERR_CONNECTION_REFUSED'))).toEqual([])
+  })
+
   it('takes the screenshot of a busy three-node cluster (docs/dashboard.png)', async () => {
     const manager = await startManager()
     const { page, problems } = await openBrowser()
