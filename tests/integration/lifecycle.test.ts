@@ -2,7 +2,7 @@
  * Starting and stopping the programs: bad flags are refused by name, SIGTERM is graceful.
  */
 import { describe, expect, it } from 'vitest'
-import { runArgon, runNodeAgent, startAgent, startManager } from '../helpers/processes.js'
+import { runArgon, runNodeAgent, startAgent, startManager, startStandaloneAgent } from '../helpers/processes.js'
 import { fixture, markerDir, openClient, waitForFiles, waitForStatus, withTimeout, type WhereRan } from './support.js'
 
 describe('command-line flags', () => {
@@ -67,9 +67,16 @@ describe('graceful stop', () => {
     await waitForStatus(client, (s) => expect(s.nodes.find((node) => node.name === 'alpha')?.state).toBe('offline'))
   })
 
+  // Sent the moment the program says it is up, as a supervisor may: the handler must already be there.
   it('stops the manager on SIGTERM with exit code 0', async () => {
     const manager = await startManager()
     manager.kill('SIGTERM')
     expect(await withTimeout(manager.exited, 15_000, 'the manager to exit')).toEqual({ code: 0, signal: null })
+  })
+
+  it('stops an idle stand-alone agent on SIGTERM with exit code 0', async () => {
+    const agent = await startStandaloneAgent()
+    agent.kill('SIGTERM')
+    expect(await withTimeout(agent.exited, 15_000, 'the agent to exit')).toEqual({ code: 0, signal: null })
   })
 })

@@ -2,7 +2,7 @@
  * What the integration tests share besides starting processes: the fixture tasks, clients that
  * are closed in teardown, marker directories, and assertions on error codes.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, expect, vi } from 'vitest'
@@ -68,11 +68,6 @@ export async function waitForFiles(dir: string, count: number, timeout = 15_000)
 /** Reads a marker written by the `markAndSleep` fixture. */
 export function readMarker(dir: string, tag: string): WhereRan {
   return JSON.parse(readFileSync(join(dir, tag), 'utf8')) as WhereRan
-}
-
-/** True once `path` exists. */
-export function exists(path: string): boolean {
-  return existsSync(path)
 }
 
 /** Asserts that `promise` rejects with an ArgonError of `code`, and returns that error. */
