@@ -39,7 +39,6 @@ describe('structured bytes', () => {
 
   it('does not take the JSON path for values JSON would change', () => {
     expect(roundTrip([1, undefined])).toEqual([1, undefined])
-    // eslint-disable-next-line no-sparse-arrays
     expect(roundTrip([1, , 3])).toHaveLength(3)
     const withProto = JSON.parse('{"__proto__": 1}') as object
     expect(Object.keys(roundTrip(withProto) as object)).toEqual(Object.keys(withProto))
