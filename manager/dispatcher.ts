@@ -1,5 +1,5 @@
 import {
-  prefetchWindow,
+  nodeWindowPerWorker,
   wireError,
   type CancelRequest,
   type ClusterStatus,
@@ -311,7 +311,7 @@ export class Dispatcher {
   }
 
   #capacity(node: NodeEntry): number {
-    return node.workers * prefetchWindow(node.avgTaskMs)
+    return node.workers * nodeWindowPerWorker(node.avgTaskMs)
   }
 
   #lose(task: TaskEntry, node: NodeEntry): void {

@@ -72,7 +72,7 @@ export type {
 export { parseBatch, parseMessage, describeIssues, type ParsedBatch, type BatchRejection } from './validate.js'
 export type { DesktopApi, DesktopSettings } from './desktop.js'
 export { FrameBatcher } from './frame-batcher.js'
-export { prefetchWindow, PREFETCH_HORIZON_MS, MAX_PREFETCH_PER_SLOT } from './prefetch.js'
+export { prefetchWindow, nodeWindowPerWorker, PREFETCH_HORIZON_MS, MAX_PREFETCH_PER_SLOT, LONG_TASK_MS } from './prefetch.js'
 export { argonHome, tokenFilePath, readTokenFile, readOrCreateTokenFile, resolveToken } from './token-file.js'
 export { parseAddress } from './address.js'
 export { encodeValue, decodeValue } from './structured-bytes.js'

@@ -92,8 +92,15 @@ describe('Dispatcher', () => {
     const slowLink = slow.join('n1', 'n1', 1)
     slow.dispatcher.submit('c1', [submission('warm')])
     slow.dispatcher.nodeSettled('n1', [ok(slowLink.runs[0]!, 50)])
-    slow.dispatcher.submit('c1', ['a', 'b', 'c'].map((id) => submission(id)))
-    expect(slowLink.runs).toHaveLength(2) // warm + exactly one
+    slow.dispatcher.submit('c1', ['a', 'b', 'c', 'd'].map((id) => submission(id)))
+    expect(slowLink.runs).toHaveLength(3) // warm + one running + one waiting at the agent
+
+    const long = setup()
+    const longLink = long.join('n1', 'n1', 1)
+    long.dispatcher.submit('c1', [submission('warm')])
+    long.dispatcher.nodeSettled('n1', [ok(longLink.runs[0]!, 5000)])
+    long.dispatcher.submit('c1', ['a', 'b', 'c'].map((id) => submission(id)))
+    expect(longLink.runs).toHaveLength(2) // warm + exactly one: long tasks wait at the manager
   })
 
   it('spreads work over nodes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_PREFETCH_PER_SLOT, parseAddress, prefetchWindow } from '../../../protocol/index.js'
+import { MAX_PREFETCH_PER_SLOT, nodeWindowPerWorker, parseAddress, prefetchWindow } from '../../../protocol/index.js'
 
 describe('parseAddress', () => {
   it('reads HOST:PORT, [v6]:PORT and a bare host with a default port', () => {
@@ -23,5 +23,14 @@ describe('prefetchWindow', () => {
     expect(prefetchWindow(10)).toBe(1)
     expect(prefetchWindow(1)).toBeGreaterThan(1)
     expect(prefetchWindow(0.000001)).toBe(MAX_PREFETCH_PER_SLOT)
+  })
+})
+
+describe('nodeWindowPerWorker', () => {
+  it('adds one waiting task per worker for known tasks under a second, none for long or unknown ones', () => {
+    expect(nodeWindowPerWorker(0)).toBe(1)
+    expect(nodeWindowPerWorker(10)).toBe(2)
+    expect(nodeWindowPerWorker(5000)).toBe(1)
+    expect(nodeWindowPerWorker(0.000001)).toBe(MAX_PREFETCH_PER_SLOT)
   })
 })
