@@ -221,9 +221,20 @@ export class Client {
     this.#closed = true
     if (this.#connectTimer) clearTimeout(this.#connectTimer)
     const error = new ArgonError('CANCELLED', 'the client was closed')
-    for (const call of [...this.#pending.values()]) this.#settleError(call, error)
+    for (const call of [...this.#pending.values()]) {
+      // Nobody waits for these any more: stop them on the cluster too.
+      this.#cancels.push({ id: call.submission.id, reason: 'cancel' })
+      this.#settleError(call, error)
+    }
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error)
     this.#cancels.flush()
+    if (this.#socket.connected) {
+      // Let the manager handle the last cancellations before the disconnect reaches it.
+      await this.#socket
+        .timeout(2000)
+        .emitWithAck('link:sync')
+        .catch(() => undefined)
+    }
     this.#socket.disconnect()
   }
 

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
 import { byteSize, nonNegativeInteger, port, positiveInteger } from '../cli/option-parsers.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../protocol/index.js'
-import { createManager } from './create-manager.js'
+import { createManager, type Manager } from './create-manager.js'
 import { packageVersion } from './package-info.js'
 import { strategies } from './scheduling/index.js'
 
@@ -39,7 +39,22 @@ Example:
   node-agent --join mgrhost:8000 --token <token>`,
     )
     .action(async (flags: ManagerFlags) => {
-      const manager = await createManager({
+      // Signals are handled from the first moment, so a stop during start-up is clean too.
+      let manager: Manager | undefined
+      let stopping = false
+      const stop = (signal: string) => {
+        if (stopping) process.exit(1)
+        stopping = true
+        if (!manager) process.exit(0)
+        console.log(`${signal}: stopping the manager`)
+        manager.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        )
+      }
+      process.on('SIGINT', () => stop('SIGINT'))
+      process.on('SIGTERM', () => stop('SIGTERM'))
+      manager = await createManager({
         host: flags.host,
         port: flags.port,
         token: flags.token,
@@ -49,23 +64,12 @@ Example:
         strategy: flags.strategy,
         dashboard: flags.dashboard,
       })
+      if (stopping) return void manager.close().then(() => process.exit(0))
       const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
       console.log(`Argon manager ${packageVersion()} listening on http://${shown}:${manager.port}`)
       console.log(`Queue: ${flags.queueSize === undefined ? 'unbounded' : `at most ${flags.queueSize} waiting`}; max attempts: ${flags.maxAttempts}`)
       if (flags.dashboard) console.log(`Dashboard: ${manager.dashboardUrl}`)
       console.log('Join an agent to this manager with:')
       for (const command of manager.joinCommands) console.log(`  ${command}`)
-      let stopping = false
-      const stop = (signal: string) => {
-        if (stopping) process.exit(1)
-        stopping = true
-        console.log(`${signal}: stopping the manager`)
-        manager.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        )
-      }
-      process.on('SIGINT', () => stop('SIGINT'))
-      process.on('SIGTERM', () => stop('SIGTERM'))
     })
 }

@@ -31,7 +31,7 @@ export interface ClientNamespaceOptions {
   status: () => ReturnType<Dispatcher['status']>
 }
 
-const EVENTS = new Set(['task:submit', 'task:cancel', 'cluster:status'])
+const EVENTS = new Set(['task:submit', 'task:cancel', 'cluster:status', 'link:sync'])
 
 /** `/client`: clients submit and cancel tasks and get answers (also a stand-alone agent's face). */
 export function serveClients(namespace: ClientNamespace, options: ClientNamespaceOptions): void {
@@ -90,6 +90,10 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
     socket.on('cluster:status', (ack: unknown) => {
       if (typeof ack !== 'function') return rejectFrame('cluster:status', 'needs an acknowledgement callback')
       ack({ ok: true, value: options.status() })
+    })
+
+    socket.on('link:sync', (ack: unknown) => {
+      if (typeof ack === 'function') (ack as () => void)()
     })
 
     socket.on('disconnect', () => sessions.detach(clientId, socket))

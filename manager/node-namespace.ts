@@ -27,7 +27,7 @@ interface NodeData {
 export type NodeNamespace = Namespace<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
 type NodeSocket = Socket<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
 
-const EVENTS = new Set(['task:settled', 'node:heartbeat', 'node:leaving'])
+const EVENTS = new Set(['task:settled', 'node:heartbeat', 'node:leaving', 'link:sync'])
 const returnedSchema = z.array(taskIdSchema).max(100_000)
 
 /** `/node`: agents join, take assignments, and report outcomes and heartbeats. */
@@ -95,6 +95,10 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
       const returned = parseMessage(returnedSchema, frame)
       if (returned.ok) dispatcher.nodeLeaving(identity.nodeId, returned.value)
       else rejectFrame('node:leaving', returned.error.message)
+    })
+
+    socket.on('link:sync', (ack: unknown) => {
+      if (typeof ack === 'function') (ack as () => void)()
     })
 
     socket.on('disconnect', (reason) => {

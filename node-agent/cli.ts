@@ -5,7 +5,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { address, nonNegativeInteger, port, positiveInteger } from '../cli/option-parsers.js'
 import { parseAddress, resolveToken } from '../protocol/index.js'
-import { startNodeAgent } from './node-agent.js'
+import { startNodeAgent, type NodeAgent } from './node-agent.js'
 
 interface AgentFlags {
   join?: string
@@ -49,7 +49,24 @@ Examples:
       const log = (message: string) => console.log(`[node-agent ${flags.name}] ${message}`)
       if (joinText !== undefined && flags.port !== undefined) log('--port is only used stand-alone; joining the manager instead')
       const token = resolveToken(flags.token)
-      let agent: Awaited<ReturnType<typeof startNodeAgent>>
+      // Signals are handled from the first moment, so a stop during start-up is clean too.
+      let agent: NodeAgent | undefined
+      let stopping = false
+      const stop = (signal: string) => {
+        if (stopping) {
+          agent?.destroy()
+          process.exit(1)
+        }
+        stopping = true
+        if (!agent) return // start-up finishes first, then stops (below)
+        log(`${signal}: finishing running tasks (up to ${flags.grace} s), then exiting`)
+        agent.stop(flags.grace * 1000).then(
+          () => process.exit(0),
+          () => process.exit(1),
+        )
+      }
+      process.on('SIGINT', () => stop('SIGINT'))
+      process.on('SIGTERM', () => stop('SIGTERM'))
       try {
         agent = await startNodeAgent({
           join: joinText !== undefined ? parseAddress(joinText) : undefined,
@@ -68,27 +85,16 @@ Examples:
         console.error(`node-agent: ${(error as Error).message}`)
         process.exit(2)
       }
+      if (stopping) {
+        await agent.stop(0)
+        process.exit(0)
+      }
       if (agent.port !== undefined) {
         const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
         log(`stand-alone with ${flags.workers} workers, listening on http://${shown}:${agent.port}`)
       } else {
         log(`${flags.workers} workers; joining ${joinText}`)
       }
-      let stopping = false
-      const stop = (signal: string) => {
-        if (stopping) {
-          agent.destroy()
-          process.exit(1)
-        }
-        stopping = true
-        log(`${signal}: finishing running tasks (up to ${flags.grace} s), then exiting`)
-        agent.stop(flags.grace * 1000).then(
-          () => process.exit(0),
-          () => process.exit(1),
-        )
-      }
-      process.on('SIGINT', () => stop('SIGINT'))
-      process.on('SIGTERM', () => stop('SIGTERM'))
     })
 }
 

@@ -87,9 +87,15 @@ export class ManagerLink {
     this.#closed = true
     this.#outcomes.flush()
     if (this.#heartbeat) clearInterval(this.#heartbeat)
-    // engine.io flushes its write buffer before it closes, so the last outcomes still leave.
+    if (this.#socket.connected) {
+      // The manager handles events a tick after they arrive but a disconnect at once: wait until
+      // it has handled our last outcomes, or they would be dropped and their tasks re-run.
+      await this.#socket
+        .timeout(5000)
+        .emitWithAck('link:sync')
+        .catch(() => undefined)
+    }
     this.#socket.disconnect()
-    await new Promise<void>((resolve) => setImmediate(resolve))
   }
 
   #wire(): void {

@@ -14,6 +14,8 @@ export interface ClientToManagerEvents {
   'task:submit': (tasks: TaskSubmission[]) => void
   'task:cancel': (requests: CancelRequest[]) => void
   'cluster:status': (ack: Ack<ClusterStatus>) => void
+  /** Answered once every frame sent before it has been handled: send it before disconnecting. */
+  'link:sync': (ack: () => void) => void
 }
 
 /** Manager → client, namespace `/client`. */
@@ -32,6 +34,8 @@ export interface NodeToManagerEvents {
    * but not started; they go back to the queue without counting an attempt.
    */
   'node:leaving': (returned: string[]) => void
+  /** Answered once every frame sent before it has been handled: send it before disconnecting. */
+  'link:sync': (ack: () => void) => void
 }
 
 /** Manager → node-agent, namespace `/node`. */
