@@ -102,6 +102,9 @@ interface Samples {
   w1b: number[]
   w2Wall: number[]
   w2Efficiency: number[]
+  w2Gap: number[]
+  w2LeadIn: number[]
+  w2Tail: number[]
   /** How busy the machine was just before each measurement (0..1). */
   busyBefore: number[]
   /** CPU µs per task by process role, one map per round. */
@@ -109,7 +112,7 @@ interface Samples {
   cpuW1b: Array<Map<string, number>>
   failure?: string
 }
-const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [], busyBefore: [], cpuW1a: [], cpuW1b: [] }]))
+const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [], w2Gap: [], w2LeadIn: [], w2Tail: [], busyBefore: [], cpuW1a: [], cpuW1b: [] }]))
 
 const fmt = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
 const log = (line: string): void => console.log(line)
@@ -181,7 +184,13 @@ async function measureW2(system: System, s: Samples, round: number): Promise<voi
     const cpu = await within(LIMIT_MS.w2, `${system.name} W2`, cpuBound(system, SIZES.w2, W2_WORKERS))
     s.w2Wall.push(cpu.wallMs)
     s.w2Efficiency.push(cpu.efficiency)
-    log(`  round ${round}  ${system.name.padEnd(22)} W2 wall ${fmt(cpu.wallMs, 0)} ms  efficiency ${fmt(cpu.efficiency, 3)}`)
+    s.w2Gap.push(cpu.meanGapMs)
+    s.w2LeadIn.push(cpu.leadInMs)
+    s.w2Tail.push(cpu.tailMs)
+    log(
+      `  round ${round}  ${system.name.padEnd(22)} W2 wall ${fmt(cpu.wallMs, 0)} ms  efficiency ${fmt(cpu.efficiency, 3)}  ` +
+        `(worker idle between tasks ${fmt(cpu.meanGapMs, 2)} ms, lead-in ${fmt(cpu.leadInMs, 1)} ms, tail ${fmt(cpu.tailMs, 1)} ms, tasks per worker ${cpu.perWorker.join('/')})`,
+    )
   })
 }
 
@@ -223,6 +232,7 @@ function report(started: Date): void {
     row(`W1b throughput, ${n(SIZES.w1b)} calls, ≤ ${n(SIZES.inFlight)} in flight (tasks/s)`, med((s) => s.w1b), 0),
     row(`W2 wall time, ${n(SIZES.w2)} × 10 ms CPU (ms)`, med((s) => s.w2Wall), 0),
     row(`W2 efficiency = ${n(SIZES.w2)} × 10 ms ÷ (wall × ${W2_WORKERS})`, med((s) => s.w2Efficiency), 3),
+    row(`W2 mean idle time of a worker between two tasks (ms)`, med((s) => s.w2Gap), 2),
   ]
 
   const byKey = (key: string) => samples.get(key)
@@ -257,7 +267,8 @@ function report(started: Date): void {
     ({ name, s }) =>
       `- ${name}: W1a p50 [${s.w1aP50.map((v) => fmt(v, 3)).join(', ')}] ms, p99 [${s.w1aP99.map((v) => fmt(v, 3)).join(', ')}] ms; ` +
       `W1b [${s.w1b.map((v) => fmt(v, 0)).join(', ')}] tasks/s; W2 wall [${s.w2Wall.map((v) => fmt(v, 0)).join(', ')}] ms, ` +
-      `efficiency [${s.w2Efficiency.map((v) => fmt(v, 3)).join(', ')}]; machine busy before each measurement ` +
+      `efficiency [${s.w2Efficiency.map((v) => fmt(v, 3)).join(', ')}], idle gap [${s.w2Gap.map((v) => fmt(v, 2)).join(', ')}] ms, ` +
+      `lead-in [${s.w2LeadIn.map((v) => fmt(v, 1)).join(', ')}] ms, tail [${s.w2Tail.map((v) => fmt(v, 1)).join(', ')}] ms; machine busy before each measurement ` +
       `[${s.busyBefore.map((v) => `${fmt(v * 100, 0)}%`).join(', ')}]`,
   )
   const cpuSection = [

@@ -2,6 +2,8 @@
  * The one interface every benchmarked system implements, so the same workload code drives the
  * bare chain, Moleculer and Argon alike.
  */
+import type { CpuSample } from './task-functions.js'
+
 export interface System {
   /** Short name used in the table header. */
   readonly name: string
@@ -11,8 +13,8 @@ export interface System {
   start(workers: number): Promise<void>
   /** Runs `(x, y) => x + y` on a worker and resolves with its result. */
   call(x: number, y: number): Promise<number>
-  /** Runs the ~10 ms busy loop on a worker; resolves with the loop's spin count. */
-  cpu10ms(): Promise<number>
+  /** Runs the 10 ms busy loop on a worker; resolves with where and when it ran. */
+  cpu10ms(): Promise<CpuSample>
   /** Stops every process the system started (idempotent). */
   stop(): Promise<void>
 }

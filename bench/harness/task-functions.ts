@@ -9,13 +9,17 @@ export const add = (x: number, y: number): number => x + y
 /**
  * W2: busy-loops until 10 ms of wall time have passed on the worker. `performance.now()` rather
  * than `Date.now()` because a millisecond clock would make runs anywhere between 9 and 10 ms.
+ * It returns where and when it ran (pid, start and end as epoch milliseconds with sub-millisecond
+ * precision), so the bench can tell how long each worker sat idle between two tasks.
  */
-export const cpu10ms = (): number => {
+export const cpu10ms = (): [number, number, number] => {
   const start = performance.now()
-  let spins = 0
-  while (performance.now() - start < 10) spins++
-  return spins
+  while (performance.now() - start < 10);
+  return [process.pid, performance.timeOrigin + start, performance.timeOrigin + performance.now()]
 }
+
+/** What one W2 task reports: `[pid, startEpochMs, endEpochMs]`. */
+export type CpuSample = [pid: number, start: number, end: number]
 
 /** The nominal CPU time of one W2 task, used for the efficiency figure. */
 export const CPU_TASK_MS = 10

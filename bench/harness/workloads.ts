@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks'
 import { percentile } from './stats.js'
 import type { System } from './system.js'
-import { CPU_TASK_MS } from './task-functions.js'
+import { CPU_TASK_MS, type CpuSample } from './task-functions.js'
 
 /** Rejects if `work` has not settled within `ms`, so a stuck system cannot hang the run. */
 export async function within<T>(ms: number, label: string, work: Promise<T>): Promise<T> {
@@ -62,13 +62,42 @@ export interface CpuResult {
   wallMs: number
   /** count × 10 ms ÷ (wall × workers): 1.0 means the workers never waited. */
   efficiency: number
+  /** Mean time a worker sat idle between finishing one task and starting its next one. */
+  meanGapMs: number
+  /** From submitting the batch to the first task starting on a worker. */
+  leadInMs: number
+  /** From the last task ending on a worker to its result reaching the caller. */
+  tailMs: number
+  /** Tasks each worker process ran, in descending order (balance). */
+  perWorker: number[]
 }
 
 /** W2: `count` busy-loop tasks submitted at once onto `workers` worker processes. */
 export async function cpuBound(system: System, count: number, workers: number): Promise<CpuResult> {
   const t0 = performance.now()
-  const spins = await Promise.all(Array.from({ length: count }, () => system.cpu10ms()))
-  const wallMs = performance.now() - t0
-  if (spins.some((s) => !(s > 0))) throw new Error('a CPU task returned no spin count')
-  return { wallMs, efficiency: (count * CPU_TASK_MS) / (wallMs * workers) }
+  const samples = await Promise.all(Array.from({ length: count }, () => system.cpu10ms()))
+  const t1 = performance.now()
+  const wallMs = t1 - t0
+  if (samples.some((sample) => !Array.isArray(sample) || sample.length !== 3)) throw new Error('a CPU task returned no [pid, start, end]')
+  const byPid = new Map<number, CpuSample[]>()
+  for (const sample of samples) byPid.set(sample[0], [...(byPid.get(sample[0]) ?? []), sample])
+  let gaps = 0
+  let gapCount = 0
+  for (const runs of byPid.values()) {
+    runs.sort((a, b) => a[1] - b[1])
+    for (let i = 1; i < runs.length; i++) {
+      gaps += Math.max(0, runs[i]![1] - runs[i - 1]![2])
+      gapCount++
+    }
+  }
+  // Epoch times from the workers against this process's clock: fine to a fraction of a millisecond.
+  const epoch = (t: number): number => performance.timeOrigin + t
+  return {
+    wallMs,
+    efficiency: (count * CPU_TASK_MS) / (wallMs * workers),
+    meanGapMs: gapCount > 0 ? gaps / gapCount : Number.NaN,
+    leadInMs: Math.min(...samples.map((s) => s[1])) - epoch(t0),
+    tailMs: epoch(t1) - Math.max(...samples.map((s) => s[2])),
+    perWorker: [...byPid.values()].map((runs) => runs.length).sort((a, b) => b - a),
+  }
 }
