@@ -8,6 +8,8 @@ export interface ModuleTask {
 }
 
 const cache = new WeakMap<object, TaskFunction>()
+/** Checked sources: a closure created per call is a new object with the same text. */
+const checkedSources = new Map<string, TaskFunction>()
 
 /**
  * Turns what the caller passed into what travels. A function travels as its source text and is
@@ -27,6 +29,11 @@ export function toTaskFunction(fn: unknown): TaskFunction {
   const known = cache.get(fn)
   if (known) return known
   const source = Function.prototype.toString.call(fn)
+  const checked = checkedSources.get(source)
+  if (checked) {
+    cache.set(fn, checked)
+    return checked
+  }
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
     throw new ArgonError('BAD_REQUEST', `function ${fn.name || '(anonymous)'} is native or bound and cannot travel; pass an arrow or function expression`)
   }
@@ -40,5 +47,7 @@ export function toTaskFunction(fn: unknown): TaskFunction {
   }
   const task: TaskFunction = { kind: 'source', source }
   cache.set(fn, task)
+  if (checkedSources.size >= 1000) checkedSources.clear()
+  checkedSources.set(source, task)
   return task
 }

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { prefetchWindow, wireError, type CancelRequest, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
+import { nodeWindowPerWorker, wireError, type CancelRequest, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
 import type { ChildOutcome, FromChild, ToChild } from './child-messages.js'
 
 export interface ChildPoolOptions {
@@ -264,7 +264,8 @@ export class ChildPool {
 
   #schedule(): void {
     if (this.#closing || this.queued === 0) return
-    const window = prefetchWindow(this.#avgMs)
+    // The child already holds its next task when it finishes one: no idle gap between tasks.
+    const window = nodeWindowPerWorker(this.#avgMs)
     for (const slot of this.#slots) {
       if (!slot.ready || slot.retiring || slot.kill) continue
       let room = window - slot.inFlight.length

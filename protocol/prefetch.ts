@@ -19,10 +19,10 @@ export function prefetchWindow(avgTaskMs: number): number {
 }
 
 /**
- * Tasks per worker the manager lets a node hold: the worker's own window, plus one task waiting
- * at the agent for tasks of known, moderate length, so a worker that finishes starts its next
- * task at once instead of idling for a network round trip (10 ms tasks would otherwise lose
- * several percent of every worker).
+ * Tasks per worker a node (and each of its children) may hold: the window above, plus one task
+ * waiting next to the worker for tasks of known, moderate length, so a worker that finishes
+ * starts its next task at once instead of idling for a round trip (10 ms tasks would otherwise
+ * lose several percent of every worker).
  */
 export function nodeWindowPerWorker(avgTaskMs: number): number {
   const base = prefetchWindow(avgTaskMs)
