@@ -61,5 +61,3 @@ export interface ManagerToControlEvents {
   'request:rejected': (error: WireError) => void
 }
 
-/** Per-socket data the manager keeps on its sockets. */
-export interface NoServerEvents {}

@@ -67,7 +67,6 @@ export type {
   ManagerToNodeEvents,
   ControlToManagerEvents,
   ManagerToControlEvents,
-  NoServerEvents,
 } from './events.js'
 export { parseBatch, parseMessage, describeIssues, type ParsedBatch, type BatchRejection } from './validate.js'
 export type { DesktopApi, DesktopSettings } from './desktop.js'

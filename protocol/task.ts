@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MAX_BATCH_ITEMS, MAX_FUNCTION_SOURCE_CHARS } from './limits.js'
+import { MAX_FUNCTION_SOURCE_CHARS } from './limits.js'
 import { wireErrorSchema } from './wire-error.js'
 
 export const PRIORITIES = ['high', 'normal', 'low'] as const
@@ -63,8 +63,3 @@ export const nodeTaskOutcomeSchema = z.discriminatedUnion('ok', [
   z.object({ id: taskIdSchema, attempt: z.number().int().min(1), ok: z.literal(false), error: wireErrorSchema, ms: z.number().min(0) }),
 ])
 export type NodeTaskOutcome = z.infer<typeof nodeTaskOutcomeSchema>
-
-/** A batch frame: every hop carries arrays, so one Socket.IO frame moves many tasks. */
-export function batchOf<T extends z.ZodType>(item: T) {
-  return z.array(item).min(1).max(MAX_BATCH_ITEMS)
-}
