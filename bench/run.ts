@@ -58,7 +58,7 @@ if (!(QUIET_MAX > 0 && QUIET_MAX <= 1)) throw new TypeError('--quiet-max must be
 const QUIET_TIMEOUT_MS = positiveInt('quiet-timeout', options['quiet-timeout']) * 1000
 const SIZES = QUICK
   ? { w1a: 200, w1b: 5_000, inFlight: 1_000, w2: 40, warmSeq: 50, warmBurst: 1_000, warmCpu: 8 }
-  : { w1a: 2_000, w1b: 50_000, inFlight: 1_000, w2: 400, warmSeq: 300, warmBurst: 10_000, warmCpu: 20 }
+  : { w1a: 2_000, w1b: 50_000, inFlight: 1_000, w2: 400, warmSeq: 2_000, warmBurst: 10_000, warmCpu: 20 }
 /** Upper bounds so a stuck system fails its measurement instead of hanging the run. */
 const LIMIT_MS = { start: 60_000, w1a: 120_000, w1b: 300_000, w2: 120_000, warm: 300_000, stop: 30_000, run: 60 * 60_000 }
 
