@@ -15,6 +15,7 @@
  *          --quiet-max F (0.15) --quiet-timeout S (90): before each measurement, wait up to S
  *          seconds for the machine to be at most F busy (other processes skew the numbers)
  */
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -217,6 +218,22 @@ async function main(): Promise<void> {
   report(started)
 }
 
+/** The commit the benchmarked build came from (with `+changes` if the tree was dirty); undefined outside git. */
+function sourceCommit(): string | undefined {
+  const cwd = fileURLToPath(new URL('../../', import.meta.url))
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'protocol', 'manager', 'node-agent', 'client', 'cli', 'bench'], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
+    return dirty ? `${head}+changes` : head
+  } catch {
+    return undefined
+  }
+}
+
 function report(started: Date): void {
   const cols = systems.map(({ key, system }) => ({ name: system.name, s: samples.get(key)! }))
   const med = (pick: (s: Samples) => number[]) => cols.map(({ s }) => median(pick(s)))
@@ -263,6 +280,7 @@ function report(started: Date): void {
   log(printed)
 
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU'
+  const commit = sourceCommit()
   const raw = cols.map(
     ({ name, s }) =>
       `- ${name}: W1a p50 [${s.w1aP50.map((v) => fmt(v, 3)).join(', ')}] ms, p99 [${s.w1aP99.map((v) => fmt(v, 3)).join(', ')}] ms; ` +
@@ -285,7 +303,7 @@ function report(started: Date): void {
   const markdown = [
     '# Benchmark results',
     '',
-    `${started.toISOString().slice(0, 10)} · Node ${process.version} · ${cpuModel} × ${cpus().length} · ${ROUNDS} round(s), systems interleaved, warm-up before each measurement${PRIORITY !== undefined ? ` · all processes at priority ${PRIORITY}` : ''}`,
+    `${started.toISOString().slice(0, 10)} · Node ${process.version} · ${cpuModel} × ${cpus().length} · ${ROUNDS} round(s), systems interleaved, warm-up before each measurement${PRIORITY !== undefined ? ` · all processes at priority ${PRIORITY}` : ''}${commit ? ` · commit ${commit}` : ''}`,
     '',
     printed,
     '',
