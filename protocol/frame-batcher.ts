@@ -1,9 +1,10 @@
 import { BATCH_FLUSH_BYTES, MAX_BATCH_ITEMS } from './limits.js'
 
 /**
- * Micro-batching for every hop: items pushed during one turn of the event loop leave together
- * in one frame (flushed by `setImmediate`, so a lone item waits microseconds, not a timer), and a
- * batch is flushed early once it reaches MAX_BATCH_ITEMS items or BATCH_FLUSH_BYTES payload bytes.
+ * Micro-batching for every hop: items pushed while one frame (or one burst of settled promises)
+ * is handled leave together in one frame. The flush runs as a microtask, after the handler that
+ * pushed them and before the event loop turns again, so a lone item waits no extra loop turn.
+ * A batch is flushed early once it reaches MAX_BATCH_ITEMS items or BATCH_FLUSH_BYTES bytes.
  */
 export class FrameBatcher<T> {
   #items: T[] = []
@@ -24,7 +25,7 @@ export class FrameBatcher<T> {
       this.flush()
     } else if (!this.#scheduled) {
       this.#scheduled = true
-      setImmediate(this.#onImmediate)
+      queueMicrotask(this.#onFlush)
     }
   }
 
@@ -49,7 +50,7 @@ export class FrameBatcher<T> {
     return items
   }
 
-  readonly #onImmediate = (): void => {
+  readonly #onFlush = (): void => {
     this.#scheduled = false
     this.flush()
   }

@@ -2,16 +2,17 @@ import { describe, expect, it } from 'vitest'
 import { BATCH_FLUSH_BYTES, FrameBatcher, MAX_BATCH_ITEMS } from '../../../protocol/index.js'
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+const afterMicrotasks = () => Promise.resolve()
 
 describe('FrameBatcher', () => {
-  it('sends what was pushed in one turn of the event loop as one batch', async () => {
+  it('sends what was pushed in one synchronous run as one batch, before the loop turns', async () => {
     const batches: number[][] = []
     const batcher = new FrameBatcher<number>((items) => batches.push(items))
     batcher.push(1)
     batcher.push(2)
     batcher.push(3)
     expect(batches).toHaveLength(0)
-    await nextTurn()
+    await afterMicrotasks()
     expect(batches).toEqual([[1, 2, 3]])
     batcher.push(4)
     await nextTurn()
