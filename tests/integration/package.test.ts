@@ -94,6 +94,13 @@ describe('npm package', () => {
     const agent = startProcess(join(pkg, 'dist/node-agent/cli.js'), ['--join', `127.0.0.1:${port}`, '--token', token, '--name', 'packaged', '--workers', '1'], { ARGON_HOME: home })
     await agent.waitFor(/joined manager/)
 
+    // The built dashboard ships in the package and is served at / with its CSP.
+    const page = await fetch(`http://127.0.0.1:${port}/`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toContain('text/html')
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
+    expect(await page.text()).toContain('<script')
+
     const script = join(app, 'use.mjs')
     writeFileSync(
       script,
