@@ -28,7 +28,9 @@ describe('npm package', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'argon-pack-'))
     const { stdout } = await exec(npm, ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 })
-    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string }[]
+    // The prepack build prints too; npm's JSON report is the array that starts on a line of its own.
+    const report = stdout.slice(stdout.search(/^\[\s*$/m))
+    const [packed] = JSON.parse(report) as { filename: string }[]
     expect(packed?.filename).toMatch(/^argon-cluster-.*\.tgz$/)
 
     app = join(work, 'app')
