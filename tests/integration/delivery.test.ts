@@ -58,7 +58,8 @@ describe('delivery to a client that reconnects', () => {
     const clientId = 'client-away-0001'
     const first = await connectAs(manager.port, manager.token, clientId)
     first.emit('task:submit', [{ id: `${clientId}-1`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([400, 'kept']) }])
-    // Leave before the task can finish.
+    // Leave before the task can finish (once the manager has handled the submission).
+    await first.timeout(5000).emitWithAck('link:sync')
     first.disconnect()
 
     const second = await connectAs(manager.port, manager.token, clientId)
@@ -73,6 +74,7 @@ describe('delivery to a client that reconnects', () => {
     const task = { id: `${clientId}-1`, fn: { kind: 'module' as const, ...fixture('sleep') }, args: encodeValue([300, 'once']) }
     const first = await connectAs(manager.port, manager.token, clientId)
     first.emit('task:submit', [task])
+    await first.timeout(5000).emitWithAck('link:sync')
     first.disconnect()
     const second = await connectAs(manager.port, manager.token, clientId)
     const received = answersOn(second)
