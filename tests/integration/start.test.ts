@@ -109,7 +109,14 @@ describe('npm start without a usable Electron', () => {
  * binary is absent here, so the built main runs under Node with a stand-in 'electron' module
  * (tests/unit/electron/electron-stub) and a real manager, agent and sockets behind it.
  */
-describe('the desktop main process (Electron stubbed)', () => {
+/**
+ * electron-vite needs Electron's package to build the shell. npm drops that package where its
+ * binary could not be downloaded (unless installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1, as CI
+ * does); there these tests are skipped, never in CI.
+ */
+const electronPackageInstalled = existsSync(join(ROOT, 'node_modules', 'electron', 'package.json'))
+
+describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main process (Electron stubbed)', () => {
   const DRIVER = join(ROOT, 'tests', 'unit', 'electron', 'electron-stub', 'run-main.mjs')
   const MAIN = join(ROOT, 'out', 'main', 'index.js')
 
