@@ -33,9 +33,20 @@ export class ActivityLog {
   readonly events = new Ring<ClusterEvent>(500)
   readonly tasks = new Ring<TaskRecord>(200)
   #seq = 0
+  #taskSeq = 0
   readonly #listeners = new Set<(event: ClusterEvent) => void>()
   #pendingEvents: ClusterEvent[] = []
-  #pendingTasks: TaskRecord[] = []
+  #pendingTasks: { seq: number; record: TaskRecord }[] = []
+
+  /** Sequence number of the newest event (0 before the first). */
+  get lastEventSeq(): number {
+    return this.#seq
+  }
+
+  /** Sequence number of the newest task record (0 before the first). */
+  get lastTaskSeq(): number {
+    return this.#taskSeq
+  }
 
   record(kind: ClusterEventKind, message: string, extra: { node?: string; taskId?: string } = {}): ClusterEvent {
     const event: ClusterEvent = { seq: ++this.#seq, at: Date.now(), kind, message, ...extra }
@@ -48,13 +59,13 @@ export class ActivityLog {
 
   recordTask(record: TaskRecord): void {
     this.tasks.push(record)
-    this.#pendingTasks.push(record)
+    this.#pendingTasks.push({ seq: ++this.#taskSeq, record })
     // Only the newest matter to a dashboard that catches up.
     if (this.#pendingTasks.length > 400) this.#pendingTasks.splice(0, this.#pendingTasks.length - 200)
   }
 
-  /** Events and tasks since the last call (for the coalesced dashboard update). */
-  takeNew(): { events: ClusterEvent[]; tasks: TaskRecord[] } {
+  /** Events and tasks since the last call, with their sequence numbers (for the coalesced dashboard update). */
+  takeNew(): { events: ClusterEvent[]; tasks: { seq: number; record: TaskRecord }[] } {
     const events = this.#pendingEvents
     const tasks = this.#pendingTasks.slice(-200)
     this.#pendingEvents = []

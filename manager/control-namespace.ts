@@ -15,8 +15,14 @@ import { checkHandshake } from './auth.js'
 import { NotFoundError, type Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
 
-export type ControlNamespace = Namespace<ControlToManagerEvents, ManagerToControlEvents>
-type ControlSocket = Socket<ControlToManagerEvents, ManagerToControlEvents>
+/** What each dashboard has already been sent, so no event or task reaches it twice. */
+interface ControlCursor {
+  eventSeq: number
+  taskSeq: number
+}
+
+export type ControlNamespace = Namespace<ControlToManagerEvents, ManagerToControlEvents, Record<string, never>, ControlCursor>
+type ControlSocket = Socket<ControlToManagerEvents, ManagerToControlEvents, Record<string, never>, ControlCursor>
 
 export interface ControlOptions {
   token: string
@@ -92,6 +98,8 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
       history: history.samples.toArray(),
       joinCommands: options.joinCommands(),
     }
+    socket.data.eventSeq = activity.lastEventSeq
+    socket.data.taskSeq = activity.lastTaskSeq
     socket.emit('dashboard:update', first)
   })
 
@@ -99,8 +107,22 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
   const broadcaster = setInterval(() => {
     const fresh = activity.takeNew()
     if (namespace.sockets.size === 0) return
-    const update: DashboardUpdate = { status: options.status(), metrics: history.last, events: fresh.events, tasks: fresh.tasks, joinCommands: options.joinCommands() }
-    namespace.emit('dashboard:update', update)
+    const status = options.status()
+    const joinCommands = options.joinCommands()
+    for (const socket of namespace.sockets.values()) {
+      // A dashboard that connected since the last round already got these in its snapshot.
+      const cursor = socket.data
+      const update: DashboardUpdate = {
+        status,
+        metrics: history.last,
+        events: fresh.events.filter((event) => event.seq > cursor.eventSeq),
+        tasks: fresh.tasks.filter((task) => task.seq > cursor.taskSeq).map((task) => task.record),
+        joinCommands,
+      }
+      cursor.eventSeq = activity.lastEventSeq
+      cursor.taskSeq = activity.lastTaskSeq
+      socket.emit('dashboard:update', update)
+    }
   }, options.updateIntervalMs ?? 500)
   sampler.unref()
   broadcaster.unref()
