@@ -11,6 +11,7 @@ export interface ClientSessionLimits {
 }
 
 interface Session {
+  clientId: string
   socket: Socket | null
   batcher: FrameBatcher<TaskOutcome>
   held: TaskOutcome[]
@@ -48,6 +49,7 @@ export class ClientSessions {
     let session = this.#sessions.get(clientId)
     if (!session) {
       const created: Session = {
+        clientId,
         socket: null,
         held: [],
         heldBytes: 0,
@@ -112,6 +114,6 @@ export class ClientSessions {
       session.heldBytes -= outcomeBytes(session.held.shift()!)
       dropped++
     }
-    if (dropped > 0) this.#onDrop('(held answers over the limit)', dropped)
+    if (dropped > 0) this.#onDrop(session.clientId, dropped)
   }
 }

@@ -107,7 +107,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   activity.subscribe((event) => emitter.emit('event', event))
   const sessions = new ClientSessions(
     { retentionMs: options.resultRetentionMs ?? 60_000, maxResults: 100_000, maxBytes: 256 * 1024 * 1024 },
-    (clientId, dropped) => log.warn({ clientId, dropped }, 'answers dropped for a client that did not come back'),
+    (clientId, dropped) => log.warn({ clientId, dropped }, 'answers dropped for a disconnected client (away past the retention time, or over the held-answer limit)'),
   )
   const dispatcher = new Dispatcher({
     queueSize,
