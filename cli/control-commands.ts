@@ -120,3 +120,17 @@ export function rotationCommand(kind: 'drain' | 'resume'): Command {
       }),
     )
 }
+
+/** `argon dismiss NAME`: forget an offline node. */
+export function dismissCommand(): Command {
+  return controlOptions(
+    new Command('dismiss')
+      .description('Forget an offline node: its card leaves the dashboard and its rotation choice is dropped. A connected node cannot be dismissed (NOT_FOUND).')
+      .argument('<name>', 'node name'),
+  ).action((name: string, flags: ControlFlags) =>
+    run(async () => {
+      await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('node:dismiss', { name })) as Reply<null>))
+      console.log(`${name}: dismissed`)
+    }),
+  )
+}

@@ -19,6 +19,7 @@ import { checkHandshake, handshakeError } from './auth.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
 import type { NodeLink } from './node-entry.js'
+import { NodeNames } from './node-names.js'
 
 interface NodeData {
   node: NodeHandshake
@@ -34,13 +35,16 @@ const returnedSchema = z.array(taskIdSchema).max(100_000)
 export function serveNodes(namespace: NodeNamespace, options: { token: string; dispatcher: Dispatcher; log: Logger }): void {
   const { dispatcher, log } = options
   const sockets = new Map<string, NodeSocket>()
+  const names = new NodeNames(dispatcher.nodes)
 
   namespace.use((socket, next) => {
     const refusal = checkHandshake(socket.handshake.auth, options.token)
     if (refusal) return next(refusal)
     const parsed = nodeHandshakeSchema.safeParse(socket.handshake.auth)
     if (!parsed.success) return next(handshakeError('BAD_REQUEST', `bad node handshake: ${parsed.error.issues[0]?.message ?? 'invalid'}`))
-    socket.data.node = parsed.data
+    const naming = names.claim(parsed.data)
+    if (!naming.ok) return next(handshakeError(naming.code, naming.message))
+    socket.data.node = { ...parsed.data, name: naming.name }
     next()
   })
 
@@ -64,6 +68,8 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
       state: (state) => socket.emit('node:state', { state }),
     }
     dispatcher.nodeConnected({ id: identity.nodeId, name: identity.name, host, workers: identity.workers, version: identity.version }, link)
+    names.release(identity.nodeId)
+    socket.emit('node:named', { name: identity.name })
     log.info({ node: identity.name, id: identity.nodeId, workers: identity.workers, address: socket.handshake.address }, 'node connected')
 
     const rejectFrame = (event: string, message: string) => {

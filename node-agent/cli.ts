@@ -32,7 +32,7 @@ export function nodeAgentCommand(name = 'node-agent'): Command {
     .option('--host <host>', 'stand-alone: interface to listen on', '0.0.0.0')
     .addOption(new Option('--token <token>', 'shared secret (default: $ARGON_TOKEN, else the local token file)').env('ARGON_TOKEN'))
     .option('--workers <n>', 'child processes', positiveInteger, availableParallelism())
-    .option('--name <name>', 'node name shown to operators (rotation is kept by name)', hostname())
+    .option('--name <name>', 'node name shown to operators; rotation is kept by name. A name a connected node holds is refused (NAME_IN_USE); without --name the host name is used, numbered when taken (host-2)', hostname())
     .option('--max-requests <n>', 'recycle a child process after this many tasks (0 = never)', nonNegativeInteger, 0)
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running tasks may take to finish', nonNegativeInteger, 30)
     .option('--queue-size <n>', 'stand-alone: most waiting tasks (default: unbounded)', nonNegativeInteger)
@@ -74,10 +74,12 @@ Examples:
           token,
           workers: flags.workers,
           name: flags.name,
+          nameChosen: command.getOptionValueSource('name') !== 'default',
           maxRequests: flags.maxRequests,
           log,
           onFatal: (code, message) => {
             console.error(`node-agent: the manager refused this agent: ${code}: ${message}`)
+            if (code === 'NAME_IN_USE') console.error('node-agent: (if that node has just stopped, the manager frees its name once it notices, within a minute)')
             process.exit(2)
           },
         })

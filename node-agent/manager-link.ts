@@ -128,7 +128,7 @@ export class ManagerLink {
     let lastError = ''
     socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
       const code = error.data?.code
-      if (code === 'UNAUTHORIZED' || code === 'PROTOCOL_MISMATCH' || code === 'BAD_REQUEST') {
+      if (code === 'UNAUTHORIZED' || code === 'PROTOCOL_MISMATCH' || code === 'BAD_REQUEST' || code === 'NAME_IN_USE') {
         this.#closed = true
         socket.disconnect()
         this.#options.onFatal(code, error.message)
@@ -151,6 +151,13 @@ export class ManagerLink {
         this.#state = update.state
         log(`manager set this node ${update.state}`)
       }
+    })
+    socket.on('node:named', (update) => {
+      if (typeof update?.name !== 'string' || update.name === this.#options.identity.name) return
+      log(`the manager knows this node as ${update.name} (${this.#options.identity.name} is held by another node)`)
+      // Asked for again on every reconnect, so the name stays the same (also after a manager restart).
+      this.#options.identity.name = update.name
+      ;(socket.auth as Record<string, unknown>).name = update.name
     })
     socket.on('request:rejected', (error) => log(`manager rejected a frame: ${error?.code} ${error?.message}`))
   }

@@ -15,6 +15,12 @@ export interface NodeAgentOptions {
   token: string | undefined
   workers: number
   name: string
+  /**
+   * True when an operator chose `name`: a connected node holding it makes the manager refuse
+   * this agent (NAME_IN_USE). Otherwise a taken name is numbered by the manager (`vm-2`).
+   * @default false
+   */
+  nameChosen?: boolean
   /** Recycle a child after this many tasks; 0 = never. */
   maxRequests: number
   log: (message: string) => void
@@ -54,7 +60,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     onWarning: options.log,
   })
   const heartbeat = (): NodeHeartbeat => ({ busy: pool.busy, workerBusy: pool.workerBusy(), ...usage.read(pool.pids()), uptimeSeconds: process.uptime() })
-  const identity = { nodeId, name: options.name, host: hostname(), workers: options.workers, pid: process.pid, version: packageVersion() }
+  const identity = { nodeId, name: options.name, nameChosen: options.nameChosen ?? false, host: hostname(), workers: options.workers, pid: process.pid, version: packageVersion() }
 
   if (options.join) {
     if (!options.token) {

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'CONNECTION_FAILED',
   'NOT_FOUND',
   'SHUTTING_DOWN',
+  /** An agent asked for a node name (`--name`) that a connected node already holds. */
+  'NAME_IN_USE',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

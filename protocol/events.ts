@@ -43,6 +43,8 @@ export interface ManagerToNodeEvents {
   'task:run': (tasks: TaskAssignment[]) => void
   'task:cancel': (requests: CancelRequest[]) => void
   'node:state': (update: { state: NodeState }) => void
+  /** The name the manager knows this node by (another than asked when a default name was taken). */
+  'node:named': (update: { name: string }) => void
   'request:rejected': (error: WireError) => void
 }
 

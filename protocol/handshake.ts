@@ -17,6 +17,11 @@ export const nodeHandshakeSchema = z.object({
   /** Stable across reconnects of one agent process. */
   nodeId: z.string().min(8).max(64),
   name: z.string().min(1).max(256),
+  /**
+   * True when an operator chose the name (`--name`): if a connected node holds it, the join is
+   * refused with NAME_IN_USE. Otherwise (a default name) the manager picks a free one (`vm-2`).
+   */
+  nameChosen: z.boolean().optional(),
   host: z.string().max(256),
   workers: z.number().int().min(1).max(4096),
   pid: z.number().int(),

@@ -2,9 +2,10 @@
  * Real Chromium for the dashboard tests, driven by playwright-core: the system browser, headless,
  * a fresh profile per test, closed (and its profile removed) when the test ends.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterEach } from 'vitest'
 
@@ -81,4 +82,15 @@ export async function dragWithMouse(page: Page, from: ReturnType<Page['locator']
   await page.mouse.move(source.x + source.width / 2 + 12, source.y + 30, { steps: 4 })
   await page.mouse.move(target.x + target.width / 2, target.y + Math.min(60, target.height / 2), { steps: 12 })
   await page.mouse.up()
+}
+
+/** Screenshots of e2e runs: an ignored folder, never a tracked file (the README's picture is made by `npm run screenshot`). */
+export const ARTIFACTS_DIR = resolve(fileURLToPath(new URL('../../test-artifacts/e2e', import.meta.url)))
+
+/** Saves a full-page screenshot of `page` as a test artifact and returns its path. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true })
+  const path = join(ARTIFACTS_DIR, name)
+  await page.screenshot({ path, fullPage: true })
+  return path
 }

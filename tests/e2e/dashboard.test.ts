@@ -2,16 +2,14 @@
  * The dashboard in real Chromium, against a real headless `argon manager` with real
  * `node-agent`s: what an operator sees and does, checked against what the manager reports.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { io } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Client } from '../../client/index.js'
 import { SOCKET_PATHS } from '../../protocol/namespaces.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
-import { ROOT, startAgent, startManager, type StartedManager } from '../helpers/processes.js'
+import { startAgent, startManager, type StartedManager } from '../helpers/processes.js'
 import { clusterStatus } from './cluster-cli.js'
-import { dragWithMouse, nodeCard, openBrowser } from './dashboard-browser.js'
+import { dragWithMouse, nodeCard, openBrowser, saveScreenshot } from './dashboard-browser.js'
 
 const WAIT = { timeout: 20_000, interval: 100 }
 
@@ -112,6 +110,30 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     expect(problems).toEqual([])
   })
 
+  it('shows two agents started with the same default name as two nodes, and drains only one', async () => {
+    const manager = await startManager()
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await page.getByTestId('dashboard').waitFor()
+    const first = await startAgent(manager, { name: null })
+    await startAgent(manager, { name: null })
+    await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(2)
+    const names = await page.getByTestId('node-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-node-name')))
+    expect(new Set(names).size).toBe(2)
+    const numbered = names.find((name) => name?.endsWith('-2'))!
+    expect(numbered).toBeDefined()
+
+    await nodeCard(page, numbered).getByRole('button', { name: 'Drain' }).click()
+    await expect.poll(async () => (await nodeInStatus(manager, numbered))?.drained, WAIT).toBe(true)
+    expect((await clusterStatus(manager)).nodes.filter((node) => node.drained)).toHaveLength(1)
+
+    // Both stop; the page keeps showing the cluster (offline cards), never a loading screen.
+    first.kill('SIGKILL')
+    await expect.poll(() => page.locator('[data-testid="node-card"][data-state="offline"]').count(), WAIT).toBe(1)
+    expect(await page.getByTestId('status-screen').count()).toBe(0)
+    expect(problems).toEqual([])
+  })
+
   it('shows nothing of the cluster without a valid token, and the control socket refuses it', async () => {
     const manager = await startManager()
     await startAgent(manager, { name: 'secret-node', workers: 1 })
@@ -188,7 +210,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     expect(problems.filter((problem) => !expectedWhileDown.some((code) => problem.includes(code)))).toEqual([])
   })
 
-  it('takes the screenshot of a busy three-node cluster (docs/dashboard.png)', async () => {
+  it('shows a busy three-node cluster with one node draining (screenshot kept as a test artifact)', async () => {
     const manager = await startManager()
     const { page, problems } = await openBrowser()
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
@@ -228,8 +250,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     await expect.poll(() => nodeCard(page, 'cobalt').getByTestId('rotation-note').textContent(), WAIT).toMatch(/draining — \d+ running/)
     await expect.poll(() => page.getByTestId('summary-slots').textContent(), WAIT).toMatch(/[1-9]\d*\/6/)
 
-    mkdirSync(join(ROOT, 'docs'), { recursive: true })
-    await page.screenshot({ path: join(ROOT, 'docs/dashboard.png'), fullPage: true })
+    await saveScreenshot(page, 'busy-cluster-1440.png')
 
     await client.close()
     await load

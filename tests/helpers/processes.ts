@@ -123,10 +123,14 @@ export async function startManager(options: { args?: string[]; token?: string; p
 }
 
 /** Starts `node-agent --join 127.0.0.1:PORT` and waits until it has joined. */
-export async function startAgent(manager: { address: string; token: string }, options: { name: string; workers?: number; args?: string[]; wait?: boolean }): Promise<RunningProcess> {
+export async function startAgent(
+  manager: { address: string; token: string },
+  /** `name: null` leaves the name to the agent's default (the host name). */
+  options: { name: string | null; workers?: number; args?: string[]; wait?: boolean },
+): Promise<RunningProcess> {
   const proc = startProcess(
     NODE_AGENT_BIN,
-    ['--join', manager.address, '--token', manager.token, '--name', options.name, '--workers', String(options.workers ?? 1), ...(options.args ?? [])],
+    ['--join', manager.address, '--token', manager.token, ...(options.name === null ? [] : ['--name', options.name]), '--workers', String(options.workers ?? 1), ...(options.args ?? [])],
     { ARGON_HOME: tempHome() },
   )
   if (options.wait !== false) await proc.waitFor(/joined manager/)

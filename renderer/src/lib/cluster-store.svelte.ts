@@ -133,7 +133,7 @@ export class ClusterStore {
   /** Applies a node the manager returned in an ack (drain/resume) before the next update. */
   replaceNode(node: NodeStatus): void {
     if (this.status === null) return
-    this.status = { ...this.status, nodes: this.status.nodes.map((n) => (n.name === node.name ? node : n)) }
+    this.status = { ...this.status, nodes: this.status.nodes.map((n) => (n.id === node.id ? node : n)) }
     this.#settlePendingMoves()
   }
 
