@@ -70,6 +70,34 @@ export type {
 } from './events.js'
 export { parseBatch, parseMessage, describeIssues, type ParsedBatch, type BatchRejection } from './validate.js'
 export type { DesktopApi, DesktopSettings } from './desktop.js'
+export {
+  MAX_LINK_FUNCTIONS,
+  FunctionCatalog,
+  FunctionTable,
+  FunctionRegistry,
+  functionEntry,
+  functionKey,
+  type FunctionEntry,
+} from './function-table.js'
+export {
+  MAX_TASK_ID_CHARS,
+  MAX_TIMEOUT_MS,
+  STATUS_OK,
+  STATUS_ERROR,
+  PRIORITY_CODE,
+  TaskFrameWriter,
+  OutcomeFrameWriter,
+  isWellFormedTaskId,
+  readTaskFrame,
+  readOutcomeFrame,
+  taskProblem,
+  outcomeNode,
+  outcomeError,
+  outcomeResult,
+  type TaskFrame,
+  type OutcomeFrame,
+  type UnreadableFrame,
+} from './batch-frame.js'
 export { FrameBatcher } from './frame-batcher.js'
 export { prefetchWindow, nodeWindowPerWorker, PREFETCH_HORIZON_MS, MAX_PREFETCH_PER_SLOT, LONG_TASK_MS } from './prefetch.js'
 export { argonHome, tokenFilePath, readTokenFile, readOrCreateTokenFile, resolveToken } from './token-file.js'

@@ -57,6 +57,12 @@ export function encodeValue(value: unknown): Buffer {
   return serialize(value)
 }
 
+/** Decodes the value in `bytes[start .. end)` without making a view of it first (JSON, the common case). */
+export function decodeValueRange(bytes: Buffer, start: number, end: number): unknown {
+  if (end > start && bytes[start] === JSON_TAG) return JSON.parse(bytes.toString('utf8', start + 1, end))
+  return decodeValue(bytes.subarray(start, end))
+}
+
 /** Decodes bytes made by encodeValue. */
 export function decodeValue(bytes: Uint8Array): unknown {
   if (bytes[0] === JSON_TAG) return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1).toString('utf8'))
