@@ -3,7 +3,7 @@ import { Command } from 'commander'
 import { managerCommand } from '../manager/cli.js'
 import { packageVersion } from '../manager/package-info.js'
 import { nodeAgentCommand } from '../node-agent/cli.js'
-import { dismissCommand, nodesCommand, rotationCommand } from './control-commands.js'
+import { dismissCommand, nodesCommand, rotationCommand, tasksCommand } from './control-commands.js'
 
 const program = new Command('argon')
   .description('Argon: a distributed task-processing cluster for TypeScript/Node.')
@@ -14,6 +14,7 @@ const program = new Command('argon')
   .addCommand(rotationCommand('drain'))
   .addCommand(rotationCommand('resume'))
   .addCommand(dismissCommand())
+  .addCommand(tasksCommand())
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`argon: ${(error as Error).message}`)

@@ -11,8 +11,12 @@ import {
   type ManagerToControlEvents,
   type NodeStatus,
   type Reply,
+  type TaskPage,
+  type TaskQuery,
+  type TaskRecord,
+  TASK_RECORD_STATUSES,
 } from '../protocol/index.js'
-import { address } from './option-parsers.js'
+import { address, duration, positiveInteger } from './option-parsers.js'
 
 interface ControlFlags {
   manager: string
@@ -133,4 +137,85 @@ export function dismissCommand(): Command {
       console.log(`${name}: dismissed`)
     }),
   )
+}
+
+interface TasksFlags extends ControlFlags {
+  failed?: boolean
+  status?: string[]
+  node?: string
+  function?: string
+  id?: string
+  since?: number
+  limit: number
+  all?: boolean
+}
+
+/** The task table of `argon tasks`. */
+export function formatTasks(tasks: readonly TaskRecord[]): string {
+  if (tasks.length === 0) return 'no task matches'
+  const rows = [['FINISHED', 'ID', 'STATUS', 'NODE', 'DURATION', 'FUNCTION', 'ERROR']]
+  for (const task of tasks) {
+    const error = task.error ? `${task.error.code}: ${task.error.message.replace(/\s+/g, ' ')}` : ''
+    rows.push([
+      new Date(task.finishedAt).toISOString().replace('T', ' ').slice(0, 23),
+      task.id,
+      task.status + (task.attempts > 1 ? ` x${task.attempts}` : ''),
+      task.node ?? '-',
+      task.durationMs < 1000 ? `${task.durationMs.toFixed(1)} ms` : `${(task.durationMs / 1000).toFixed(2)} s`,
+      task.label.length > 40 ? `${task.label.slice(0, 39)}…` : task.label,
+      error.length > 80 ? `${error.slice(0, 79)}…` : error,
+    ])
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n')
+}
+
+/** `argon tasks`: search the manager's task history. */
+export function tasksCommand(): Command {
+  return controlOptions(
+    new Command('tasks').description(
+      'Search the task history the manager keeps (recent tasks, and failures in a longer store of their own), newest first.',
+    ),
+  )
+    .option('--failed', 'only tasks that did not succeed')
+    .addOption(new Option('--status <status...>', 'only these outcomes').choices([...TASK_RECORD_STATUSES]))
+    .option('--node <name>', 'only tasks that ran on this node')
+    .option('--function <text>', 'only functions whose source (or module#export) contains this text')
+    .option('--id <prefix>', 'only task ids starting with this')
+    .option('--since <duration>', 'only tasks finished in the last DURATION (e.g. 90s, 15m, 2h)', duration)
+    .option('--limit <n>', 'most tasks to print', positiveInteger, 50)
+    .option('--all', 'page through every matching task instead of stopping at --limit')
+    .option('--json', 'print the tasks as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  argon tasks --failed                   # the most recent failures, with their errors
+  argon tasks --node gpu-1 --since 10m
+  argon tasks --id 3f2a --json`,
+    )
+    .action((flags: TasksFlags) =>
+      run(async () => {
+        const query: TaskQuery = {
+          ...(flags.failed ? { failed: true } : {}),
+          ...(flags.status ? { status: flags.status as TaskQuery['status'] } : {}),
+          ...(flags.node ? { node: flags.node } : {}),
+          ...(flags.function ? { fn: flags.function } : {}),
+          ...(flags.id ? { idPrefix: flags.id } : {}),
+          ...(flags.since !== undefined ? { since: Date.now() - flags.since } : {}),
+        }
+        const tasks = await withControl(flags, async (socket) => {
+          const found: TaskRecord[] = []
+          let before: number | undefined
+          do {
+            const pageSize = flags.all ? 1000 : Math.min(1000, flags.limit - found.length)
+            const page = unwrap((await socket.timeout(15_000).emitWithAck('tasks:query', { ...query, before, limit: pageSize })) as Reply<TaskPage>)
+            found.push(...page.tasks)
+            before = page.next ?? undefined
+          } while (before !== undefined && (flags.all || found.length < flags.limit))
+          return found
+        })
+        console.log(flags.json ? JSON.stringify(tasks, null, 2) : formatTasks(tasks))
+      }),
+    )
 }

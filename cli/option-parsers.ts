@@ -34,3 +34,11 @@ export function byteSize(value: string): number {
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
   return Number(match[1]) * unit
 }
+
+/** Durations like 90s, 15m, 2h, 1d (or plain milliseconds), in ms. */
+export function duration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/i.exec(value.trim())
+  if (!match) throw new InvalidArgumentError('must be a duration such as 90s, 15m or 2h')
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms').toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd']
+  return Number(match[1]) * unit
+}

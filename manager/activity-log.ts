@@ -1,4 +1,5 @@
 import type { ClusterEvent, ClusterEventKind, TaskRecord } from '../protocol/index.js'
+import { TaskHistory, type TaskHistoryLimits } from './task-history.js'
 
 /** A fixed-size ring that keeps the newest items. */
 export class Ring<T> {
@@ -32,11 +33,17 @@ export class Ring<T> {
 export class ActivityLog {
   readonly events = new Ring<ClusterEvent>(500)
   readonly tasks = new Ring<TaskRecord>(200)
+  /** Every finished task, searchable (bounded; failures kept longer). */
+  readonly history: TaskHistory
   #seq = 0
   #taskSeq = 0
   readonly #listeners = new Set<(event: ClusterEvent) => void>()
   #pendingEvents: ClusterEvent[] = []
   #pendingTasks: { seq: number; record: TaskRecord }[] = []
+
+  constructor(options: { taskHistory?: Partial<TaskHistoryLimits> } = {}) {
+    this.history = new TaskHistory(options.taskHistory)
+  }
 
   /** Sequence number of the newest event (0 before the first). */
   get lastEventSeq(): number {
@@ -58,8 +65,11 @@ export class ActivityLog {
   }
 
   recordTask(record: TaskRecord): void {
+    const seq = ++this.#taskSeq
+    record.seq = seq
     this.tasks.push(record)
-    this.#pendingTasks.push({ seq: ++this.#taskSeq, record })
+    this.history.record(record as TaskRecord & { seq: number })
+    this.#pendingTasks.push({ seq, record })
     // Only the newest matter to a dashboard that catches up.
     if (this.#pendingTasks.length > 400) this.#pendingTasks.splice(0, this.#pendingTasks.length - 200)
   }

@@ -14,6 +14,8 @@ interface ManagerFlags {
   maxPayload: number
   strategy: string
   dashboard: boolean
+  taskHistory: number
+  failureHistory: number
 }
 
 /** `argon manager`: the headless manager. */
@@ -28,6 +30,8 @@ export function managerCommand(): Command {
     .option('--max-payload <size>', 'largest argument list of one task (e.g. 16m)', byteSize, DEFAULT_MAX_PAYLOAD_BYTES)
     .addOption(new Option('--strategy <name>', 'scheduling strategy').choices(Object.keys(strategies)).default('least-completion-time'))
     .option('--no-dashboard', 'do not serve the dashboard at /')
+    .option('--task-history <n>', 'recent tasks (any outcome) kept for `argon tasks` and the dashboard', positiveInteger, 10_000)
+    .option('--failure-history <n>', 'failed tasks kept in a store of their own, however many succeed after them', positiveInteger, 2_000)
     .addHelpText(
       'after',
       `
@@ -63,6 +67,7 @@ Example:
         maxPayloadBytes: flags.maxPayload,
         strategy: flags.strategy,
         dashboard: flags.dashboard,
+        taskHistory: { recentCount: flags.taskHistory, failureCount: flags.failureHistory },
       })
       if (stopping) return void manager.close().then(() => process.exit(0))
       const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host

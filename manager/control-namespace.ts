@@ -2,6 +2,7 @@ import type { Namespace, Socket } from 'socket.io'
 import {
   nodeNameRequestSchema,
   parseMessage,
+  taskQuerySchema,
   wireError,
   type ClusterMetrics,
   type ClusterStatus,
@@ -90,6 +91,15 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
     socket.on('node:drain', (frame: unknown, ack: unknown) => withName('node:drain', frame, ack, (name) => dispatcher.drain(name)))
     socket.on('node:resume', (frame: unknown, ack: unknown) => withName('node:resume', frame, ack, (name) => dispatcher.resume(name)))
     socket.on('node:dismiss', (frame: unknown, ack: unknown) => withName('node:dismiss', frame, ack, (name) => (dispatcher.dismiss(name), null)))
+    socket.on('tasks:query', (frame: unknown, ack: unknown) => {
+      const query = parseMessage(taskQuerySchema, frame)
+      if (!query.ok) {
+        log.warn({ event: 'tasks:query' }, `bad control frame: ${query.error.message}`)
+        if (typeof ack === 'function') (ack as (reply: Reply<never>) => void)({ ok: false, error: query.error })
+        return
+      }
+      answer(ack, () => activity.history.query(query.value))
+    })
     const first: DashboardUpdate = {
       status: options.status(),
       metrics: history.last,

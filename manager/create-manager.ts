@@ -28,6 +28,7 @@ import type { NodeIdentity, NodeLink } from './node-entry.js'
 import { serveNodes, type NodeNamespace } from './node-namespace.js'
 import { defaultDashboardDir, packageVersion } from './package-info.js'
 import { DEFAULT_STRATEGY, strategies } from './scheduling/index.js'
+import type { TaskHistoryLimits } from './task-history.js'
 
 export interface ManagerOptions {
   /** Interface to listen on. @default '0.0.0.0' */
@@ -48,6 +49,11 @@ export interface ManagerOptions {
   dashboard?: boolean | string
   /** How long answers wait for a disconnected client, ms. @default 60000 */
   resultRetentionMs?: number
+  /**
+   * How much task history to keep for `argon tasks` and the dashboard: recent tasks of any outcome,
+   * and failures in a store of their own. @default 10000 recent / 16 MiB, 2000 failures / 16 MiB
+   */
+  taskHistory?: Partial<TaskHistoryLimits>
   /** A pino logger, or false for none. @default JSON lines on stderr */
   logger?: Logger | false
 }
@@ -103,7 +109,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   const version = packageVersion()
 
   const emitter = new EventEmitter<{ event: [ClusterEvent] }>()
-  const activity = new ActivityLog()
+  const activity = new ActivityLog({ taskHistory: options.taskHistory })
   activity.subscribe((event) => emitter.emit('event', event))
   const sessions = new ClientSessions(
     { retentionMs: options.resultRetentionMs ?? 60_000, maxResults: 100_000, maxBytes: 256 * 1024 * 1024 },

@@ -91,6 +91,8 @@ export const TASK_RECORD_STATUSES = ['succeeded', 'failed', 'cancelled', 'timed-
 
 /** One finished task as shown in the dashboard's table of recent tasks. */
 export const taskRecordSchema = z.object({
+  /** Order of finishing at the manager (the history's paging cursor); set when the task is recorded. */
+  seq: z.number().int().optional(),
   id: z.string(),
   /** The function's source (shortened) or `module#export`. */
   label: z.string(),
@@ -133,3 +135,43 @@ export type DashboardUpdate = z.infer<typeof dashboardUpdateSchema>
 
 export const nodeNameRequestSchema = z.object({ name: z.string().min(1).max(256) })
 export type NodeNameRequest = z.infer<typeof nodeNameRequestSchema>
+
+export type TaskRecordStatus = (typeof TASK_RECORD_STATUSES)[number]
+
+/**
+ * A search of the manager's task history (`tasks:query` on `/control`, `argon tasks`). Every
+ * filter is optional; results come newest first, `limit` at a time, older pages via `before`.
+ */
+export const taskQuerySchema = z.object({
+  /** Only these outcomes. */
+  status: z.array(z.enum(TASK_RECORD_STATUSES)).min(1).max(TASK_RECORD_STATUSES.length).optional(),
+  /** Only tasks that did not succeed (any other status). */
+  failed: z.boolean().optional(),
+  /** Ran (last) on this node name. */
+  node: z.string().min(1).max(256).optional(),
+  /** Text in the function's label (source or `module#export`), case-insensitive. */
+  fn: z.string().min(1).max(256).optional(),
+  /** Task ids starting with this. */
+  idPrefix: z.string().min(1).max(128).optional(),
+  /** Either an id prefix or text in the function label (the dashboard's search box). */
+  text: z.string().min(1).max(256).optional(),
+  /** Finished at or after this time (ms since the epoch). */
+  since: z.number().optional(),
+  /** Finished before this time (ms since the epoch). */
+  until: z.number().optional(),
+  /** Paging: only records older than this `seq` (the previous page's `next`). */
+  before: z.number().int().optional(),
+  /** Page size. @default 100 */
+  limit: z.number().int().min(1).max(1000).optional(),
+})
+export type TaskQuery = z.infer<typeof taskQuerySchema>
+
+/** One page of task history. */
+export const taskPageSchema = z.object({
+  tasks: z.array(taskRecordSchema),
+  /** Pass as `before` for the next (older) page; null when there is none. */
+  next: z.number().int().nullable(),
+  /** What the manager keeps: recent tasks of any outcome, and a separate, longer store of failures. */
+  kept: z.object({ recent: z.number().int(), failures: z.number().int(), oldestRecentAt: z.number().nullable(), oldestFailureAt: z.number().nullable() }),
+})
+export type TaskPage = z.infer<typeof taskPageSchema>

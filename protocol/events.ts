@@ -3,7 +3,7 @@
  * renamed or reshaped here fails to compile wherever it is used. Every frame is still validated
  * against the schemas on arrival, since the other end may not be ours.
  */
-import type { ClusterStatus, DashboardUpdate, NodeHeartbeat, NodeNameRequest, NodeState, NodeStatus } from './cluster.js'
+import type { ClusterStatus, DashboardUpdate, NodeHeartbeat, NodeNameRequest, NodeState, NodeStatus, TaskPage, TaskQuery } from './cluster.js'
 import type { CancelRequest, NodeTaskOutcome, TaskAssignment, TaskOutcome, TaskSubmission } from './task.js'
 import type { Reply, WireError } from './wire-error.js'
 
@@ -55,6 +55,8 @@ export interface ControlToManagerEvents {
   'node:resume': (request: NodeNameRequest, ack: Ack<NodeStatus>) => void
   /** Forget an offline node (its card leaves the map). */
   'node:dismiss': (request: NodeNameRequest, ack: Ack<null>) => void
+  /** Searches the manager's task history (recent tasks plus a longer store of failures). */
+  'tasks:query': (query: TaskQuery, ack: Ack<TaskPage>) => void
 }
 
 /** Manager → dashboard, namespace `/control`. */

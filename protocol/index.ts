@@ -39,6 +39,11 @@ export {
   clusterMetricsSchema,
   dashboardUpdateSchema,
   nodeNameRequestSchema,
+  taskQuerySchema,
+  taskPageSchema,
+  type TaskQuery,
+  type TaskPage,
+  type TaskRecordStatus,
   type NodeState,
   type NodeStatus,
   type ClusterStatus,
@@ -103,3 +108,4 @@ export { prefetchWindow, nodeWindowPerWorker, PREFETCH_HORIZON_MS, MAX_PREFETCH_
 export { argonHome, tokenFilePath, readTokenFile, readOrCreateTokenFile, resolveToken } from './token-file.js'
 export { parseAddress } from './address.js'
 export { encodeValue, decodeValue } from './structured-bytes.js'
+export { matchesTaskQuery } from './task-query-match.js'

@@ -1,7 +1,7 @@
-/** `argon nodes --json`: the cluster as the manager reports it, independently of the dashboard. */
+/** The `argon` commands' view of the cluster, independently of the dashboard. */
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import type { ClusterStatus } from '../../protocol/cluster.js'
+import type { ClusterStatus, TaskRecord } from '../../protocol/cluster.js'
 import { ARGON_BIN } from '../helpers/processes.js'
 
 const run = promisify(execFile)
@@ -11,4 +11,12 @@ export async function clusterStatus(manager: { address: string; token: string })
     timeout: 15_000,
   })
   return JSON.parse(stdout) as ClusterStatus
+}
+
+/** `argon tasks --json …`: the manager's task history, independently of the dashboard. */
+export async function taskHistory(manager: { address: string; token: string }, args: string[] = []): Promise<TaskRecord[]> {
+  const { stdout } = await run(process.execPath, [ARGON_BIN, 'tasks', ...args, '--json', '--manager', manager.address, '--token', manager.token], {
+    timeout: 15_000,
+  })
+  return JSON.parse(stdout) as TaskRecord[]
 }

@@ -8,7 +8,7 @@ import { Client } from '../../client/index.js'
 import { SOCKET_PATHS } from '../../protocol/namespaces.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import { startAgent, startManager, type StartedManager } from '../helpers/processes.js'
-import { clusterStatus } from './cluster-cli.js'
+import { clusterStatus, taskHistory } from './cluster-cli.js'
 import { dragWithMouse, nodeCard, openBrowser, saveScreenshot } from './dashboard-browser.js'
 
 const WAIT = { timeout: 20_000, interval: 100 }
@@ -131,6 +131,41 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     first.kill('SIGKILL')
     await expect.poll(() => page.locator('[data-testid="node-card"][data-state="offline"]').count(), WAIT).toBe(1)
     expect(await page.getByTestId('status-screen').count()).toBe(0)
+    expect(problems).toEqual([])
+  })
+
+  it('finds a failure after 5,000 later tasks: from the Failures figure, the status filter and the search box', async () => {
+    const manager = await startManager({ args: ['--task-history', '1000', '--failure-history', '100'] })
+    await startAgent(manager, { name: 'alpha', workers: 2 })
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await page.getByTestId('dashboard').waitFor()
+    const client = connectClient(manager)
+    const error = await client.process((row: number) => {
+      throw new RangeError(`row ${row} is out of range`)
+    }, [7]).then(() => null, (thrown: unknown) => thrown as Error)
+    expect(error).not.toBeNull()
+    await client.map((x: number) => x * 2, Array.from({ length: 5000 }, (_, i) => [i]), { concurrency: 500 })
+    const [failed] = await taskHistory(manager, ['--failed'])
+    expect(failed).toBeDefined()
+    const row = page.locator(`[data-testid="task-row"][data-task-id="${failed!.id}"]`)
+
+    await page.getByTestId('summary-failures').click()
+    await expect.poll(() => row.count(), WAIT).toBe(1)
+    await row.click()
+    await expect.poll(() => page.getByTestId('task-error-message').textContent(), WAIT).toBe('row 7 is out of range')
+    await page.keyboard.press('Escape')
+
+    await page.getByTestId('task-status-filter').selectOption('all')
+    await page.getByTestId('task-search').fill(failed!.id.slice(-10))
+    await expect.poll(() => page.getByTestId('task-row').count(), WAIT).toBe(1)
+    expect(await row.getAttribute('data-status')).toBe('failed')
+
+    // Scrolling the unfiltered table reaches older pages from the manager.
+    await page.getByTestId('task-search').fill('')
+    await expect.poll(() => page.getByTestId('task-row').count(), WAIT).toBeGreaterThanOrEqual(100)
+    await page.getByTestId('task-scroll').evaluate((box) => box.scrollTo(0, box.scrollHeight))
+    await expect.poll(() => page.getByTestId('task-row').count(), WAIT).toBeGreaterThanOrEqual(200)
     expect(problems).toEqual([])
   })
 

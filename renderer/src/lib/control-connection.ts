@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client'
-import type { DashboardUpdate, NodeStatus } from '../../../protocol/cluster.js'
+import type { DashboardUpdate, NodeStatus, TaskPage, TaskQuery } from '../../../protocol/cluster.js'
 import type { ControlToManagerEvents, ManagerToControlEvents } from '../../../protocol/events.js'
 import type { Reply, WireError } from '../../../protocol/wire-error.js'
 import { NAMESPACES, SOCKET_PATHS } from '../../../protocol/namespaces.js'
@@ -86,6 +86,11 @@ export class ControlConnection {
   /** Forgets an offline node. */
   dismiss(name: string): Promise<Reply<null>> {
     return this.#request(() => this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('node:dismiss', { name }))
+  }
+
+  /** Searches the manager's task history. */
+  queryTasks(query: TaskQuery): Promise<Reply<TaskPage>> {
+    return this.#request(() => this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('tasks:query', query))
   }
 
   close(): void {

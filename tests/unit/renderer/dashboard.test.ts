@@ -56,14 +56,24 @@ describe('Dashboard', () => {
     store.applyUpdate(
       makeUpdate([makeNode({ name: 'a' }), makeNode({ name: 'b', state: 'offline' })], {
         first: true,
-        tasks: [makeTask('t1', { status: 'timed-out', error: { code: 'TASK_TIMEOUT', message: 'took too long' } })],
+        tasks: [makeTask('t1', { seq: 1, status: 'timed-out', error: { code: 'TASK_TIMEOUT', message: 'took too long' } })],
       }),
     )
     renderDashboard(store)
     expect(screen.getByTestId('summary-nodes').textContent).toContain('1/2')
     expect(screen.getAllByTestId('node-card')).toHaveLength(2)
-    await fireEvent.click(screen.getByTestId('task-row'))
+    await fireEvent.click(await screen.findByTestId('task-row'))
     expect(screen.getByTestId('task-error-code').textContent).toBe('TASK_TIMEOUT')
+  })
+
+  it('opens the failed tasks from the Failures figure, searching the manager', async () => {
+    const store = new ClusterStore()
+    store.applyUpdate(makeUpdate([makeNode({ name: 'a' })], { first: true }))
+    const onQueryTasks = vi.fn(async () => ({ ok: true as const, value: { tasks: [], next: null, kept: { recent: 0, failures: 0, oldestRecentAt: null, oldestFailureAt: null } } }))
+    renderDashboard(store, { onQueryTasks })
+    await fireEvent.click(screen.getByTestId('summary-failures'))
+    await waitFor(() => expect(onQueryTasks).toHaveBeenLastCalledWith(expect.objectContaining({ failed: true })))
+    expect((screen.getByTestId('task-status-filter') as unknown as { value: string }).value).toBe('failures')
   })
 
   it('updates cards in place when the store changes', async () => {

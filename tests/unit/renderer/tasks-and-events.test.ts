@@ -1,8 +1,11 @@
-import { fireEvent, render, screen } from '@testing-library/svelte'
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
 import { describe, expect, it, vi } from 'vitest'
 import EventLog from '../../../renderer/src/components/EventLog.svelte'
 import TaskErrorDialog from '../../../renderer/src/components/TaskErrorDialog.svelte'
-import TaskTable from '../../../renderer/src/components/TaskTable.svelte'
+import TaskHistoryPanel from '../../../renderer/src/components/TaskHistoryPanel.svelte'
+import { TaskHistoryView } from '../../../renderer/src/lib/task-history-view.svelte.js'
+import type { TaskPage, TaskQuery, TaskRecord } from '../../../protocol/cluster.js'
+import type { Reply } from '../../../protocol/wire-error.js'
 import { makeTask } from './fixtures.js'
 
 const failed = makeTask('client-1:42', {
@@ -11,23 +14,52 @@ const failed = makeTask('client-1:42', {
   error: { code: 'TASK_FAILED', message: 'boom', remoteName: 'TypeError', remoteStack: 'TypeError: boom\n    at task (eval)' },
 })
 
-describe('TaskTable', () => {
-  it('lists recent tasks with their node, duration and status', () => {
-    render(TaskTable, { tasks: [makeTask('ok-1', { durationMs: 1500 }), failed], onSelect: vi.fn() })
+function pageOf(tasks: TaskRecord[], next: number | null = null): Reply<TaskPage> {
+  return { ok: true, value: { tasks, next, kept: { recent: tasks.length, failures: 0, oldestRecentAt: null, oldestFailureAt: null } } }
+}
+
+describe('TaskHistoryPanel', () => {
+  it('lists the tasks the manager has, with their node, duration and status, and opens any of them', async () => {
+    const query = vi.fn(async () => pageOf([makeTask('ok-1', { seq: 2, durationMs: 1500 }), { ...failed, seq: 1 }]))
+    const onSelect = vi.fn()
+    render(TaskHistoryPanel, { view: new TaskHistoryView(query), live: [], nodeNames: ['node-1'], onSelect })
+    await waitFor(() => expect(screen.getAllByTestId('task-row')).toHaveLength(2))
     const rows = screen.getAllByTestId('task-row')
     expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['succeeded', 'failed'])
     expect(rows[0]?.textContent).toContain('1.50 s')
     expect(rows[1]?.textContent).toContain('node-2')
+    await fireEvent.click(rows[0]!)
+    expect(onSelect).toHaveBeenLastCalledWith(expect.objectContaining({ id: 'ok-1' }))
+    await fireEvent.click(screen.getAllByRole('button', { name: /failed/ })[0]!)
+    expect(onSelect).toHaveBeenLastCalledWith(expect.objectContaining({ id: failed.id }))
   })
 
-  it('opens a failed task on click, and only a failed one', async () => {
-    const onSelect = vi.fn()
-    render(TaskTable, { tasks: [makeTask('ok-1'), failed], onSelect })
-    const [ok, bad] = screen.getAllByTestId('task-row')
-    await fireEvent.click(ok!)
-    expect(onSelect).not.toHaveBeenCalled()
-    await fireEvent.click(bad!)
-    expect(onSelect).toHaveBeenCalledExactlyOnceWith(failed)
+  it('searches the manager with the filters, and pages older tasks on demand', async () => {
+    const query = vi.fn(async (q: TaskQuery) => {
+      if (q.before === undefined) return pageOf([{ ...failed, seq: 9 }], 9)
+      return pageOf([{ ...failed, id: 'older', seq: 3 }])
+    })
+    render(TaskHistoryPanel, { view: new TaskHistoryView(query), live: [], nodeNames: ['node-1', 'node-2'], onSelect: vi.fn() })
+    await waitFor(() => expect(query).toHaveBeenCalledTimes(1))
+    await fireEvent.change(screen.getByTestId('task-status-filter'), { target: { value: 'failures' } })
+    await waitFor(() => expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ failed: true })))
+    await fireEvent.change(screen.getByTestId('task-node-filter'), { target: { value: 'node-2' } })
+    await waitFor(() => expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ failed: true, node: 'node-2' })))
+    await fireEvent.input(screen.getByTestId('task-search'), { target: { value: 'client-1' } })
+    await waitFor(() => expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ text: 'client-1', node: 'node-2' })))
+    await waitFor(() => expect(screen.getAllByTestId('task-row')).toHaveLength(1))
+    await fireEvent.click(screen.getByTestId('task-more'))
+    await waitFor(() => expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ before: 9 })))
+    await waitFor(() => expect(screen.getAllByTestId('task-row').map((row) => row.getAttribute('data-task-id'))).toEqual([failed.id, 'older']))
+    expect(screen.getByText('No older task is kept.')).toBeTruthy()
+  })
+
+  it('adds streamed tasks that match the filters on top', async () => {
+    const view = new TaskHistoryView(async () => pageOf([]))
+    const { rerender } = render(TaskHistoryPanel, { view, live: [], nodeNames: [], onSelect: vi.fn() })
+    await view.setFilters({ status: 'failures' })
+    await rerender({ view, live: [makeTask('ok-5', { seq: 5 }), { ...failed, seq: 4 }], nodeNames: [], onSelect: vi.fn() })
+    await waitFor(() => expect(screen.getAllByTestId('task-row').map((row) => row.getAttribute('data-task-id'))).toEqual([failed.id]))
   })
 })
 
