@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { TaskHistory } from '../../../manager/task-history.js'
 import type { TaskRecord, TaskRecordStatus } from '../../../protocol/index.js'
@@ -72,31 +73,30 @@ describe('TaskHistory', () => {
   })
 
   it('pages through any mix of records exactly once, newest first', () => {
-    // Many generated cases from a seeded generator (reproducible: the case number is in the message).
-    let state = 42
-    const random = (n: number) => {
-      state = (state * 1_103_515_245 + 12_345) % 2 ** 31
-      return state % n
-    }
-    const kinds: TaskRecordStatus[] = ['succeeded', 'failed', 'lost']
-    for (let run = 0; run < 200; run++) {
-      const pageSize = 1 + random(40)
-      const recentCount = 5 + random(55)
-      const history = new TaskHistory({ recentCount, failureCount: 1000 })
-      const recorded = Array.from({ length: random(300) }, () => task(kinds[random(kinds.length)]!))
-      for (const record of recorded) history.record(record)
-      const seen: number[] = []
-      let before: number | undefined
-      for (let pages = 0; pages < 1000; pages++) {
-        const page = history.query({ limit: pageSize, before })
-        seen.push(...page.tasks.map((t) => t.seq!))
-        if (page.next === null) break
-        before = page.next
-      }
-      // Expected: every failure, plus the newest `recentCount` of any status, newest first.
-      const recent = new Set(recorded.slice(-recentCount).map((r) => r.seq))
-      const expected = recorded.filter((r) => r.status !== 'succeeded' || recent.has(r.seq)).map((r) => r.seq).reverse()
-      expect(seen, `case ${run}`).toEqual(expected)
-    }
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom<TaskRecordStatus>('succeeded', 'failed', 'lost'), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 5, max: 60 }),
+        (statuses, pageSize, recentCount) => {
+          const history = new TaskHistory({ recentCount, failureCount: 1000 })
+          const recorded = statuses.map((status) => task(status))
+          for (const record of recorded) history.record(record)
+          const seen: number[] = []
+          let before: number | undefined
+          for (let pages = 0; pages < 1000; pages++) {
+            const page = history.query({ limit: pageSize, before })
+            seen.push(...page.tasks.map((t) => t.seq!))
+            if (page.next === null) break
+            before = page.next
+          }
+          // Expected: every failure, plus the newest `recentCount` of any status, newest first.
+          const recent = new Set(recorded.slice(-recentCount).map((r) => r.seq))
+          const expected = recorded.filter((r) => r.status !== 'succeeded' || recent.has(r.seq)).map((r) => r.seq).reverse()
+          expect(seen).toEqual(expected)
+        },
+      ),
+      { numRuns: 200 },
+    )
   })
 })
