@@ -45,6 +45,20 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'multihost',
+          include: ['tests/multihost/**/*.test.ts'],
+          environment: 'node',
+          // Hosts are network namespaces on this machine (root only); one file at a time.
+          fileParallelism: false,
+          globalSetup: ['tests/e2e/build-dashboard.ts'],
+          // A partition is only noticed by Socket.IO's ping timeout (up to ~45 s each way).
+          testTimeout: 240_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 })

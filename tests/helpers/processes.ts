@@ -45,9 +45,18 @@ export function tempHome(): string {
 
 /** Spawns `node <script> ...args` and tracks it for teardown. */
 export function startProcess(script: string, args: string[], env: Record<string, string> = {}): RunningProcess {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return startCommand(process.execPath, [script, ...args], { env })
+}
+
+/**
+ * Spawns any command and tracks it for teardown. The command must end up as the process it
+ * started (exec, no fork) so that killing the pid kills the program: `ip netns exec` and
+ * `sh -c 'exec …'` do. With `stdin: true` the test can write to the process.
+ */
+export function startCommand(command: string, args: string[], options: { env?: Record<string, string>; stdin?: boolean } = {}): RunningProcess {
+  const child = spawn(command, args, {
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   })
   let output = ''
   const waiters = new Set<() => void>()

@@ -1,0 +1,58 @@
+/**
+ * Chromium on one of the test network's hosts: Playwright starts it through a small launcher
+ * that enters the host's namespace first, so the page reaches the manager over the test network.
+ * Closed, and its profile and launcher removed, when the test ends.
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterEach } from 'vitest'
+import type { Host } from './network.js'
+
+const CHROMIUM = process.env.ARGON_E2E_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+const open = new Set<{ context: BrowserContext; dir: string }>()
+
+afterEach(async () => {
+  const running = [...open]
+  open.clear()
+  for (const { context, dir } of running) {
+    await context.close().catch(() => undefined)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+/** Launches Chromium on `host` with a fresh profile and returns its one page. */
+export async function openBrowserOn(host: Host): Promise<{ page: Page; problems: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'argon-mh-chromium-'))
+  const launcher = join(dir, 'chromium-on-host')
+  // exec all the way, so the pid Playwright holds (and kills) is Chromium's own.
+  writeFileSync(launcher, `#!/bin/sh\nexec ip netns exec "${host.namespace}" "${CHROMIUM}" "$@"\n`)
+  chmodSync(launcher, 0o755)
+  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: launcher,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1440, height: 960 },
+  })
+  open.add({ context, dir })
+  const page = context.pages()[0] ?? (await context.newPage())
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
+  return { page, problems }
+}
+
+/** Where the card of node `name` is, in either zone. */
+export function nodeCard(page: Page, name: string) {
+  return page.locator(`[data-testid="node-card"][data-node-name="${name}"]`)
+}
