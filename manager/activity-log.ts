@@ -31,7 +31,9 @@ export class Ring<T> {
  * event as it happens.
  */
 export class ActivityLog {
-  readonly events = new Ring<ClusterEvent>(500)
+  /** Node and cluster events; task events have a ring of their own, so they never evict these. */
+  readonly #nodeEvents = new Ring<ClusterEvent>(400)
+  readonly #taskEvents = new Ring<ClusterEvent>(100)
   readonly tasks = new Ring<TaskRecord>(200)
   /** Every finished task, searchable (bounded; failures kept longer). */
   readonly history: TaskHistory
@@ -41,8 +43,24 @@ export class ActivityLog {
   #pendingEvents: ClusterEvent[] = []
   #pendingTasks: { seq: number; record: TaskRecord }[] = []
 
-  constructor(options: { taskHistory?: Partial<TaskHistoryLimits> } = {}) {
+  /** Task failures since the last event about them (aggregated: one event per window). */
+  #failures: { start: number; count: number; nodes: Set<string>; lastMessage: string; timer: NodeJS.Timeout } | null = null
+  readonly #failureWindowMs: number
+
+  constructor(options: { taskHistory?: Partial<TaskHistoryLimits>; failureWindowMs?: number } = {}) {
     this.history = new TaskHistory(options.taskHistory)
+    this.#failureWindowMs = options.failureWindowMs ?? 10_000
+  }
+
+  /** Recent events, oldest first: node events and task events merged. */
+  recentEvents(): ClusterEvent[] {
+    return [...this.#nodeEvents.toArray(), ...this.#taskEvents.toArray()].sort((a, b) => a.seq - b.seq)
+  }
+
+  /** Stops the aggregation timer (the manager is closing). */
+  close(): void {
+    if (this.#failures) clearTimeout(this.#failures.timer)
+    this.#failures = null
   }
 
   /** Sequence number of the newest event (0 before the first). */
@@ -55,13 +73,62 @@ export class ActivityLog {
     return this.#taskSeq
   }
 
-  record(kind: ClusterEventKind, message: string, extra: { node?: string; taskId?: string } = {}): ClusterEvent {
-    const event: ClusterEvent = { seq: ++this.#seq, at: Date.now(), kind, message, ...extra }
-    this.events.push(event)
+  /**
+   * Records an event. `task-failed` events are aggregated: the first failure after a quiet spell
+   * is an event of its own; the ones after it, for the next window (10 s), become one event
+   * ("12 tasks failed in the last 10 s") that covers their time span.
+   */
+  record(kind: ClusterEventKind, message: string, extra: { node?: string; taskId?: string } = {}): ClusterEvent | null {
+    if (kind === 'task-failed') return this.#taskFailed(message, extra.node, extra.taskId)
+    return this.#emit({ kind, message, ...extra })
+  }
+
+  #emit(fields: Omit<ClusterEvent, 'seq' | 'at'> & { at?: number }): ClusterEvent {
+    const event: ClusterEvent = { seq: ++this.#seq, at: Date.now(), ...fields }
+    if (event.kind.startsWith('task-')) this.#taskEvents.push(event)
+    else this.#nodeEvents.push(event)
     this.#pendingEvents.push(event)
     if (this.#pendingEvents.length > 500) this.#pendingEvents.splice(0, this.#pendingEvents.length - 500)
     for (const listener of this.#listeners) listener(event)
     return event
+  }
+
+  #taskFailed(message: string, node: string | undefined, taskId: string | undefined): ClusterEvent | null {
+    const now = Date.now()
+    if (this.#failures !== null) {
+      this.#failures.count++
+      if (node !== undefined) this.#failures.nodes.add(node)
+      this.#failures.lastMessage = message
+      return null
+    }
+    this.#openFailureWindow(now)
+    return this.#emit({ kind: 'task-failed', message, node, taskId, count: 1, since: now, until: now + 1 })
+  }
+
+  #openFailureWindow(start: number): void {
+    const timer = setTimeout(() => this.#closeFailureWindow(), this.#failureWindowMs)
+    timer.unref()
+    this.#failures = { start, count: 0, nodes: new Set(), lastMessage: '', timer }
+  }
+
+  #closeFailureWindow(): void {
+    const window = this.#failures
+    this.#failures = null
+    if (window === null || window.count === 0) return
+    const now = Date.now()
+    const nodes = [...window.nodes]
+    const where = nodes.length === 0 ? '' : nodes.length <= 3 ? ` on ${nodes.join(', ')}` : ` on ${nodes.length} nodes`
+    const seconds = Math.round((now - window.start) / 1000)
+    this.#emit({
+      kind: 'task-failed',
+      message: `${window.count} task${window.count === 1 ? '' : 's'} failed in the last ${seconds} s${where}; the last: ${window.lastMessage}`,
+      node: nodes.length === 1 ? nodes[0] : undefined,
+      count: window.count,
+      since: window.start,
+      until: now + 1,
+    })
+    // Failures keep coming: the next window starts now, so they make one event per window.
+    this.#openFailureWindow(now)
   }
 
   recordTask(record: TaskRecord): void {

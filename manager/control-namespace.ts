@@ -103,7 +103,7 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
     const first: DashboardUpdate = {
       status: options.status(),
       metrics: history.last,
-      events: activity.events.toArray(),
+      events: activity.recentEvents(),
       tasks: activity.tasks.toArray(),
       history: history.samples.toArray(),
       joinCommands: options.joinCommands(),

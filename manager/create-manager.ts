@@ -193,6 +193,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     },
     async close() {
       control.close()
+      activity.close()
       sessions.close()
       operators.disconnectSockets(true)
       machines.disconnectSockets(true)

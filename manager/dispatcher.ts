@@ -13,6 +13,7 @@ import {
   type WireError,
 } from '../protocol/index.js'
 import type { ActivityLog } from './activity-log.js'
+import { describeDisconnect } from './disconnect-reasons.js'
 import { LatencyWindow } from './latency-window.js'
 import { RateCounter, type NodeEntry, type NodeIdentity, type NodeLink } from './node-entry.js'
 import { NodeRegistry } from './node-registry.js'
@@ -159,6 +160,7 @@ export class Dispatcher {
   nodeDisconnected(nodeId: string, reason: string): void {
     const node = this.nodes.get(nodeId)
     if (!node || node.link === null) return
+    const saidGoodbye = node.leaving
     node.link = null
     node.leaving = false
     node.lastSeenAt = Date.now()
@@ -169,7 +171,8 @@ export class Dispatcher {
       const task = this.#tasks.get(held[i]!)
       if (task && task.state === 'assigned' && task.nodeId === nodeId) this.#lose(task, node)
     }
-    this.#options.activity.record('node-lost', `${node.name} lost (${reason}); ${held.length} task(s) back to the queue`, { node: node.name })
+    const gone = describeDisconnect(node.name, reason, saidGoodbye, held.length)
+    this.#options.activity.record(gone.kind, gone.message, { node: node.name })
     this.pump()
   }
 

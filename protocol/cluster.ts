@@ -66,6 +66,9 @@ export type NodeHeartbeat = z.infer<typeof nodeHeartbeatSchema>
 
 export const CLUSTER_EVENT_KINDS = [
   'node-joined',
+  /** The agent stopped on purpose (SIGTERM, `stop()`): its running tasks finished or went back. */
+  'node-left',
+  /** The link dropped without a goodbye (crash, network, missed heartbeats). */
   'node-lost',
   'node-returned',
   'node-drained',
@@ -84,6 +87,11 @@ export const clusterEventSchema = z.object({
   node: z.string().optional(),
   taskId: z.string().optional(),
   message: z.string(),
+  /** Tasks this event stands for (task failures are aggregated over a few seconds). */
+  count: z.number().int().optional(),
+  /** The time window an aggregated event covers (ms since the epoch), so it can open those tasks. */
+  since: z.number().optional(),
+  until: z.number().optional(),
 })
 export type ClusterEvent = z.infer<typeof clusterEventSchema>
 

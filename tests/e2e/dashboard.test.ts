@@ -92,13 +92,22 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     bravo.kill('SIGKILL')
     await bravo.exited
     await expect.poll(() => nodeCard(page, 'bravo').getAttribute('data-state'), WAIT).toBe('offline')
+    // Lost, said plainly; opening the event brings its card into view with focus.
+    const lostEvent = page.locator('[data-testid="event"][data-kind="node-lost"]').first()
+    await expect.poll(() => lostEvent.textContent(), WAIT).toMatch(/bravo lost: its connection closed/)
+    await lostEvent.getByRole('button').click()
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-node-name')), WAIT).toBe('bravo')
     // Lost, not drained: it stays in rotation, greyed, ready to take work when it returns.
     expect(await page.getByTestId('zone-in-rotation').locator('[data-node-name="bravo"]').count()).toBe(1)
     expect((await nodeInStatus(manager, 'bravo'))?.state).toBe('offline')
 
-    await startAgent(manager, { name: 'bravo', workers: 1 })
+    const bravoAgain = await startAgent(manager, { name: 'bravo', workers: 1 })
     await expect.poll(() => nodeCard(page, 'bravo').getAttribute('data-state'), WAIT).toBe('active')
     expect(await nodeCard(page, 'bravo').count()).toBe(1)
+    // A graceful stop is a node that left, not a lost one.
+    bravoAgain.kill('SIGTERM')
+    await bravoAgain.exited
+    await expect.poll(() => page.locator('[data-testid="event"][data-kind="node-left"]').first().textContent(), WAIT).toMatch(/bravo left: the agent stopped/)
 
     alpha.kill('SIGKILL')
     await alpha.exited
@@ -166,6 +175,40 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     await expect.poll(() => page.getByTestId('task-row').count(), WAIT).toBeGreaterThanOrEqual(100)
     await page.getByTestId('task-scroll').evaluate((box) => box.scrollTo(0, box.scrollHeight))
     await expect.poll(() => page.getByTestId('task-row').count(), WAIT).toBeGreaterThanOrEqual(200)
+    expect(problems).toEqual([])
+  })
+
+  it('drains and resumes a node with the keyboard alone, keeping focus on its card', async () => {
+    const manager = await startManager()
+    await startAgent(manager, { name: 'alpha', workers: 1 })
+    await startAgent(manager, { name: 'bravo', workers: 1 })
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(2)
+    const focusedNode = () => page.evaluate(() => document.activeElement?.closest('[data-testid="node-card"]')?.getAttribute('data-node-name') ?? document.activeElement?.tagName)
+
+    // Tab from the top of the page until the bravo card has focus.
+    await page.locator('body').focus()
+    for (let presses = 0; presses < 60 && (await focusedNode()) !== 'bravo'; presses++) await page.keyboard.press('Tab')
+    expect(await focusedNode()).toBe('bravo')
+    const ring = await nodeCard(page, 'bravo').evaluate((card) => getComputedStyle(card).outlineStyle)
+    expect(ring).not.toBe('none')
+
+    await page.keyboard.press('ArrowRight')
+    await expect.poll(async () => (await nodeInStatus(manager, 'bravo'))?.drained, WAIT).toBe(true)
+    await expect.poll(() => page.getByTestId('zone-out-of-rotation').locator('[data-node-name="bravo"]').count(), WAIT).toBe(1)
+    expect(await focusedNode()).toBe('bravo')
+
+    await page.keyboard.press('ArrowLeft')
+    await expect.poll(async () => (await nodeInStatus(manager, 'bravo'))?.drained, WAIT).toBe(false)
+    expect(await focusedNode()).toBe('bravo')
+
+    // The card's own button, pressed with Enter, keeps focus on the card too.
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Drain')
+    await page.keyboard.press('Enter')
+    await expect.poll(async () => (await nodeInStatus(manager, 'bravo'))?.drained, WAIT).toBe(true)
+    expect(await focusedNode()).toBe('bravo')
     expect(problems).toEqual([])
   })
 

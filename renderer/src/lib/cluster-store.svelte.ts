@@ -5,6 +5,8 @@ import { partitionNodes, zoneOf, type Zone } from './node-view.js'
 
 /** Events kept in the log (newest first). */
 export const MAX_EVENTS = 500
+/** Of those, task events at most: they never push node events out. */
+export const MAX_TASK_EVENTS = 100
 /** Finished tasks kept in the table (newest first). */
 export const MAX_TASKS = 200
 
@@ -101,13 +103,13 @@ export class ClusterStore {
     this.metrics = update.metrics
     if (!sameStrings(this.joinCommands, update.joinCommands)) this.joinCommands = update.joinCommands
     if (snapshot) {
-      this.events = newestEventsFirst(update.events).slice(0, MAX_EVENTS)
+      this.events = keepEvents(newestEventsFirst(update.events))
       this.tasks = newestTasksFirst(update.tasks).slice(0, MAX_TASKS)
       this.series.seed(update.history ?? [])
       this.series.append(update.metrics)
       this.seriesVersion += 1
     } else {
-      if (update.events.length > 0) this.events = [...newestEventsFirst(update.events), ...this.events].slice(0, MAX_EVENTS)
+      if (update.events.length > 0) this.events = keepEvents([...newestEventsFirst(update.events), ...this.events])
       if (update.tasks.length > 0) this.tasks = [...newestTasksFirst(update.tasks), ...this.tasks].slice(0, MAX_TASKS)
       if (this.series.append(update.metrics)) this.seriesVersion += 1
     }
@@ -172,6 +174,18 @@ export class ClusterStore {
     }
     if (changed) this.pendingMoves = pending
   }
+}
+
+/** The newest events, with task events capped so node events stay (input newest first). */
+function keepEvents(events: readonly ClusterEvent[]): ClusterEvent[] {
+  const kept: ClusterEvent[] = []
+  let taskEvents = 0
+  for (const event of events) {
+    if (kept.length === MAX_EVENTS) break
+    if (event.kind.startsWith('task-') && ++taskEvents > MAX_TASK_EVENTS) continue
+    kept.push(event)
+  }
+  return kept
 }
 
 function newestEventsFirst(events: readonly ClusterEvent[]): ClusterEvent[] {

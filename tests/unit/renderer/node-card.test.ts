@@ -87,4 +87,18 @@ describe('NodeCard', () => {
     expect(onDragStart).toHaveBeenCalledWith('gamma', 'out')
     expect(card().getAttribute('draggable')).toBe('true')
   })
+
+  it('takes focus and moves between zones with the arrow keys', async () => {
+    const onDrain = vi.fn()
+    const onResume = vi.fn()
+    const { rerender } = render(NodeCard, { node: makeNode({ name: 'alpha' }), onDrain, onResume })
+    expect(card().tabIndex).toBe(0)
+    await fireEvent.keyDown(card(), { key: 'ArrowLeft' })
+    expect(onResume).not.toHaveBeenCalled()
+    await fireEvent.keyDown(card(), { key: 'ArrowRight' })
+    expect(onDrain).toHaveBeenCalledExactlyOnceWith('alpha')
+    await rerender({ node: makeNode({ name: 'alpha', drained: true, state: 'draining' }), onDrain, onResume })
+    await fireEvent.keyDown(card(), { key: 'ArrowLeft' })
+    expect(onResume).toHaveBeenCalledExactlyOnceWith('alpha')
+  })
 })

@@ -91,4 +91,19 @@ describe('EventLog', () => {
     await fireEvent.click(screen.getByRole('checkbox', { name: /problems only/ }))
     expect(screen.getAllByTestId('event').map((e) => e.getAttribute('data-kind'))).toEqual(['node-lost'])
   })
+
+  it('opens what an event is about, and marks an aggregated failure event', async () => {
+    const onOpen = vi.fn()
+    const aggregate = { seq: 5, at: 5, kind: 'task-failed' as const, message: '12 tasks failed in the last 10 s', count: 12, since: 1, until: 5 }
+    render(EventLog, { props: { events: [aggregate, { seq: 4, at: 4, kind: 'node-left' as const, node: 'n1', message: 'n1 left: the agent stopped' }], onOpen } })
+    const [first, second] = screen.getAllByTestId('event')
+    expect(first!.textContent).toContain('— open')
+    await fireEvent.click(first!.querySelector('button')!)
+    expect(onOpen).toHaveBeenLastCalledWith(aggregate)
+    await fireEvent.click(second!.querySelector('button')!)
+    expect(onOpen).toHaveBeenLastCalledWith(expect.objectContaining({ kind: 'node-left' }))
+    // A graceful leave is not a problem.
+    await fireEvent.click(screen.getByRole('checkbox', { name: /problems only/ }))
+    expect(screen.getAllByTestId('event').map((e) => e.getAttribute('data-kind'))).toEqual(['task-failed'])
+  })
 })
