@@ -4,10 +4,14 @@ import { io, type Socket } from 'socket.io-client'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   FrameBatcher,
+  MAX_TASK_PAYLOAD_BYTES,
   NAMESPACES,
   PROTOCOL_VERSION,
   SOCKET_PATHS,
+  cutText,
+  machineUpgradeHeaders,
   parseBatch,
+  refusalCode,
   resolveToken,
   taskOutcomeSchema,
   type CancelRequest,
@@ -122,11 +126,16 @@ export class Client {
     const { host, port } = this.#options
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError('options.port must be an integer 1..65535')
     if (!Number.isInteger(this.#options.retries) || this.#options.retries < 0) throw new TypeError('options.retries must be a non-negative integer')
+    const maxPayload = this.#options.maxPayloadBytes
+    if (!Number.isInteger(maxPayload) || maxPayload < 1 || maxPayload > MAX_TASK_PAYLOAD_BYTES) {
+      throw new TypeError(`options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`)
+    }
     this.#socket = io(`http://${host.includes(':') ? `[${host}]` : host}:${port}${NAMESPACES.client}`, {
       path: SOCKET_PATHS.machine,
       parser: packetCodec,
       transports: ['websocket'],
       auth: { token: this.#options.token, protocol: PROTOCOL_VERSION, clientId: this.#clientId },
+      extraHeaders: machineUpgradeHeaders(this.#options.token),
       reconnection: true,
       reconnectionAttempts: Infinity,
       reconnectionDelay: 250,
@@ -291,8 +300,14 @@ export class Client {
   }
 
   #onOutcomes(frame: unknown): void {
-    const { valid } = parseBatch(taskOutcomeSchema, frame)
+    const { valid, rejected } = parseBatch(taskOutcomeSchema, frame)
     for (const outcome of valid) this.#onOutcome(outcome)
+    // An answer we cannot read still ends its call: never leave a caller waiting in silence.
+    for (const bad of rejected) {
+      const call = bad.id === undefined ? undefined : this.#pending.get(bad.id)
+      if (call) this.#settleError(call, new ArgonError('BAD_REQUEST', `the manager sent an answer that cannot be read: ${cutText(bad.error.message)}`))
+      else process.emitWarning(`argon: ignored an unreadable answer from the manager: ${cutText(bad.error.message)}`)
+    }
   }
 
   #onOutcome(outcome: TaskOutcome): void {
@@ -355,16 +370,16 @@ export class Client {
         setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)
       }
     })
-    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
-      const code = error.data?.code
-      if (code === 'UNAUTHORIZED' || code === 'PROTOCOL_MISMATCH' || code === 'BAD_REQUEST') {
+    socket.on('connect_error', (error) => {
+      const code = refusalCode(error)
+      if (code !== undefined) {
         this.#fail(new ArgonError(code, `the manager refused the connection: ${error.message}`, { retryable: false }))
       }
     })
     socket.on('task:settled', (frame) => this.#onOutcomes(frame))
     socket.on('request:rejected', (error) => {
       // A frame the manager could not read at all: nothing to retry, but worth seeing.
-      process.emitWarning(`argon manager rejected a frame: ${error?.code}: ${error?.message}`)
+      process.emitWarning(`argon manager rejected a frame: ${String(error?.code)}: ${cutText(String(error?.message))}`)
     })
   }
 

@@ -1,6 +1,8 @@
 import type { Namespace, Socket } from 'socket.io'
 import {
   cancelRequestSchema,
+  cutText,
+  describeForLog,
   clientHandshakeSchema,
   parseBatch,
   taskSubmissionSchema,
@@ -13,6 +15,8 @@ import { checkHandshake, handshakeError } from './auth.js'
 import type { ClientSessions } from './client-sessions.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
+import { RESERVED_EVENT_PREFIX } from '../protocol/packet-codec.js'
+import type { WarningThrottle } from './warning-throttle.js'
 
 interface ClientData {
   clientId: string
@@ -27,15 +31,15 @@ export interface ClientNamespaceOptions {
   dispatcher: Dispatcher
   sessions: ClientSessions
   log: Logger
+  warnings: WarningThrottle
   /** Answer to `cluster:status`. */
   status: () => ReturnType<Dispatcher['status']>
 }
 
-const EVENTS = new Set(['task:submit', 'task:cancel', 'cluster:status', 'link:sync'])
 
 /** `/client`: clients submit and cancel tasks and get answers (also a stand-alone agent's face). */
 export function serveClients(namespace: ClientNamespace, options: ClientNamespaceOptions): void {
-  const { dispatcher, sessions, log } = options
+  const { dispatcher, sessions, log, warnings } = options
 
   namespace.use((socket, next) => {
     const refusal = checkHandshake(socket.handshake.auth, options.token)
@@ -50,13 +54,16 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
     const clientId = socket.data.clientId
     sessions.attach(clientId, socket)
 
-    const rejectFrame = (event: string, message: string) => {
-      log.warn({ clientId, event }, `bad frame from client: ${message}`)
-      socket.emit('request:rejected', wireError('BAD_REQUEST', `${event}: ${message}`))
+    const rejectFrame = (event: unknown, message: string) => {
+      const name = describeForLog(event, 80)
+      const text = cutText(message)
+      warnings.warn('bad-frame:client', { clientId, event: name }, `bad frame from client: ${text}`)
+      socket.emit('request:rejected', wireError('BAD_REQUEST', `${name}: ${text}`))
     }
 
-    socket.onAny((event: string) => {
-      if (!EVENTS.has(event)) rejectFrame(String(event), 'unknown event')
+    socket.onAny((event: unknown) => {
+      if (typeof event === 'string' && event.startsWith(RESERVED_EVENT_PREFIX)) rejectFrame(event.slice(RESERVED_EVENT_PREFIX.length), 'reserved event name')
+      else if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejectFrame(event, 'unknown event')
     })
 
     socket.on('task:submit', (frame: unknown) => {
@@ -64,14 +71,14 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
         const { valid, rejected } = parseBatch(taskSubmissionSchema, frame)
         for (const bad of rejected) {
           if (bad.id !== undefined) {
-            log.warn({ clientId, taskId: bad.id }, `bad task: ${bad.error.message}`)
-            dispatcher.refuse(clientId, bad.id, bad.error)
+            warnings.warn('bad-task', { clientId, taskId: cutText(bad.id) }, `bad task: ${cutText(bad.error.message)}`)
+            dispatcher.refuse(clientId, bad.id, { ...bad.error, message: cutText(bad.error.message) })
           } else rejectFrame('task:submit', bad.error.message)
         }
         const accepted: TaskSubmission[] = []
         for (const task of valid) {
           if (task.args.byteLength > options.maxPayloadBytes) {
-            log.warn({ clientId, taskId: task.id, bytes: task.args.byteLength }, 'task arguments over the payload limit')
+            warnings.warn('payload-too-large', { clientId, taskId: task.id, bytes: task.args.byteLength }, 'task arguments over the payload limit')
             dispatcher.refuse(clientId, task.id, wireError('PAYLOAD_TOO_LARGE', `arguments are ${task.args.byteLength} bytes; the limit is ${options.maxPayloadBytes}`))
           } else accepted.push(task)
         }

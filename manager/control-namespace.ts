@@ -1,5 +1,7 @@
 import type { Namespace, Socket } from 'socket.io'
 import {
+  cutText,
+  describeForLog,
   nodeNameRequestSchema,
   parseMessage,
   taskQuerySchema,
@@ -15,6 +17,8 @@ import { Ring, type ActivityLog } from './activity-log.js'
 import { checkHandshake } from './auth.js'
 import { NotFoundError, type Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
+import type { WarningThrottle } from './warning-throttle.js'
+
 
 /** What each dashboard has already been sent, so no event or task reaches it twice. */
 interface ControlCursor {
@@ -30,6 +34,7 @@ export interface ControlOptions {
   dispatcher: Dispatcher
   activity: ActivityLog
   log: Logger
+  warnings: WarningThrottle
   status: () => ClusterStatus
   joinCommands: () => string[]
   /** How often the dashboard gets an update (coalesced), ms. */
@@ -60,7 +65,7 @@ export class MetricsHistory {
  * updates (a few per second at most, whatever the task rate) and change rotation.
  */
 export function serveControl(namespace: ControlNamespace, options: ControlOptions): { close(): void } {
-  const { dispatcher, activity, log } = options
+  const { dispatcher, activity, warnings } = options
   const history = new MetricsHistory(dispatcher)
 
   namespace.use((socket, next) => next(checkHandshake(socket.handshake.auth, options.token) ?? undefined))
@@ -79,7 +84,7 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
   const withName = <T>(event: string, frame: unknown, ack: unknown, run: (name: string) => T) => {
     const request = parseMessage(nodeNameRequestSchema, frame)
     if (!request.ok) {
-      log.warn({ event }, `bad control frame: ${request.error.message}`)
+      warnings.warn('bad-frame:control', { event }, `bad control frame: ${cutText(request.error.message)}`)
       if (typeof ack === 'function') (ack as (reply: Reply<T>) => void)({ ok: false, error: request.error })
       return
     }
@@ -87,6 +92,13 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
   }
 
   namespace.on('connection', (socket: ControlSocket) => {
+    socket.onAny((event: unknown) => {
+      // An event is known when a handler listens for it; Socket.IO's own names were renamed by the codec.
+      if (typeof event === 'string' && socket.listenerCount(event) > 0) return
+      const name = describeForLog(event, 80)
+      warnings.warn('bad-frame:control', { event: name }, 'unknown control event')
+      socket.emit('request:rejected', wireError('BAD_REQUEST', `${name}: unknown event`))
+    })
     socket.on('cluster:status', (ack: unknown) => answer(ack, options.status))
     socket.on('node:drain', (frame: unknown, ack: unknown) => withName('node:drain', frame, ack, (name) => dispatcher.drain(name)))
     socket.on('node:resume', (frame: unknown, ack: unknown) => withName('node:resume', frame, ack, (name) => dispatcher.resume(name)))
@@ -94,7 +106,7 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
     socket.on('tasks:query', (frame: unknown, ack: unknown) => {
       const query = parseMessage(taskQuerySchema, frame)
       if (!query.ok) {
-        log.warn({ event: 'tasks:query' }, `bad control frame: ${query.error.message}`)
+        warnings.warn('bad-frame:control', { event: 'tasks:query' }, `bad control frame: ${cutText(query.error.message)}`)
         if (typeof ack === 'function') (ack as (reply: Reply<never>) => void)({ ok: false, error: query.error })
         return
       }

@@ -5,9 +5,12 @@ import { networkInterfaces } from 'node:os'
 import { Server } from 'socket.io'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_CONTROL_FRAME_BYTES,
   MAX_FRAME_BYTES,
+  MAX_TASK_PAYLOAD_BYTES,
   NAMESPACES,
   SOCKET_PATHS,
+  cutText,
   readOrCreateTokenFile,
   type ClusterEvent,
   type ClusterStatus,
@@ -29,6 +32,11 @@ import { serveNodes, type NodeNamespace } from './node-namespace.js'
 import { defaultDashboardDir, packageVersion } from './package-info.js'
 import { DEFAULT_STRATEGY, strategies } from './scheduling/index.js'
 import type { TaskHistoryLimits } from './task-history.js'
+import { gateUpgrades } from './upgrade-gate.js'
+import { WarningThrottle } from './warning-throttle.js'
+
+/** A peer must finish its Socket.IO handshake within this long, or it is dropped. */
+const HANDSHAKE_TIMEOUT_MS = 5000
 
 export interface ManagerOptions {
   /** Interface to listen on. @default '0.0.0.0' */
@@ -41,7 +49,7 @@ export interface ManagerOptions {
   queueSize?: number | null
   /** Dispatches a task may have before a lost worker fails it with WORKER_LOST. @default 3 */
   maxAttempts?: number
-  /** Largest serialized argument list of one task, bytes. @default 16 MiB */
+  /** Largest serialized argument list of one task, bytes (at most what one frame can carry, 63 MiB). @default 16 MiB */
   maxPayloadBytes?: number
   /** Scheduling strategy name. @default 'least-completion-time' */
   strategy?: string
@@ -103,11 +111,15 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   const queueSize = options.queueSize ?? null
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('options.maxAttempts must be a positive integer')
+  if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > MAX_TASK_PAYLOAD_BYTES) {
+    throw new TypeError(`options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`)
+  }
   if (queueSize !== null && (!Number.isInteger(queueSize) || queueSize < 0)) throw new TypeError('options.queueSize must be a non-negative integer or null')
   const makeStrategy = strategies[options.strategy ?? DEFAULT_STRATEGY]
   if (!makeStrategy) throw new TypeError(`options.strategy must be one of: ${Object.keys(strategies).join(', ')}`)
   const version = packageVersion()
 
+  const warnings = new WarningThrottle(log)
   const emitter = new EventEmitter<{ event: [ClusterEvent] }>()
   const activity = new ActivityLog({ taskHistory: options.taskHistory })
   activity.subscribe((event) => emitter.emit('event', event))
@@ -121,6 +133,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     strategy: makeStrategy(),
     activity,
     deliver: (clientId, outcome) => sessions.deliver(clientId, outcome),
+    onForged: (node, taskId) => warnings.warn('forged-answer', { node, taskId: cutText(taskId) }, 'dropped an answer from a node that was never given the task'),
   })
   const status = () => dispatcher.status(sessions.connected)
 
@@ -128,6 +141,9 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   const http: HttpServer = createServer(
     httpRoutes({ token, version, dashboardDir, status, metrics: createMetricsExporter(dispatcher, status) }),
   )
+  // Slow or stalled requests must not hold sockets for minutes.
+  http.headersTimeout = 10_000
+  http.requestTimeout = 30_000
 
   // Machines: binary codec, one frame per batch. Browsers: default parser, control only.
   const machines = new Server(http, {
@@ -138,19 +154,33 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     serveClient: false,
     destroyUpgrade: false,
     perMessageDeflate: false,
+    connectTimeout: HANDSHAKE_TIMEOUT_MS,
   })
-  const operators = new Server(http, { path: SOCKET_PATHS.control, serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 1024 * 1024 })
+  const operators = new Server(http, {
+    path: SOCKET_PATHS.control,
+    serveClient: false,
+    destroyUpgrade: false,
+    maxHttpBufferSize: MAX_CONTROL_FRAME_BYTES,
+    connectTimeout: HANDSHAKE_TIMEOUT_MS,
+  })
+  // Strangers are turned away at the upgrade, before the machine path buffers any frame.
+  gateUpgrades(http, {
+    machinePath: SOCKET_PATHS.machine,
+    otherPaths: [SOCKET_PATHS.control],
+    token,
+    onRefused: (reason, address) => warnings.warn('upgrade-refused', { address, reason }, 'refused a connection on the machine path'),
+  })
   // The root namespace is unused; refuse it so a stray connection learns where to go.
   machines.use((_socket, next) => next(new Error('connect to /client or /node')))
   operators.use((_socket, next) => next(new Error('connect to /control')))
 
-  serveClients(machines.of(NAMESPACES.client) as unknown as ClientNamespace, { token, maxPayloadBytes, dispatcher, sessions, log, status })
-  serveNodes(machines.of(NAMESPACES.node) as unknown as NodeNamespace, { token, dispatcher, log })
+  serveClients(machines.of(NAMESPACES.client) as unknown as ClientNamespace, { token, maxPayloadBytes, dispatcher, sessions, log, warnings, status })
+  serveNodes(machines.of(NAMESPACES.node) as unknown as NodeNamespace, { token, dispatcher, log, warnings })
 
   let port = 0
   const resolvedHost = () => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const joinCommands = () => joinAddresses(host).map((address) => `node-agent --join ${address}:${port} --token ${token}`)
-  const control = serveControl(operators.of(NAMESPACES.control) as unknown as ControlNamespace, { token, dispatcher, activity, log, status, joinCommands })
+  const control = serveControl(operators.of(NAMESPACES.control) as unknown as ControlNamespace, { token, dispatcher, activity, log, warnings, status, joinCommands })
 
   try {
     await new Promise<void>((resolve, reject) => {

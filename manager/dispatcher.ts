@@ -35,6 +35,8 @@ interface TaskEntry {
   nodeId: string | null
   /** Name of the node that has it now or had it last. */
   nodeName: string | undefined
+  /** Ids of every node it was dispatched to: only those may answer it (a late answer included). */
+  readonly ranOn: string[]
   dispatchedAt: number
 }
 
@@ -47,6 +49,8 @@ export interface DispatcherOptions {
   activity: ActivityLog
   /** Sends one answer to a client (the caller batches and buffers). */
   deliver: (clientId: string, outcome: TaskOutcome) => void
+  /** A node answered a task it was never given (the answer is dropped). */
+  onForged?: (nodeName: string, taskId: string) => void
 }
 
 export class NotFoundError extends Error {
@@ -64,6 +68,8 @@ export class Dispatcher {
   completed = 0
   failed = 0
   rejected = 0
+  /** Answers refused because the node never had the task. */
+  forged = 0
 
   readonly #tasks = new Map<string, TaskEntry>()
   readonly #queue = new TaskQueue<TaskEntry>()
@@ -115,6 +121,7 @@ export class Dispatcher {
         state: 'queued',
         nodeId: null,
         nodeName: undefined,
+        ranOn: [],
         dispatchedAt: 0,
       }
       this.#tasks.set(task.id, task)
@@ -195,6 +202,12 @@ export class Dispatcher {
       }
       const task = this.#tasks.get(outcome.id)
       if (!task) continue
+      if (!wasAssigned && !task.ranOn.includes(nodeId)) {
+        // Never given to this node: a forged or confused answer must not reach the client.
+        this.forged++
+        this.#options.onForged?.(node.name, outcome.id)
+        continue
+      }
       if (lostChild) {
         // Only the current attempt's loss counts; a stale one is news of a run already replaced.
         if (task.state === 'assigned' && task.nodeId === nodeId && task.attempts === outcome.attempt) this.#lose(task, node)
@@ -211,6 +224,20 @@ export class Dispatcher {
       } else {
         this.#finish(task, { id: task.id, ok: false, error: { ...outcome.error, node: node.name } }, outcome.ms)
       }
+    }
+    this.pump()
+  }
+
+  /**
+   * A node sent an outcome that could not be read for a task it holds: answer the task with
+   * BAD_REQUEST so its client is not left waiting and the slot is freed.
+   */
+  nodeSentInvalid(nodeId: string, taskId: string, problem: string): void {
+    const node = this.nodes.get(nodeId)
+    if (!node || !node.assigned.delete(taskId)) return
+    const task = this.#tasks.get(taskId)
+    if (task && task.state === 'assigned' && task.nodeId === nodeId) {
+      this.#finish(task, { id: task.id, ok: false, error: wireError('BAD_REQUEST', `node ${node.name} sent an invalid outcome for this task: ${problem}`, { node: node.name }) })
     }
     this.pump()
   }
@@ -306,6 +333,7 @@ export class Dispatcher {
       task.nodeId = node.id
       task.nodeName = node.name
       task.attempts++
+      if (!task.ranOn.includes(node.id)) task.ranOn.push(node.id)
       task.dispatchedAt = performance.now()
       node.assigned.add(task.id)
       node.link!.run({ id: task.id, attempt: task.attempts, fn: task.fn, args: task.args, timeout: task.timeout })

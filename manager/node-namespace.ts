@@ -1,6 +1,8 @@
 import type { Namespace, Socket } from 'socket.io'
 import {
   FrameBatcher,
+  cutText,
+  describeForLog,
   nodeHandshakeSchema,
   nodeHeartbeatSchema,
   nodeTaskOutcomeSchema,
@@ -20,6 +22,8 @@ import type { Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
 import type { NodeLink } from './node-entry.js'
 import { NodeNames } from './node-names.js'
+import { RESERVED_EVENT_PREFIX } from '../protocol/packet-codec.js'
+import type { WarningThrottle } from './warning-throttle.js'
 
 interface NodeData {
   node: NodeHandshake
@@ -28,12 +32,11 @@ interface NodeData {
 export type NodeNamespace = Namespace<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
 type NodeSocket = Socket<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
 
-const EVENTS = new Set(['task:settled', 'node:heartbeat', 'node:leaving', 'link:sync'])
 const returnedSchema = z.array(taskIdSchema).max(100_000)
 
 /** `/node`: agents join, take assignments, and report outcomes and heartbeats. */
-export function serveNodes(namespace: NodeNamespace, options: { token: string; dispatcher: Dispatcher; log: Logger }): void {
-  const { dispatcher, log } = options
+export function serveNodes(namespace: NodeNamespace, options: { token: string; dispatcher: Dispatcher; log: Logger; warnings: WarningThrottle }): void {
+  const { dispatcher, log, warnings } = options
   const sockets = new Map<string, NodeSocket>()
   const names = new NodeNames(dispatcher.nodes)
 
@@ -41,7 +44,12 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
     const refusal = checkHandshake(socket.handshake.auth, options.token)
     if (refusal) return next(refusal)
     const parsed = nodeHandshakeSchema.safeParse(socket.handshake.auth)
-    if (!parsed.success) return next(handshakeError('BAD_REQUEST', `bad node handshake: ${parsed.error.issues[0]?.message ?? 'invalid'}`))
+    if (!parsed.success) return next(handshakeError('BAD_REQUEST', `bad node handshake: ${cutText(parsed.error.issues[0]?.message ?? 'invalid')}`))
+    // The id is the agent's only while it holds the secret it first registered with.
+    if (!dispatcher.nodes.claim(parsed.data.nodeId, parsed.data.nodeSecret)) {
+      warnings.warn('node-id-taken', { id: parsed.data.nodeId, address: socket.handshake.address }, 'refused a node registration: its id belongs to another agent')
+      return next(handshakeError('UNAUTHORIZED', `node id ${parsed.data.nodeId} is registered to another agent`))
+    }
     const naming = names.claim(parsed.data)
     if (!naming.ok) return next(handshakeError(naming.code, naming.message))
     socket.data.node = { ...parsed.data, name: naming.name }
@@ -72,19 +80,26 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
     socket.emit('node:named', { name: identity.name })
     log.info({ node: identity.name, id: identity.nodeId, workers: identity.workers, address: socket.handshake.address }, 'node connected')
 
-    const rejectFrame = (event: string, message: string) => {
-      log.warn({ node: identity.name, event }, `bad frame from node: ${message}`)
-      socket.emit('request:rejected', wireError('BAD_REQUEST', `${event}: ${message}`))
+    const rejectFrame = (event: unknown, message: string) => {
+      const name = describeForLog(event, 80)
+      const text = cutText(message)
+      warnings.warn('bad-frame:node', { node: identity.name, event: name }, `bad frame from node: ${text}`)
+      socket.emit('request:rejected', wireError('BAD_REQUEST', `${name}: ${text}`))
     }
 
-    socket.onAny((event: string) => {
-      if (!EVENTS.has(event)) rejectFrame(String(event), 'unknown event')
+    socket.onAny((event: unknown) => {
+      if (typeof event === 'string' && event.startsWith(RESERVED_EVENT_PREFIX)) rejectFrame(event.slice(RESERVED_EVENT_PREFIX.length), 'reserved event name')
+      else if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejectFrame(event, 'unknown event')
     })
 
     socket.on('task:settled', (frame: unknown) => {
       try {
         const { valid, rejected } = parseBatch(nodeTaskOutcomeSchema, frame)
-        if (rejected.length > 0) rejectFrame('task:settled', rejected[0]!.error.message)
+        for (const bad of rejected) {
+          // A readable id of a task this node holds is answered, so no slot stays taken.
+          if (bad.id !== undefined) dispatcher.nodeSentInvalid(identity.nodeId, bad.id, cutText(bad.error.message))
+        }
+        if (rejected.length > 0) rejectFrame('task:settled', `${rejected.length} invalid outcome(s); first: ${rejected[0]!.error.message}`)
         if (valid.length > 0) dispatcher.nodeSettled(identity.nodeId, valid)
       } catch (error) {
         log.error({ err: error, node: identity.name }, 'task:settled handler failed')

@@ -1,4 +1,9 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { NodeEntry, type NodeIdentity, type NodeLink } from './node-entry.js'
+
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest()
+}
 
 /**
  * Every node the manager has seen while it runs, connected or not, plus the operator's rotation
@@ -7,6 +12,8 @@ import { NodeEntry, type NodeIdentity, type NodeLink } from './node-entry.js'
 export class NodeRegistry {
   readonly #byId = new Map<string, NodeEntry>()
   readonly #drainedNames = new Set<string>()
+  /** Node id → digest of the secret its agent registered with first. */
+  readonly #secrets = new Map<string, Buffer>()
 
   get size(): number {
     return this.#byId.size
@@ -35,6 +42,19 @@ export class NodeRegistry {
   }
 
   /**
+   * Binds a node id to its agent's secret on first sight; afterwards only the same secret may use
+   * the id (compared in constant time). Returns false for anyone else.
+   */
+  claim(id: string, secret: string): boolean {
+    const known = this.#secrets.get(id)
+    if (known === undefined) {
+      this.#secrets.set(id, digest(secret))
+      return true
+    }
+    return timingSafeEqual(known, digest(secret))
+  }
+
+  /**
    * Registers a connection. An agent that reconnects keeps its entry (same id); an offline entry
    * with the same name but another id (the machine restarted) is replaced. Returns the entry and
    * whether the node was known before.
@@ -46,6 +66,7 @@ export class NodeRegistry {
       for (const old of this.#byId.values()) {
         if (old.name === identity.name && old.link === null) {
           this.#byId.delete(old.id)
+          this.#secrets.delete(old.id)
           returning = true
         }
       }
@@ -71,6 +92,7 @@ export class NodeRegistry {
     for (const node of this.byName(name)) {
       if (node.link === null) {
         this.#byId.delete(node.id)
+        this.#secrets.delete(node.id)
         removed = true
       }
     }

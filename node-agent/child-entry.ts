@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url'
 import { decodeValue, encodeValue } from '../protocol/structured-bytes.js'
 import { Worker } from 'node:worker_threads'
 import type { TaskFunction, WireError } from '../protocol/index.js'
+import { MAX_ERROR_MESSAGE_CHARS, MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
+import { cutText } from '../protocol/log-text.js'
 import type { ChildOutcome, ChildTask, FromChild, ToChild } from './child-messages.js'
 
 type Callable = (...args: unknown[]) => unknown
@@ -102,20 +104,31 @@ function success(id: string, started: number, value: unknown): ChildOutcome {
   } catch (error) {
     return failure(id, started, error)
   }
+  // Fail this task here, where the size is first known: a frame could not carry it anyway.
+  if (result.byteLength > MAX_TASK_PAYLOAD_BYTES) {
+    const wire: WireError = {
+      name: 'ArgonError',
+      code: 'PAYLOAD_TOO_LARGE',
+      retryable: false,
+      message: `the result is ${result.byteLength} bytes; one task's result may be at most ${MAX_TASK_PAYLOAD_BYTES}`,
+    }
+    return { id, ok: false, error: wire, ms: performance.now() - started }
+  }
   return { id, ok: true, result, ms: performance.now() - started }
 }
 
 function failure(id: string, started: number, thrown: unknown, code: 'TASK_FAILED' | 'BAD_REQUEST' = 'TASK_FAILED'): ChildOutcome {
   const error = thrown instanceof Error ? thrown : undefined
+  // Cut to what the wire accepts (with a marker), so an enormous message still answers its task.
   const wire: WireError = {
     name: 'TaskError',
     code,
     retryable: false,
-    message: error ? error.message : `non-Error thrown: ${describe(thrown)}`,
+    message: cutText(error ? String(error.message) : `non-Error thrown: ${describe(thrown)}`, MAX_ERROR_MESSAGE_CHARS - 64),
     data: {
-      remoteName: error ? error.name : typeof thrown,
-      remoteStack: error?.stack ?? '',
-      ...(error && typeof (error as { code?: unknown }).code === 'string' ? { remoteCode: (error as unknown as { code: string }).code } : {}),
+      remoteName: cutText(error ? String(error.name) : typeof thrown, 150),
+      remoteStack: cutText(typeof error?.stack === 'string' ? error.stack : '', MAX_ERROR_MESSAGE_CHARS - 64),
+      ...(error && typeof (error as { code?: unknown }).code === 'string' ? { remoteCode: cutText((error as unknown as { code: string }).code, 150) } : {}),
     },
   }
   return { id, ok: false, error: wire, ms: performance.now() - started }
@@ -123,9 +136,14 @@ function failure(id: string, started: number, thrown: unknown, code: 'TASK_FAILE
 
 function describe(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
   } catch {
-    return String(value)
+    try {
+      return String(value)
+    } catch {
+      // e.g. an object without a prototype: it has no toString at all.
+      return `a value of type ${typeof value}`
+    }
   }
 }
 

@@ -5,7 +5,9 @@ import {
   PROTOCOL_VERSION,
   SOCKET_PATHS,
   cancelRequestSchema,
+  machineUpgradeHeaders,
   parseBatch,
+  refusalCode,
   taskAssignmentSchema,
   type ManagerToNodeEvents,
   type NodeHandshake,
@@ -53,6 +55,7 @@ export class ManagerLink {
       parser: packetCodec,
       transports: ['websocket'],
       auth: { ...options.identity, protocol: PROTOCOL_VERSION },
+      extraHeaders: machineUpgradeHeaders(options.identity.token),
       reconnection: true,
       reconnectionAttempts: Infinity,
       reconnectionDelay: 250,
@@ -126,9 +129,9 @@ export class ManagerLink {
       if (reason === 'io server disconnect') setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)
     })
     let lastError = ''
-    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
-      const code = error.data?.code
-      if (code === 'UNAUTHORIZED' || code === 'PROTOCOL_MISMATCH' || code === 'BAD_REQUEST' || code === 'NAME_IN_USE') {
+    socket.on('connect_error', (error) => {
+      const code = refusalCode(error)
+      if (code !== undefined) {
         this.#closed = true
         socket.disconnect()
         this.#options.onFatal(code, error.message)

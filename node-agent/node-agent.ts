@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { FrameBatcher, readOrCreateTokenFile, type NodeHeartbeat, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
 import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
@@ -60,7 +60,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     onWarning: options.log,
   })
   const heartbeat = (): NodeHeartbeat => ({ busy: pool.busy, workerBusy: pool.workerBusy(), ...usage.read(pool.pids()), uptimeSeconds: process.uptime() })
-  const identity = { nodeId, name: options.name, nameChosen: options.nameChosen ?? false, host: hostname(), workers: options.workers, pid: process.pid, version: packageVersion() }
+  // Binds our node id to this process on the manager: nobody else can take the id over.
+  const nodeSecret = randomBytes(24).toString('hex')
+  const identity = { nodeId, nodeSecret, name: options.name, nameChosen: options.nameChosen ?? false, host: hostname(), workers: options.workers, pid: process.pid, version: packageVersion() }
 
   if (options.join) {
     if (!options.token) {

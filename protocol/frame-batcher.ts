@@ -4,7 +4,9 @@ import { BATCH_FLUSH_BYTES, MAX_BATCH_ITEMS } from './limits.js'
  * Micro-batching for every hop: items pushed while one frame (or one burst of settled promises)
  * is handled leave together in one frame. The flush runs as a microtask, after the handler that
  * pushed them and before the event loop turns again, so a lone item waits no extra loop turn.
- * A batch is flushed early once it reaches MAX_BATCH_ITEMS items or BATCH_FLUSH_BYTES bytes.
+ * A batch is flushed early once it reaches MAX_BATCH_ITEMS items or BATCH_FLUSH_BYTES bytes, and
+ * before an item that would take it past BATCH_FLUSH_BYTES, so a frame holds at most
+ * BATCH_FLUSH_BYTES of small payloads or one large payload.
  */
 export class FrameBatcher<T> {
   #items: T[] = []
@@ -19,6 +21,8 @@ export class FrameBatcher<T> {
 
   /** Queues an item; `bytes` is its payload size, so big payloads flush sooner. */
   push(item: T, bytes = 0): void {
+    // A big item leaves without the batch before it, so no frame outgrows one big payload.
+    if (this.#bytes > 0 && this.#bytes + bytes > BATCH_FLUSH_BYTES) this.flush()
     this.#items.push(item)
     this.#bytes += bytes
     if (this.#items.length >= MAX_BATCH_ITEMS || this.#bytes >= BATCH_FLUSH_BYTES) {

@@ -16,6 +16,12 @@ export const nodeHandshakeSchema = z.object({
   ...base,
   /** Stable across reconnects of one agent process. */
   nodeId: z.string().min(8).max(64),
+  /**
+   * A random secret the agent makes once per process and sends on every connection. The manager
+   * binds the node id to it at the first registration, so only that agent can take the id over
+   * when it reconnects.
+   */
+  nodeSecret: z.string().min(16).max(128),
   name: z.string().min(1).max(256),
   /**
    * True when an operator chose the name (`--name`): if a connected node holds it, the join is

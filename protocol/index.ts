@@ -6,8 +6,13 @@ export {
   MAX_FUNCTION_SOURCE_CHARS,
   MAX_BATCH_ITEMS,
   MAX_FRAME_BYTES,
+  MAX_TASK_PAYLOAD_BYTES,
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_ERROR_MESSAGE_CHARS,
   BATCH_FLUSH_BYTES,
 } from './limits.js'
+export { cutText, describeForLog, LOG_TEXT_CHARS } from './log-text.js'
+export { PROTOCOL_HEADER, UPGRADE_REFUSALS, machineUpgradeHeaders, refusalCode } from './machine-auth.js'
 export {
   PRIORITIES,
   CANCEL_REASONS,

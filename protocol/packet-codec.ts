@@ -16,6 +16,15 @@ const EVENT = 2
 const ACK = 3
 const CONNECT_ERROR = 4
 
+/**
+ * Event names Socket.IO keeps for itself (socket.io-parser refuses them on the wire), plus `error`
+ * (an EventEmitter throws when one is emitted with no listener). A peer that
+ * sends one must not trigger the receiver's own `disconnect` handling: the decoder renames it with
+ * this prefix, so it reaches the namespace as an unknown event and is answered with BAD_REQUEST.
+ */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener', 'error'])
+export const RESERVED_EVENT_PREFIX = 'reserved:'
+
 interface Packet {
   type: number
   nsp: string
@@ -37,6 +46,10 @@ export class Decoder extends EventEmitter {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('expected a binary packet')
     const packet: unknown = deserialize(chunk)
     if (!isPacket(packet)) throw new TypeError('invalid packet')
+    if (packet.type === EVENT) {
+      const data = packet.data as unknown[]
+      if (RESERVED_EVENTS.has(data[0] as string)) data[0] = `${RESERVED_EVENT_PREFIX}${data[0] as string}`
+    }
     // socket.io 4 only knows EVENT/ACK; BINARY_* never occur with this codec.
     this.emit('decoded', packet)
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { MAX_BATCH_ITEMS } from './limits.js'
+import { taskIdSchema } from './task.js'
 import { wireError, type WireError } from './wire-error.js'
 
 export interface BatchRejection {
@@ -29,11 +30,18 @@ export function parseBatch<T>(schema: z.ZodType<T>, frame: unknown): ParsedBatch
     if (parsed.success) {
       valid.push(parsed.data)
     } else {
-      const id = typeof item === 'object' && item !== null && typeof (item as { id?: unknown }).id === 'string' ? (item as { id: string }).id : undefined
+      const id = readableId(item)
       rejected.push({ id, error: wireError('BAD_REQUEST', describeIssues(parsed.error)) })
     }
   }
   return { valid, rejected }
+}
+
+/** The id of a rejected item, when it is one a task could have (so its sender can be answered). */
+function readableId(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined
+  const id = (item as { id?: unknown }).id
+  return taskIdSchema.safeParse(id).success ? (id as string) : undefined
 }
 
 /** Reads a single-message frame; returns the value or a BAD_REQUEST wire error. */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ERROR_CODES, RETRYABLE_CODES, type ErrorCode } from './error-codes.js'
+import { MAX_ERROR_MESSAGE_CHARS } from './limits.js'
 
 /**
  * An error flattened to cross a socket (the Moleculer shape). The receiving side rebuilds the
@@ -7,10 +8,10 @@ import { ERROR_CODES, RETRYABLE_CODES, type ErrorCode } from './error-codes.js'
  */
 export const wireErrorSchema = z.object({
   name: z.string().max(200),
-  message: z.string().max(64 * 1024),
+  message: z.string().max(MAX_ERROR_MESSAGE_CHARS),
   code: z.enum(ERROR_CODES),
   retryable: z.boolean(),
-  stack: z.string().max(64 * 1024).optional(),
+  stack: z.string().max(MAX_ERROR_MESSAGE_CHARS).optional(),
   /** Name of the node the error comes from, when it comes from a task run. */
   node: z.string().max(256).optional(),
   data: z.record(z.string(), z.unknown()).optional(),

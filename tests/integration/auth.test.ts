@@ -3,13 +3,12 @@
  */
 import { io, type Socket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
-import { PROTOCOL_VERSION } from '../../protocol/index.js'
-import { packetCodec } from '../../protocol/packet-codec.js'
+import { PROTOCOL_VERSION, machineUpgradeHeaders } from '../../protocol/index.js'
 import { runArgon, startAgent, startManager } from '../helpers/processes.js'
-import { expectCode, fixture, openClient, startCluster, withTimeout } from './support.js'
+import { connectOutcome, expectCode, fixture, openClient, rawMachineSocket, startCluster, withTimeout } from './support.js'
 
 /** Connects a raw Socket.IO client and resolves with the `connect_error`'s data, or 'connected'. */
-function connectOutcome(socket: Socket): Promise<unknown> {
+function controlOutcome(socket: Socket): Promise<unknown> {
   return new Promise((resolve) => {
     socket.once('connect', () => resolve('connected'))
     socket.once('connect_error', (error: Error & { data?: unknown }) => resolve(error.data ?? { message: error.message }))
@@ -49,7 +48,7 @@ describe('authentication', () => {
 
     const wrong = io(url, { path: '/control.io', auth: { token: 'not-the-token', protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false })
     try {
-      const data = await withTimeout(connectOutcome(wrong), 10_000, 'the control handshake')
+      const data = await withTimeout(controlOutcome(wrong), 10_000, 'the control handshake')
       expect(data).toMatchObject({ code: 'UNAUTHORIZED' })
     } finally {
       wrong.close()
@@ -57,7 +56,7 @@ describe('authentication', () => {
 
     const right = io(url, { path: '/control.io', auth: { token: manager.token, protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false })
     try {
-      expect(await withTimeout(connectOutcome(right), 10_000, 'the control handshake')).toBe('connected')
+      expect(await withTimeout(controlOutcome(right), 10_000, 'the control handshake')).toBe('connected')
       const reply = await withTimeout(right.timeout(5_000).emitWithAck('cluster:status'), 10_000, 'cluster:status')
       expect(reply).toMatchObject({ ok: true, value: { nodes: [] } })
     } finally {
@@ -70,20 +69,21 @@ describe('authentication', () => {
     expect(cli.output).toContain('UNAUTHORIZED')
   })
 
-  it('refuses a machine connection with a wrong token or protocol version', async () => {
+  it('refuses a machine connection with a wrong token or protocol version, at the upgrade and at the handshake', async () => {
     const manager = await startManager()
-    const connect = (auth: Record<string, unknown>) =>
-      io(`http://127.0.0.1:${manager.port}/client`, { path: '/argon.io', parser: packetCodec, auth, transports: ['websocket'], reconnection: false })
+    const auth = (token: string, protocol = PROTOCOL_VERSION) => ({ token, protocol, clientId: 'x'.repeat(16) })
+    const outcome = (socket: ReturnType<typeof rawMachineSocket>) => withTimeout(connectOutcome(socket), 10_000, 'the connection attempt')
 
-    const wrongToken = connect({ token: 'not-the-token', protocol: PROTOCOL_VERSION, clientId: 'x'.repeat(16) })
-    const wrongProtocol = connect({ token: manager.token, protocol: PROTOCOL_VERSION + 100, clientId: 'y'.repeat(16) })
-    try {
-      expect(await withTimeout(connectOutcome(wrongToken), 10_000, 'the handshake')).toMatchObject({ code: 'UNAUTHORIZED' })
-      expect(await withTimeout(connectOutcome(wrongProtocol), 10_000, 'the handshake')).toMatchObject({ code: 'PROTOCOL_MISMATCH' })
-    } finally {
-      wrongToken.close()
-      wrongProtocol.close()
-    }
+    // At the upgrade: no token, a wrong one, a wrong protocol version.
+    expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token), {}))).toBe('UNAUTHORIZED')
+    expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token), machineUpgradeHeaders('not-the-token')))).toBe('UNAUTHORIZED')
+    expect(
+      await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token), { ...machineUpgradeHeaders(manager.token), 'x-argon-protocol': String(PROTOCOL_VERSION + 100) })),
+    ).toBe('PROTOCOL_MISMATCH')
+    // Past the upgrade, the namespace handshake checks again.
+    expect(await outcome(rawMachineSocket(manager.port, '/client', auth('not-the-token'), machineUpgradeHeaders(manager.token)))).toBe('UNAUTHORIZED')
+    expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token, PROTOCOL_VERSION + 100)))).toBe('PROTOCOL_MISMATCH')
+    expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token)))).toBe('connected')
   })
 
   it('answers /health without a token', async () => {

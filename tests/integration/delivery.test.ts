@@ -2,27 +2,15 @@
  * Answers for a client that is briefly away: the manager keeps them (by client id) and delivers
  * them when the client comes back on a new connection.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { io, type Socket } from 'socket.io-client'
-import { NAMESPACES, PROTOCOL_VERSION, SOCKET_PATHS, encodeValue, decodeValue, type TaskOutcome } from '../../protocol/index.js'
-import { packetCodec } from '../../protocol/packet-codec.js'
-import { fixture, startCluster, withTimeout } from './support.js'
+import { describe, expect, it } from 'vitest'
+import type { Socket } from 'socket.io-client'
+import { NAMESPACES, PROTOCOL_VERSION, encodeValue, decodeValue, type TaskOutcome } from '../../protocol/index.js'
+import { fixture, rawMachineSocket, startCluster, withTimeout } from './support.js'
 
-const sockets: Socket[] = []
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.disconnect()
-})
 
 /** A raw client connection with a chosen client id (the Client class makes its own). */
 async function connectAs(port: number, token: string, clientId: string): Promise<Socket> {
-  const socket = io(`http://127.0.0.1:${port}${NAMESPACES.client}`, {
-    path: SOCKET_PATHS.machine,
-    parser: packetCodec,
-    transports: ['websocket'],
-    reconnection: false,
-    auth: { token, protocol: PROTOCOL_VERSION, clientId },
-  })
-  sockets.push(socket)
+  const socket = rawMachineSocket(port, NAMESPACES.client, { token, protocol: PROTOCOL_VERSION, clientId })
   await withTimeout(new Promise<void>((resolve) => socket.once('connect', () => resolve())), 10_000, 'connect')
   return socket
 }

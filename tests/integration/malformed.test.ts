@@ -2,11 +2,10 @@
  * Frames no real client would send: each is answered with a code, and the manager stays up and
  * keeps serving real clients.
  */
-import { io, type Socket } from 'socket.io-client'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Socket } from 'socket.io-client'
+import { describe, expect, it, vi } from 'vitest'
 import { DEFAULT_MAX_PAYLOAD_BYTES, PROTOCOL_VERSION, type TaskOutcome, type WireError } from '../../protocol/index.js'
-import { packetCodec } from '../../protocol/packet-codec.js'
-import { fixture, openClient, startCluster, withTimeout } from './support.js'
+import { fixture, openClient, rawMachineSocket, startCluster, withTimeout } from './support.js'
 
 interface RawClient {
   socket: Socket
@@ -15,21 +14,10 @@ interface RawClient {
   waitSettled(id: string): Promise<TaskOutcome>
 }
 
-const sockets: Socket[] = []
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close()
-})
 
 /** A machine-path connection that speaks the codec but sends whatever the test wants. */
 async function rawClient(port: number, token: string): Promise<RawClient> {
-  const socket = io(`http://127.0.0.1:${port}/client`, {
-    path: '/argon.io',
-    parser: packetCodec,
-    auth: { token, protocol: PROTOCOL_VERSION, clientId: 'x'.repeat(16) },
-    transports: ['websocket'],
-    reconnection: false,
-  })
-  sockets.push(socket)
+  const socket = rawMachineSocket(port, '/client', { token, protocol: PROTOCOL_VERSION, clientId: 'x'.repeat(16) })
   const settled = new Map<string, TaskOutcome>()
   const rejected: WireError[] = []
   socket.on('task:settled', (outcomes: TaskOutcome[]) => {

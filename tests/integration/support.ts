@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, expect, vi } from 'vitest'
 import { ArgonError, Client } from '../../client/index.js'
-import type { ClusterStatus, ErrorCode } from '../../protocol/index.js'
+import { io, type Socket } from 'socket.io-client'
+import { SOCKET_PATHS, machineUpgradeHeaders, refusalCode, type ClusterStatus, type ErrorCode } from '../../protocol/index.js'
+import { packetCodec } from '../../protocol/packet-codec.js'
 import { ROOT, startAgent, startManager, type RunningProcess, type StartedManager } from '../helpers/processes.js'
 
 /** Absolute path of the fixture task module. */
@@ -125,4 +127,37 @@ export async function startCluster(options: { agents: { name: string; workers?: 
 /** Waits until the cluster status seen by `client` satisfies `check` (which throws until then). */
 export async function waitForStatus<T>(client: Client, check: (status: ClusterStatus) => T, timeout = 15_000): Promise<T> {
   return vi.waitFor(async () => check((await client.status()) as ClusterStatus), { timeout, interval: 100 })
+}
+
+const rawSockets = new Set<Socket>()
+afterEach(() => {
+  for (const socket of rawSockets) socket.disconnect()
+  rawSockets.clear()
+})
+
+/**
+ * A machine-path Socket.IO connection that speaks the codec but sends whatever the test wants:
+ * `auth` goes in the namespace handshake, `headers` with the WebSocket upgrade (by default the
+ * token and protocol version a real peer sends). Closed when the test ends.
+ */
+export function rawMachineSocket(port: number, namespace: string, auth: Record<string, unknown>, headers?: Record<string, string>): Socket {
+  const token = typeof auth.token === 'string' ? auth.token : ''
+  const socket = io(`http://127.0.0.1:${port}${namespace}`, {
+    path: SOCKET_PATHS.machine,
+    parser: packetCodec,
+    transports: ['websocket'],
+    reconnection: false,
+    auth,
+    extraHeaders: headers ?? machineUpgradeHeaders(token),
+  })
+  rawSockets.add(socket)
+  return socket
+}
+
+/** Resolves 'connected', or the code of the refusal (from the handshake or the upgrade). */
+export function connectOutcome(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve('connected'))
+    socket.once('connect_error', (error) => resolve(refusalCode(error) ?? `not refused for good: ${error.message}`))
+  })
 }
