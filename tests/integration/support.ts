@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, expect, vi } from 'vitest'
 import { ArgonError, Client } from '../../client/index.js'
+import { serialize } from 'node:v8'
 import { io, type Socket } from 'socket.io-client'
 import { SOCKET_PATHS, machineUpgradeHeaders, refusalCode, type ClusterStatus, type ErrorCode } from '../../protocol/index.js'
 import { packetCodec } from '../../protocol/packet-codec.js'
@@ -160,4 +161,12 @@ export function connectOutcome(socket: Socket): Promise<string> {
     socket.once('connect', () => resolve('connected'))
     socket.once('connect_error', (error) => resolve(refusalCode(error) ?? `not refused for good: ${error.message}`))
   })
+}
+
+/**
+ * Sends an EVENT packet on a machine-path socket exactly as the binary codec frames it, bypassing
+ * socket.io-client's own checks (it refuses to emit Socket.IO's reserved names; a hostile peer does not).
+ */
+export function emitRaw(socket: Socket, namespace: string, event: string, ...args: unknown[]): void {
+  socket.io.engine.write(serialize({ type: 2, nsp: namespace, data: [event, ...args] }))
 }
