@@ -1,5 +1,6 @@
 import { MAX_FUNCTION_SOURCE_CHARS, type TaskFunction } from '../protocol/index.js'
 import { ArgonError } from './errors.js'
+import { whyCannotTravel } from './travel-check.js'
 
 /** A named export of a module the worker machine can import (an absolute path, a file URL or a package name). */
 export interface ModuleTask {
@@ -15,7 +16,10 @@ const checkedSources = new Map<string, TaskFunction>()
  * Turns what the caller passed into what travels. A function travels as its source text and is
  * rebuilt in the child, so it sees no closure variables (only its arguments and globals) and loads
  * modules with `await import(…)`. Functions whose source cannot be rebuilt (bound, native, class,
- * method shorthand) are refused here with BAD_REQUEST.
+ * method shorthand) or that use what does not travel (a closure variable, an import, `require`,
+ * an arrow's outer `this`) are refused here with BAD_REQUEST and what to do instead. Helpers that
+ * build tools call from inside functions (tsx/esbuild, TypeScript, Babel, SWC) are supplied on the
+ * workers.
  */
 export function toTaskFunction(fn: unknown): TaskFunction {
   if (typeof fn === 'object' && fn !== null && !Array.isArray(fn)) {
@@ -39,12 +43,16 @@ export function toTaskFunction(fn: unknown): TaskFunction {
   }
   if (/^class\b/.test(source)) throw new ArgonError('BAD_REQUEST', 'a class cannot run as a task; pass a function')
   if (source.length > MAX_FUNCTION_SOURCE_CHARS) throw new ArgonError('BAD_REQUEST', `function source is over ${MAX_FUNCTION_SOURCE_CHARS} characters`)
+  let why: string | null
   try {
     // Parse only: the child rebuilds it the same way.
-    new Function(`return (${source}\n)`)
-  } catch {
-    throw new ArgonError('BAD_REQUEST', 'this function cannot travel (method shorthand?); pass an arrow or function expression')
+    why = whyCannotTravel(source)
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new ArgonError('BAD_REQUEST', 'this function cannot travel (method shorthand?); pass an arrow or function expression')
+    // The check itself failed on something it does not know: let the worker be the judge.
+    why = null
   }
+  if (why !== null) throw new ArgonError('BAD_REQUEST', `function ${fn.name || '(anonymous)'} cannot travel: ${why}`)
   const task: TaskFunction = { kind: 'source', source }
   cache.set(fn, task)
   if (checkedSources.size >= 1000) checkedSources.clear()

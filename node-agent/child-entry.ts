@@ -10,6 +10,7 @@ import type { TaskFunction, WireError } from '../protocol/index.js'
 import { MAX_ERROR_MESSAGE_CHARS, MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
 import { cutText } from '../protocol/log-text.js'
 import type { ChildOutcome, ChildTask, FromChild, ToChild } from './child-messages.js'
+import { compileTaskSource } from './task-source.js'
 
 type Callable = (...args: unknown[]) => unknown
 
@@ -151,9 +152,7 @@ function resolveKnown(fn: TaskFunction): Callable | undefined {
   if (fn.kind === 'source') {
     let callable = compiled.get(fn.source)
     if (callable === undefined) {
-      // Indirect eval: the function sees globals only, never this module's scope.
-      callable = (0, eval)(`(${fn.source}\n)`) as Callable
-      if (typeof callable !== 'function') throw new TypeError('task source is not a function')
+      callable = compileTaskSource(fn.source)
       compiled.set(fn.source, callable)
     }
     return callable

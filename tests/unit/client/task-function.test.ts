@@ -31,3 +31,53 @@ describe('toTaskFunction', () => {
     expect(codeOf(() => toTaskFunction(42))).toBe('BAD_REQUEST')
   })
 })
+
+describe('what cannot travel is named at the call', () => {
+  function messageOf(fn: unknown): string {
+    try {
+      toTaskFunction(fn)
+    } catch (error) {
+      expect((error as { code?: string }).code).toBe('BAD_REQUEST')
+      return (error as Error).message
+    }
+    throw new Error('expected BAD_REQUEST')
+  }
+
+  it('names a closure variable and says to pass it as an argument', () => {
+    const factor = 3
+    expect(messageOf((x: number) => x * factor)).toMatch(/`factor` from outside the function.*pass `factor` as an argument/)
+  })
+
+  it('names require and points to await import', () => {
+    expect(messageOf(new Function('return () => require("node:os").cpus().length')())).toMatch(/`require`.*await import/)
+  })
+
+  it('refuses an arrow that uses the `this` of where it was written', () => {
+    const holder = {
+      scale: 2,
+      make() {
+        return (x: number) => x * this.scale
+      },
+    }
+    expect(messageOf(holder.make())).toMatch(/`this`/)
+  })
+
+  it('lets through globals, inner functions, own `this` in nested functions, await import and build helpers', () => {
+    const ok = [
+      (x: number) => Math.max(x, Number.MAX_SAFE_INTEGER) + process.pid,
+      (xs: number[]) => {
+        const square = (v: number) => v * v
+        return xs.map(square)
+      },
+      async (name: string) => (await import('node:path')).basename(name),
+      () =>
+        function (this: unknown) {
+          return this
+        },
+      new Function('return (x) => { const f = __name((v) => v, "f"); return f(x) }')(),
+      new Function('return (x) => __awaiter(this, void 0, void 0, function* () { return _object_spread({}, x) })')(),
+      new Function('return function (x) { return _asyncToGenerator(_regenerator().m(function _callee() {}))() }')(),
+    ]
+    for (const fn of ok) expect(toTaskFunction(fn).kind).toBe('source')
+  })
+})
