@@ -35,6 +35,12 @@ process.on('message', (message: ToChild) => {
 })
 // The agent is gone (IPC closed): leave with it.
 process.on('disconnect', () => process.exit(0))
+// A send that races the agent's exit (an agent refused by its manager exits at once) finds the
+// channel closed: the same departure, not a crash to print.
+process.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'ERR_IPC_CHANNEL_CLOSED') process.exit(0)
+  throw error
+})
 watchParent()
 send({ type: 'ready' })
 
