@@ -7,7 +7,7 @@ import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net'
 import { readFileSync } from 'node:fs'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import type { Socket } from 'socket.io-client'
+import { Manager as SocketManager, type Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { NAMESPACES, PROTOCOL_VERSION, encodeValue, type NodeTaskOutcome, type TaskOutcome, type WireError } from '../../protocol/index.js'
 import { runArgon } from '../helpers/processes.js'
@@ -90,6 +90,23 @@ describe('strangers', () => {
     expect(rssBytes(manager.pid) - before).toBeLessThan(50 * 1024 * 1024)
 
     await expect(client.process(fixture('fib'), [11])).resolves.toBe(89)
+  })
+})
+
+describe('handshakes', () => {
+  it('drops a connection that never finishes its Socket.IO handshake within seconds', async () => {
+    const { manager } = await startCluster({ agents: [] })
+    // The operators' path takes the upgrade without a token (browsers cannot send one): it must
+    // not keep a half-open connection for the default 45 s.
+    const engine = new SocketManager(`http://127.0.0.1:${manager.port}`, { path: '/control.io', transports: ['websocket'], reconnection: false, autoConnect: false })
+    try {
+      const opened = new Promise<void>((resolve, reject) => engine.open((error) => (error ? reject(error) : resolve())))
+      await withTimeout(opened, 10_000, 'the engine connection')
+      const closed = new Promise<void>((resolve) => engine.engine.once('close', () => resolve()))
+      await withTimeout(closed, 15_000, 'the manager to drop a connection that never joined a namespace')
+    } finally {
+      engine.engine?.close()
+    }
   })
 })
 
@@ -193,6 +210,31 @@ describe('least trust between peers', () => {
     const error = await expectCode(pending, 'BAD_REQUEST')
     expect(error.message).toMatch(/invalid outcome/)
     expect((await client.status()).running).toBe(0)
+  })
+})
+
+describe('clients touch only their own tasks', () => {
+  it('ignores another client cancelling or resubmitting a task id it does not own', async () => {
+    const { manager } = await startCluster({ agents: [{ name: 'alpha' }] })
+    const owner = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'owner-client-01' })
+    const intruder = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'other-client-01' })
+    const ownerAnswers: TaskOutcome[] = []
+    const intruderAnswers: TaskOutcome[] = []
+    owner.on('task:settled', (outcomes: TaskOutcome[]) => ownerAnswers.push(...outcomes))
+    intruder.on('task:settled', (outcomes: TaskOutcome[]) => intruderAnswers.push(...outcomes))
+    await connected(owner)
+    await connected(intruder)
+
+    const id = 'owner-client-01-t1'
+    owner.emit('task:submit', [{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([800, 'mine']) }])
+    await synced(owner)
+    intruder.emit('task:cancel', [{ id, reason: 'cancel' }])
+    intruder.emit('task:submit', [{ id, fn: { kind: 'source', source: '() => "theirs"' }, args: encodeValue([]) }])
+    await synced(intruder)
+
+    await vi.waitFor(() => expect(ownerAnswers).toHaveLength(1), { timeout: 15_000 })
+    expect(ownerAnswers[0]).toMatchObject({ id, ok: true })
+    expect(intruderAnswers).toMatchObject([{ id, ok: false, error: { code: 'BAD_REQUEST' } }])
   })
 })
 
