@@ -42,3 +42,9 @@ export function duration(value: string): number {
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms').toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd']
   return Number(match[1]) * unit
 }
+
+/** A number of seconds, at least 1 (decimals allowed: 2.5). */
+export function seconds(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError('must be a number of seconds, at least 1')
+  return Number(value)
+}

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
-import { byteSize, nonNegativeInteger, port, positiveInteger } from '../cli/option-parsers.js'
+import { byteSize, nonNegativeInteger, port, positiveInteger, seconds } from '../cli/option-parsers.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../protocol/index.js'
-import { createManager, type Manager } from './create-manager.js'
+import { DEFAULT_NODE_TIMEOUT_MS, createManager, type Manager } from './create-manager.js'
 import { packageVersion } from './package-info.js'
 import { strategies } from './scheduling/index.js'
 
@@ -16,6 +16,7 @@ interface ManagerFlags {
   dashboard: boolean
   taskHistory: number
   failureHistory: number
+  nodeTimeout: number
 }
 
 /** `argon manager`: the headless manager. */
@@ -30,6 +31,7 @@ export function managerCommand(): Command {
     .option('--max-payload <size>', 'largest argument list of one task (e.g. 16m)', byteSize, DEFAULT_MAX_PAYLOAD_BYTES)
     .addOption(new Option('--strategy <name>', 'scheduling strategy').choices(Object.keys(strategies)).default('least-completion-time'))
     .option('--no-dashboard', 'do not serve the dashboard at /')
+    .option('--node-timeout <seconds>', 'a node silent this long (no heartbeat, no answer) is lost: its tasks run elsewhere', seconds, DEFAULT_NODE_TIMEOUT_MS / 1000)
     .option('--task-history <n>', 'recent tasks (any outcome) kept for `argon tasks` and the dashboard', positiveInteger, 10_000)
     .option('--failure-history <n>', 'failed tasks kept in a store of their own, however many succeed after them', positiveInteger, 2_000)
     .addHelpText(
@@ -68,6 +70,7 @@ Example:
         strategy: flags.strategy,
         dashboard: flags.dashboard,
         taskHistory: { recentCount: flags.taskHistory, failureCount: flags.failureHistory },
+        nodeTimeoutMs: flags.nodeTimeout * 1000,
       })
       if (stopping) return void manager.close().then(() => process.exit(0))
       const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host

@@ -37,6 +37,8 @@ import { WarningThrottle } from './warning-throttle.js'
 
 /** A peer must finish its Socket.IO handshake within this long, or it is dropped. */
 const HANDSHAKE_TIMEOUT_MS = 5000
+/** Default of `nodeTimeoutMs` (`--node-timeout`). */
+export const DEFAULT_NODE_TIMEOUT_MS = 6000
 
 export interface ManagerOptions {
   /** Interface to listen on. @default '0.0.0.0' */
@@ -57,6 +59,12 @@ export interface ManagerOptions {
   dashboard?: boolean | string
   /** How long answers wait for a disconnected client, ms. @default 60000 */
   resultRetentionMs?: number
+  /**
+   * A node that sends nothing (no heartbeat — agents send one a second — and no answer) for this
+   * long is treated as lost: its tasks run elsewhere. Raise it where one task's payload takes
+   * longer than this to cross the link. @default 6000
+   */
+  nodeTimeoutMs?: number
   /**
    * How much task history to keep for `argon tasks` and the dashboard: recent tasks of any outcome,
    * and failures in a store of their own. @default 10000 recent / 16 MiB, 2000 failures / 16 MiB
@@ -114,6 +122,8 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > MAX_TASK_PAYLOAD_BYTES) {
     throw new TypeError(`options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`)
   }
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
+  if (!Number.isFinite(nodeTimeoutMs) || nodeTimeoutMs < 1000) throw new TypeError('options.nodeTimeoutMs must be at least 1000 (ms)')
   if (queueSize !== null && (!Number.isInteger(queueSize) || queueSize < 0)) throw new TypeError('options.queueSize must be a non-negative integer or null')
   const makeStrategy = strategies[options.strategy ?? DEFAULT_STRATEGY]
   if (!makeStrategy) throw new TypeError(`options.strategy must be one of: ${Object.keys(strategies).join(', ')}`)
@@ -155,6 +165,10 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     destroyUpgrade: false,
     perMessageDeflate: false,
     connectTimeout: HANDSHAKE_TIMEOUT_MS,
+    // Agents and clients notice a manager that froze or vanished behind a partition within
+    // pingInterval + pingTimeout, instead of Socket.IO's default 45 s.
+    pingInterval: 2000,
+    pingTimeout: Math.max(10_000, nodeTimeoutMs),
   })
   const operators = new Server(http, {
     path: SOCKET_PATHS.control,
@@ -200,6 +214,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   }
   port = (http.address() as AddressInfo).port
   log.info({ host, port }, 'manager listening')
+  const silentNodes = watchSilentNodes(dispatcher, nodeTimeoutMs, (name, reason) => log.warn({ node: name, reason }, 'node lost: no heartbeat'))
 
   const manager = Object.assign(emitter, {
     host,
@@ -222,6 +237,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
       }
     },
     async close() {
+      clearInterval(silentNodes)
       control.close()
       activity.close()
       sessions.close()
@@ -232,6 +248,24 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     },
   })
   return manager as Manager
+}
+
+/**
+ * Sweeps for nodes silent past the timeout. A sweep that itself runs late means this process was
+ * stalled (not the nodes), so it waits for fresh news from them instead of declaring all lost.
+ */
+function watchSilentNodes(dispatcher: Dispatcher, timeoutMs: number, onLost: (name: string, reason: string) => void): NodeJS.Timeout {
+  const every = Math.min(1000, timeoutMs / 4)
+  let last = Date.now()
+  const timer = setInterval(() => {
+    const now = Date.now()
+    const late = now - last > every + timeoutMs / 2
+    last = now
+    if (late) return
+    for (const { name, reason } of dispatcher.sweepSilentNodes(timeoutMs)) onLost(name, reason)
+  }, every)
+  timer.unref()
+  return timer
 }
 
 function formatHost(host: string): string {

@@ -242,6 +242,25 @@ export class Dispatcher {
     this.pump()
   }
 
+  /**
+   * Treats every remote node that has sent nothing (no heartbeat, no answer) for longer than
+   * `timeoutMs` as lost: its tasks go back to the queue with the attempt counted, its connection is
+   * closed, and its late answers are handled like any late answer.
+   */
+  sweepSilentNodes(timeoutMs: number): { name: string; reason: string }[] {
+    const now = Date.now()
+    const lost: { name: string; reason: string }[] = []
+    for (const node of [...this.nodes.all()]) {
+      const link = node.link
+      if (link === null || link.drop === undefined || now - node.lastSeenAt <= timeoutMs) continue
+      const reason = `silent for ${((now - node.lastSeenAt) / 1000).toFixed(1)} s, past the node timeout of ${timeoutMs / 1000} s`
+      this.nodeDisconnected(node.id, reason)
+      link.drop(reason)
+      lost.push({ name: node.name, reason })
+    }
+    return lost
+  }
+
   /** The agent is shutting down: it gets nothing new; tasks it never started go back uncounted. */
   nodeLeaving(nodeId: string, returned: readonly string[]): void {
     const node = this.nodes.get(nodeId)

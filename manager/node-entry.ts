@@ -6,6 +6,8 @@ export interface NodeLink {
   run(task: TaskAssignment): void
   cancel(request: CancelRequest): void
   state(state: NodeState): void
+  /** Closes a remote node's connection (it went silent); absent for an in-process node. */
+  drop?(reason: string): void
 }
 
 export interface NodeIdentity {

@@ -74,6 +74,8 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
       run: (task) => runs.push(task, task.args.byteLength),
       cancel: (request) => cancels.push(request),
       state: (state) => socket.emit('node:state', { state }),
+      // A silent node is dropped; when it wakes it reconnects and registers again.
+      drop: () => socket.disconnect(true),
     }
     dispatcher.nodeConnected({ id: identity.nodeId, name: identity.name, host, workers: identity.workers, version: identity.version }, link)
     names.release(identity.nodeId)

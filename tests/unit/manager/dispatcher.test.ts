@@ -239,3 +239,28 @@ describe('Dispatcher', () => {
     expect(status.nodes[0]).toMatchObject({ name: 'n1', workers: 2, assigned: 2, state: 'active', completed: 0, failed: 0 })
   })
 })
+
+describe('Dispatcher.sweepSilentNodes', () => {
+  it('treats a remote node silent past the timeout as lost, re-queues its tasks and drops its link', () => {
+    const { dispatcher, join } = setup()
+    const silent = join('silent')
+    const dropped: string[] = []
+    const droppable = Object.assign(new RecordingLink(), { drop: (reason: string) => dropped.push(reason) })
+    dispatcher.nodeConnected({ id: 'remote', name: 'remote', host: 'h', workers: 1, version: '0' }, droppable)
+    dispatcher.submit('c1', [submission('t1'), submission('t2')])
+    expect(droppable.runs).toHaveLength(1)
+
+    // Fresh news keeps a node; an in-process node (no drop) is never swept.
+    expect(dispatcher.sweepSilentNodes(5000)).toEqual([])
+    dispatcher.nodes.get('remote')!.lastSeenAt = Date.now() - 6000
+    dispatcher.nodes.get('silent')!.lastSeenAt = Date.now() - 6000
+    const lost = dispatcher.sweepSilentNodes(5000)
+    expect(lost.map((node) => node.name)).toEqual(['remote'])
+    expect(dropped).toHaveLength(1)
+    expect(dropped[0]).toMatch(/past the node timeout of 5 s/)
+    expect(dispatcher.status(0).nodes.find((node) => node.name === 'remote')?.state).toBe('offline')
+    // Its task runs again on the other node, as attempt 2, once that node has room.
+    dispatcher.nodeSettled('silent', [ok(silent.runs[0]!)])
+    expect(silent.runs.map((task) => [task.id, task.attempt])).toContainEqual([droppable.runs[0]!.id, 2])
+  })
+})
