@@ -7,14 +7,16 @@
  *
  *   node sim-nodes.js HOST PORT TOKEN COUNT PREFIX TASK_MS
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { io, type Socket } from 'socket.io-client'
 import {
   FrameBatcher,
   NAMESPACES,
   PROTOCOL_VERSION,
   SOCKET_PATHS,
+  machineUpgradeHeaders,
   type ManagerToNodeEvents,
+  type NodeHandshake,
   type NodeTaskOutcome,
   type NodeToManagerEvents,
   type TaskAssignment,
@@ -41,7 +43,19 @@ class SimulatedNode {
       parser: packetCodec,
       transports: ['websocket'],
       forceNew: true,
-      auth: { token, protocol: PROTOCOL_VERSION, nodeId: randomUUID(), name, nameChosen: true, host: `${prefix}-host`, workers: 1, pid: process.pid, version: 'simulated' },
+      auth: {
+        token,
+        protocol: PROTOCOL_VERSION,
+        nodeId: randomUUID(),
+        nodeSecret: randomBytes(24).toString('base64url'),
+        name,
+        nameChosen: true,
+        host: `${prefix}-host`,
+        workers: 1,
+        pid: process.pid,
+        version: 'simulated',
+      } satisfies NodeHandshake,
+      extraHeaders: machineUpgradeHeaders(token),
       reconnectionDelay: 250,
       reconnectionDelayMax: 5000,
     })
