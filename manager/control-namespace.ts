@@ -43,8 +43,9 @@ export interface ControlOptions {
 
 /** Throughput, latency and queue depth sampled once a second; the dashboard chart's history. */
 export class MetricsHistory {
-  readonly samples = new Ring<ClusterMetrics>(600)
-  #last: ClusterMetrics = { at: Date.now(), tasksPerSecond: 0, p50Ms: 0, p99Ms: 0, queued: 0 }
+  /** An hour at one sample a second (the chart's longest range). */
+  readonly samples = new Ring<ClusterMetrics>(3600)
+  #last: ClusterMetrics = { at: Date.now(), tasksPerSecond: 0, p50Ms: null, p99Ms: null, queued: 0 }
 
   constructor(private readonly dispatcher: Dispatcher) {}
 
@@ -53,7 +54,8 @@ export class MetricsHistory {
   }
 
   sample(): ClusterMetrics {
-    const [p50 = 0, p99 = 0] = this.dispatcher.latency.percentiles(0.5, 0.99)
+    this.dispatcher.latency.mark()
+    const [p50 = null, p99 = null] = this.dispatcher.latency.recentPercentiles(0.5, 0.99) ?? []
     this.#last = { at: Date.now(), tasksPerSecond: this.dispatcher.rate.perSecond(), p50Ms: p50, p99Ms: p99, queued: this.dispatcher.queued }
     this.samples.push(this.#last)
     return this.#last

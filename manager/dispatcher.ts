@@ -158,7 +158,7 @@ export class Dispatcher {
     const { node, returning } = this.nodes.connect(identity, link)
     const drained = this.nodes.isDrained(node.name)
     if (drained) link.state('draining')
-    this.#options.activity.record(returning ? 'node-returned' : 'node-joined', `${node.name} ${returning ? 'returned' : 'joined'} (${node.workers} workers${drained ? ', drained' : ''})`, { node: node.name })
+    this.#options.activity.record(returning ? 'node-returned' : 'node-joined', `${node.name} ${returning ? 'returned' : 'joined'} (${node.workers} worker${node.workers === 1 ? '' : 's'}${drained ? ', drained' : ''})`, { node: node.name })
     this.pump()
     return node
   }

@@ -20,8 +20,9 @@ export function createMetricsExporter(dispatcher: Dispatcher, status: () => Clus
   gauge('argon_tasks_failed_total', 'Tasks answered with an error', () => dispatcher.failed)
   gauge('argon_tasks_rejected_total', 'Tasks rejected with QUEUE_FULL', () => dispatcher.rejected)
   gauge('argon_tasks_per_second', 'Tasks answered per second (recent)', () => dispatcher.rate.perSecond())
-  gauge('argon_task_latency_p50_ms', 'Submit-to-answer latency p50, recent tasks', () => dispatcher.latency.percentiles(0.5)[0]!)
-  gauge('argon_task_latency_p99_ms', 'Submit-to-answer latency p99, recent tasks', () => dispatcher.latency.percentiles(0.99)[0]!)
+  // NaN (no value) when no task finished in the last 10 s: an idle cluster has no latency.
+  gauge('argon_task_latency_p50_ms', 'Submit-to-answer latency p50 over the last 10 s (NaN when idle)', () => dispatcher.latency.recentPercentiles(0.5)?.[0] ?? Number.NaN)
+  gauge('argon_task_latency_p99_ms', 'Submit-to-answer latency p99 over the last 10 s (NaN when idle)', () => dispatcher.latency.recentPercentiles(0.99)?.[0] ?? Number.NaN)
   const nodes = new Gauge({
     name: 'argon_nodes',
     help: 'Nodes by state',

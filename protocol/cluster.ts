@@ -119,9 +119,9 @@ export type TaskRecord = z.infer<typeof taskRecordSchema>
 export const clusterMetricsSchema = z.object({
   at: z.number(),
   tasksPerSecond: z.number(),
-  /** Submit-to-answer latency at the manager, ms, over the last window. */
-  p50Ms: z.number(),
-  p99Ms: z.number(),
+  /** Submit-to-answer latency at the manager, ms, over the last 10 s; null when no task finished then. */
+  p50Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
   queued: z.number().int(),
 })
 export type ClusterMetrics = z.infer<typeof clusterMetricsSchema>

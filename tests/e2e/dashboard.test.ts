@@ -97,8 +97,10 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     await expect.poll(() => lostEvent.textContent(), WAIT).toMatch(/bravo lost: its connection closed/)
     await lostEvent.getByRole('button').click()
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-node-name')), WAIT).toBe('bravo')
-    // Lost, not drained: it stays in rotation, greyed, ready to take work when it returns.
-    expect(await page.getByTestId('zone-in-rotation').locator('[data-node-name="bravo"]').count()).toBe(1)
+    // Offline nodes are a group of their own, counted in neither zone; bravo is not drained.
+    expect(await page.getByTestId('zone-offline').locator('[data-node-name="bravo"]').count()).toBe(1)
+    expect(await page.getByTestId('zone-in-rotation').locator('[data-node-name="bravo"]').count()).toBe(0)
+    expect(await nodeCard(page, 'bravo').getByRole('button', { name: 'Drain' }).count()).toBe(1)
     expect((await nodeInStatus(manager, 'bravo'))?.state).toBe('offline')
 
     const bravoAgain = await startAgent(manager, { name: 'bravo', workers: 1 })

@@ -2,6 +2,7 @@
 import type { ClusterEvent, ClusterMetrics, ClusterStatus, DashboardUpdate, NodeStatus, TaskRecord } from '../../../protocol/cluster.js'
 import { MetricSeries } from './metric-series.js'
 import { partitionNodes, zoneOf, type Zone } from './node-view.js'
+import { NodeTrends } from './node-trends.js'
 
 /** Events kept in the log (newest first). */
 export const MAX_EVENTS = 500
@@ -25,8 +26,9 @@ export interface ClusterSummary {
   queueLimit: number | null
   running: number
   tasksPerSecond: number
-  p50Ms: number
-  p99Ms: number
+  /** null: no task finished in the last 10 s. */
+  p50Ms: number | null
+  p99Ms: number | null
   completed: number
   failed: number
   rejected: number
@@ -61,8 +63,8 @@ export function summarize(status: ClusterStatus, metrics: ClusterMetrics | null)
     queueLimit: status.queueLimit,
     running: status.running,
     tasksPerSecond: metrics?.tasksPerSecond ?? 0,
-    p50Ms: metrics?.p50Ms ?? 0,
-    p99Ms: metrics?.p99Ms ?? 0,
+    p50Ms: metrics?.p50Ms ?? null,
+    p99Ms: metrics?.p99Ms ?? null,
     completed: status.completed,
     failed: status.failed,
     rejected: status.rejected,
@@ -89,6 +91,9 @@ export class ClusterStore {
   /** Chart columns, mutated in place; `seriesVersion` tells the chart to redraw. */
   readonly series = new MetricSeries()
   seriesVersion = $state(0)
+  /** Per-node sparkline data, mutated in place; `trendsVersion` tells the cards to redraw. */
+  readonly trends = new NodeTrends()
+  trendsVersion = $state(0)
   /** Local time of the last update, ms. */
   updatedAt = $state<number | null>(null)
 
@@ -113,6 +118,7 @@ export class ClusterStore {
       if (update.tasks.length > 0) this.tasks = [...newestTasksFirst(update.tasks), ...this.tasks].slice(0, MAX_TASKS)
       if (this.series.append(update.metrics)) this.seriesVersion += 1
     }
+    if (this.trends.add(update.status.nodes, now)) this.trendsVersion += 1
     this.#settlePendingMoves()
     this.updatedAt = now
   }
@@ -156,6 +162,8 @@ export class ClusterStore {
     this.pendingMoves = new Map()
     this.series.seed([])
     this.seriesVersion += 1
+    this.trends.clear()
+    this.trendsVersion += 1
     this.updatedAt = null
   }
 

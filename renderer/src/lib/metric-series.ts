@@ -1,7 +1,7 @@
 import type { ClusterMetrics } from '../../../protocol/cluster.js'
 
-/** How much history the live chart keeps. */
-export const SERIES_WINDOW_MS = 15 * 60 * 1000
+/** How much history the live chart keeps (its longest range). */
+export const SERIES_WINDOW_MS = 60 * 60 * 1000
 
 /**
  * The chart's columns (uPlot's aligned data: x in seconds, then one array per series), kept
@@ -12,7 +12,8 @@ export class MetricSeries {
   readonly at: number[] = []
   readonly tasksPerSecond: number[] = []
   readonly queued: number[] = []
-  readonly p99Ms: number[] = []
+  /** null where no task finished (a gap in the line). */
+  readonly p99Ms: (number | null)[] = []
   readonly #windowMs: number
 
   constructor(windowMs = SERIES_WINDOW_MS) {

@@ -41,19 +41,29 @@ export function compareNodeNames(a: Pick<NodeStatus, 'name'>, b: Pick<NodeStatus
   return nameCollator.compare(a.name, b.name)
 }
 
+/** The node map's groups: the two rotation zones, and offline nodes apart. */
+export interface NodeGroups {
+  in: NodeStatus[]
+  out: NodeStatus[]
+  /** Not connected, whatever their rotation choice (kept for when they return). */
+  offline: NodeStatus[]
+}
+
 /**
- * Splits nodes into the two zones. `pending` holds moves the operator made that the manager has
- * not confirmed yet, so a dropped card lands at once instead of jumping back until the reply.
+ * Splits nodes into the two zones plus the offline group (an offline node does no work, so it
+ * counts in neither zone). `pending` holds moves the operator made that the manager has not
+ * confirmed yet, so a dropped card lands at once instead of jumping back until the reply.
  */
-export function partitionNodes(
-  nodes: readonly NodeStatus[],
-  pending: ReadonlyMap<string, Zone> = new Map(),
-): { in: NodeStatus[]; out: NodeStatus[] } {
-  const zones: { in: NodeStatus[]; out: NodeStatus[] } = { in: [], out: [] }
-  for (const node of nodes) zones[pending.get(node.name) ?? zoneOf(node)].push(node)
-  zones.in.sort(compareNodeNames)
-  zones.out.sort(compareNodeNames)
-  return zones
+export function partitionNodes(nodes: readonly NodeStatus[], pending: ReadonlyMap<string, Zone> = new Map()): NodeGroups {
+  const groups: NodeGroups = { in: [], out: [], offline: [] }
+  for (const node of nodes) {
+    if (node.state === 'offline') groups.offline.push(node)
+    else groups[pending.get(node.name) ?? zoneOf(node)].push(node)
+  }
+  groups.in.sort(compareNodeNames)
+  groups.out.sort(compareNodeNames)
+  groups.offline.sort(compareNodeNames)
+  return groups
 }
 
 /** Case-insensitive match of a filter text against a node's name and host. */

@@ -68,7 +68,7 @@ describe('ClusterStore', () => {
     expect(store.tasks[0]?.id).toBe('b3-99')
   })
 
-  it('splits nodes into zones by drained, keeping offline ones', () => {
+  it('splits connected nodes into zones by drained, and offline ones into their own group', () => {
     const store = new ClusterStore()
     store.applyUpdate(
       makeUpdate([
@@ -78,8 +78,9 @@ describe('ClusterStore', () => {
         makeNode({ name: 'd', state: 'offline', drained: true }),
       ]),
     )
-    expect(store.zones.in.map((n) => n.name)).toEqual(['a', 'c'])
-    expect(store.zones.out.map((n) => n.name)).toEqual(['b', 'd'])
+    expect(store.zones.in.map((n) => n.name)).toEqual(['a'])
+    expect(store.zones.out.map((n) => n.name)).toEqual(['b'])
+    expect(store.zones.offline.map((n) => n.name)).toEqual(['c', 'd'])
   })
 
   it('moves a card at once on a drop, and settles when the manager agrees', () => {

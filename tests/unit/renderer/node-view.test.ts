@@ -18,8 +18,9 @@ describe('zone membership', () => {
       makeNode({ name: 'node-3', state: 'offline' }),
     ]
     const zones = partitionNodes(nodes)
-    expect(zones.in.map((n) => n.name)).toEqual(['node-1', 'node-3', 'node-10'])
+    expect(zones.in.map((n) => n.name)).toEqual(['node-1', 'node-10'])
     expect(zones.out.map((n) => n.name)).toEqual(['node-2'])
+    expect(zones.offline.map((n) => n.name)).toEqual(['node-3'])
   })
 
   it('shows a pending move at once, before the manager confirms it', () => {
