@@ -37,13 +37,19 @@ export class TaskError extends ArgonError {
   readonly remoteStack: string
   /** The remote error's own `code` property, if it had one. */
   readonly remoteCode: string | undefined
+  /**
+   * What the task threw when it was not an Error (`throw 42`, `throw { reason }`), rebuilt from
+   * its JSON form (its String form if it has none); undefined when an Error was thrown.
+   */
+  readonly thrown: unknown
 
-  constructor(message: string, options: { remoteName: string; remoteStack: string; remoteCode?: string; node?: string }) {
+  constructor(message: string, options: { remoteName: string; remoteStack: string; remoteCode?: string; node?: string; thrown?: unknown }) {
     super('TASK_FAILED', message, { retryable: false, node: options.node, data: { remoteName: options.remoteName } })
     this.name = 'TaskError'
     this.remoteName = options.remoteName
     this.remoteStack = options.remoteStack
     this.remoteCode = options.remoteCode
+    this.thrown = options.thrown
   }
 }
 
@@ -56,6 +62,7 @@ export function fromWire(error: WireError): ArgonError {
       remoteStack: typeof data.remoteStack === 'string' ? data.remoteStack : '',
       remoteCode: typeof data.remoteCode === 'string' ? data.remoteCode : undefined,
       node: error.node,
+      thrown: typeof data.thrown === 'string' ? parseThrown(data.thrown) : undefined,
     })
   }
   return new ArgonError(error.code, error.message, { retryable: error.retryable, node: error.node, data: error.data })
@@ -70,8 +77,21 @@ export function toWire(error: ArgonError): WireError {
       message: error.message,
       retryable: false,
       node: error.node,
-      data: { remoteName: error.remoteName, remoteStack: error.remoteStack, ...(error.remoteCode ? { remoteCode: error.remoteCode } : {}) },
+      data: {
+        remoteName: error.remoteName,
+        remoteStack: error.remoteStack,
+        ...(error.remoteCode ? { remoteCode: error.remoteCode } : {}),
+        ...(error.thrown !== undefined ? { thrown: JSON.stringify(error.thrown) ?? String(error.thrown) } : {}),
+      },
     }
   }
   return { name: error.name, code: error.code, message: error.message, retryable: error.retryable, node: error.node, data: error.data, stack: error.stack }
+}
+
+function parseThrown(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
 }

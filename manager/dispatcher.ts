@@ -419,8 +419,11 @@ export class Dispatcher {
             message: error.message,
             remoteName: typeof error.data?.remoteName === 'string' ? error.data.remoteName : undefined,
             remoteStack: typeof error.data?.remoteStack === 'string' ? error.data.remoteStack : undefined,
+            thrown: typeof error.data?.thrown === 'string' ? error.data.thrown : undefined,
           }
         : undefined,
+      // Failures only: the error dialog shows the whole function with its failing line.
+      source: error?.code === 'TASK_FAILED' && task.fn.kind === 'source' ? task.fn.source.slice(0, 65_536) : undefined,
     })
     if (error && error.code === 'TASK_FAILED') this.#options.activity.record('task-failed', `task ${task.id} failed on ${task.nodeName ?? '?'}: ${error.message.slice(0, 200)}`, { node: task.nodeName, taskId: task.id })
     this.#options.deliver(task.clientId, outcome)

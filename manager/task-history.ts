@@ -177,7 +177,7 @@ function trimmed(record: Recorded): Recorded {
 
 /** Rough heap size of a record: its strings (2 bytes a character) plus a fixed overhead. */
 function estimateBytes(record: TaskRecord): number {
-  let chars = record.id.length + record.label.length + (record.node?.length ?? 0)
-  if (record.error) chars += record.error.code.length + record.error.message.length + (record.error.remoteName?.length ?? 0) + (record.error.remoteStack?.length ?? 0)
+  let chars = record.id.length + record.label.length + (record.node?.length ?? 0) + (record.source?.length ?? 0)
+  if (record.error) chars += record.error.code.length + record.error.message.length + (record.error.remoteName?.length ?? 0) + (record.error.remoteStack?.length ?? 0) + (record.error.thrown?.length ?? 0)
   return 160 + chars * 2
 }

@@ -11,6 +11,7 @@ import { MAX_ERROR_MESSAGE_CHARS, MAX_TASK_PAYLOAD_BYTES } from '../protocol/lim
 import { cutText } from '../protocol/log-text.js'
 import type { ChildOutcome, ChildTask, FromChild, ToChild } from './child-messages.js'
 import { compileTaskSource } from './task-source.js'
+import { describeThrown } from './task-stack.js'
 
 type Callable = (...args: unknown[]) => unknown
 
@@ -93,12 +94,12 @@ function settle(id: string, started: number, fn: Callable, args: unknown[]): Chi
   try {
     value = fn(...args)
   } catch (error) {
-    return failure(id, started, error)
+    return failure(id, started, error, 'TASK_FAILED', fn)
   }
   if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
     return (value as Promise<unknown>).then(
       (resolved) => success(id, started, resolved),
-      (error: unknown) => failure(id, started, error),
+      (error: unknown) => failure(id, started, error, 'TASK_FAILED', fn),
     )
   }
   return success(id, started, value)
@@ -124,34 +125,24 @@ function success(id: string, started: number, value: unknown): ChildOutcome {
   return { id, ok: true, result, ms: performance.now() - started }
 }
 
-function failure(id: string, started: number, thrown: unknown, code: 'TASK_FAILED' | 'BAD_REQUEST' = 'TASK_FAILED'): ChildOutcome {
+function failure(id: string, started: number, thrown: unknown, code: 'TASK_FAILED' | 'BAD_REQUEST' = 'TASK_FAILED', fn?: Callable): ChildOutcome {
   const error = thrown instanceof Error ? thrown : undefined
+  // Argon's own frames cut; a non-Error keeps its value and gets a stack (task-stack.ts).
+  const shape = describeThrown(thrown, fn)
   // Cut to what the wire accepts (with a marker), so an enormous message still answers its task.
   const wire: WireError = {
     name: 'TaskError',
     code,
     retryable: false,
-    message: cutText(error ? String(error.message) : `non-Error thrown: ${describe(thrown)}`, MAX_ERROR_MESSAGE_CHARS - 64),
+    message: cutText(shape.message, MAX_ERROR_MESSAGE_CHARS - 64),
     data: {
-      remoteName: cutText(error ? String(error.name) : typeof thrown, 150),
-      remoteStack: cutText(typeof error?.stack === 'string' ? error.stack : '', MAX_ERROR_MESSAGE_CHARS - 64),
+      remoteName: cutText(shape.name, 150),
+      remoteStack: cutText(shape.stack, MAX_ERROR_MESSAGE_CHARS - 64),
+      ...(shape.thrown !== undefined ? { thrown: cutText(shape.thrown, 4096) } : {}),
       ...(error && typeof (error as { code?: unknown }).code === 'string' ? { remoteCode: cutText((error as unknown as { code: string }).code, 150) } : {}),
     },
   }
   return { id, ok: false, error: wire, ms: performance.now() - started }
-}
-
-function describe(value: unknown): string {
-  try {
-    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
-  } catch {
-    try {
-      return String(value)
-    } catch {
-      // e.g. an object without a prototype: it has no toString at all.
-      return `a value of type ${typeof value}`
-    }
-  }
 }
 
 function resolveKnown(fn: TaskFunction): Callable | undefined {

@@ -10,6 +10,7 @@
  * child's globals.
  */
 import { createRequire } from 'node:module'
+import { rememberSourceUrl, taskSourceUrl } from './task-stack.js'
 
 type Callable = (...args: unknown[]) => unknown
 
@@ -72,10 +73,14 @@ export function compileTaskSource(source: string): Callable {
       helpers.push(found)
     }
   }
+  // The source starts on the first line (after a short prefix), so stack lines match the user's;
+  // the sourceURL names the function in every frame instead of `eval at …`.
+  const url = taskSourceUrl(source)
   const made: unknown =
     names.length === 0
-      ? (0, eval)(`(${source}\n)`)
-      : ((0, eval)(`(function (${names.join(', ')}) {\nreturn (${source}\n)\n})`) as (...supplied: Callable[]) => unknown)(...helpers)
+      ? (0, eval)(`(${source}\n)\n//# sourceURL=${url}`)
+      : ((0, eval)(`(function (${names.join(', ')}) { return (${source}\n)\n})\n//# sourceURL=${url}`) as (...supplied: Callable[]) => unknown)(...helpers)
   if (typeof made !== 'function') throw new TypeError('task source is not a function')
+  rememberSourceUrl(made as Callable, url)
   return made as Callable
 }

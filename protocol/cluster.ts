@@ -110,8 +110,17 @@ export const taskRecordSchema = z.object({
   finishedAt: z.number(),
   attempts: z.number().int(),
   error: z
-    .object({ code: z.string(), message: z.string(), remoteName: z.string().optional(), remoteStack: z.string().optional() })
+    .object({
+      code: z.string(),
+      message: z.string(),
+      remoteName: z.string().optional(),
+      remoteStack: z.string().optional(),
+      /** A thrown non-Error, as JSON text. */
+      thrown: z.string().optional(),
+    })
     .optional(),
+  /** The whole function source of a task that failed (to show its failing line); cut when huge. */
+  source: z.string().optional(),
 })
 export type TaskRecord = z.infer<typeof taskRecordSchema>
 

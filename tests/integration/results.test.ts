@@ -122,6 +122,20 @@ describe('task results', () => {
     expect(range).toBeInstanceOf(TaskError)
     expect(range.remoteName).toBe('RangeError')
     expect(range.message).toBe('out of range')
+    // Its stack points at the function (named by its source URL), with none of Argon's frames.
+    expect(range.remoteStack).toMatch(/at .*argon-task\/anonymous-[0-9a-f]{8}\.js:2:\d+/)
+    expect(range.remoteStack).not.toMatch(/child-entry|task-source|node:internal|eval at/)
+
+    // A thrown non-Error keeps its value, and has a stack of its own.
+    const odd = (await expectCode(
+      client.process(function refuse(limit: number) {
+        throw { reason: 'over the limit', limit }
+      }, [5]),
+      'TASK_FAILED',
+    )) as TaskError
+    expect(odd.thrown).toEqual({ reason: 'over the limit', limit: 5 })
+    expect(odd.message).toContain('over the limit')
+    expect(odd.remoteStack).toMatch(/at refuse \(argon-task\/refuse-[0-9a-f]{8}\.js\)/)
 
     // A failed task leaves the worker usable.
     await expect(client.process((n: number) => n + 1, [1])).resolves.toBe(2)

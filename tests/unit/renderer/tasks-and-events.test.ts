@@ -76,6 +76,29 @@ describe('TaskErrorDialog', () => {
   })
 })
 
+describe('TaskErrorDialog: the function and its failing line', () => {
+  it('shows the whole function with the failing line marked, and a thrown value', () => {
+    const source = ['function parseRow(row) {', '  const cells = row.split(",")', '  return cells[3].trim()', '}'].join('\n')
+    const task = makeTask('client-1:7', {
+      status: 'failed',
+      source,
+      error: {
+        code: 'TASK_FAILED',
+        message: 'Cannot read properties of undefined',
+        remoteName: 'TypeError',
+        remoteStack: 'TypeError: Cannot read properties of undefined\n    at parseRow (argon-task/parseRow-0a1b2c3d.js:3:19)',
+        thrown: '{"n":1}',
+      },
+    })
+    render(TaskErrorDialog, { task, onClose: vi.fn() })
+    expect(screen.getByTestId('task-source').textContent).toContain('return cells[3].trim()')
+    expect(screen.getByTestId('task-source').querySelectorAll('.line')).toHaveLength(4)
+    expect(screen.getByTestId('failing-line').textContent).toContain('return cells[3].trim()')
+    expect(screen.getByText(/failing at line 3/)).toBeTruthy()
+    expect(screen.getByTestId('task-error-thrown').textContent).toBe('{"n":1}')
+  })
+})
+
 describe('EventLog', () => {
   it('shows events newest first as given, and can keep only the problems', async () => {
     // `events` is also a mount option name: pass it under `props`.
