@@ -50,9 +50,7 @@ async function withControl<T>(flags: ControlFlags, use: (socket: ControlSocket) 
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve())
-      socket.once('connect_error', (error: Error & { data?: { code?: string } }) =>
-        reject(new CommandFailure(error.data?.code ?? 'CONNECTION_FAILED', `cannot reach the manager at ${host}:${port}: ${error.message}`)),
-      )
+      socket.once('connect_error', (error: Error & { data?: { code?: string } }) => reject(describeConnectError(error, `${host}:${port}`)))
     })
     return await use(socket)
   } finally {
@@ -60,21 +58,42 @@ async function withControl<T>(flags: ControlFlags, use: (socket: ControlSocket) 
   }
 }
 
+/** Says what happened (reached or not, refused why) and what to do next. */
+function describeConnectError(error: Error & { data?: { code?: string }; description?: unknown }, where: string): CommandFailure {
+  const code = error.data?.code
+  if (code === 'UNAUTHORIZED') {
+    return new CommandFailure(code, `reached the manager at ${where}; it refused the token: pass the manager's token with --token or ARGON_TOKEN (it is in the manager's token file and in the dashboard URL it prints)`)
+  }
+  if (code !== undefined) return new CommandFailure(code, `reached the manager at ${where}; it refused the connection: ${error.message}`)
+  const cause = (error.description as { message?: string } | undefined)?.message ?? error.message
+  return new CommandFailure(
+    'CONNECTION_FAILED',
+    `cannot reach the manager at ${where} (${cause}): start it with \`argon manager\`, or point to it with --manager HOST:PORT`,
+  )
+}
+
 function unwrap<T>(reply: Reply<T>): T {
   if (reply.ok) return reply.value
   throw new CommandFailure(reply.error.code, reply.error.message)
 }
 
-/** The seed's STATUS, as a table. */
-export function formatStatus(status: ClusterStatus): string {
+/** The seed's STATUS, as a table; an empty cluster says how to add a node to `manager`. */
+export function formatStatus(status: ClusterStatus, manager = 'HOST:PORT'): string {
+  if (status.nodes.length === 0) {
+    return `No nodes have joined this manager yet. Add one with:\n  node-agent --join ${manager}\n(on another machine add --token, as \`argon manager\` printed; \`argon demo\` runs a whole cluster on this one)\n\n${formatQueue(status)}`
+  }
   const rows = [['NAME', 'STATE', 'HOST', 'WORKERS', 'BUSY', 'ASSIGNED', 'COMPLETED', 'FAILED', 'ID']]
   for (const node of status.nodes) {
     rows.push([node.name, node.state + (node.drained && node.state === 'offline' ? ' (drained)' : ''), node.host, String(node.workers), String(node.busy), String(node.assigned), String(node.completed), String(node.failed), node.id])
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
   const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n')
+  return `${table}\n\n${formatQueue(status)}`
+}
+
+function formatQueue(status: ClusterStatus): string {
   const limit = status.queueLimit === null ? 'unbounded' : String(status.queueLimit)
-  return `${table}\n\nqueued ${status.queued} (limit ${limit}), running ${status.running}, clients ${status.clients}, completed ${status.completed}, failed ${status.failed}, rejected ${status.rejected}`
+  return `queued ${status.queued} (limit ${limit}), running ${status.running}, clients ${status.clients}, completed ${status.completed}, failed ${status.failed}, rejected ${status.rejected}`
 }
 
 function formatNode(node: NodeStatus): string {
@@ -104,7 +123,7 @@ export function nodesCommand(): Command {
     .action((flags: ControlFlags) =>
       run(async () => {
         const status = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:status')) as Reply<ClusterStatus>))
-        console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status))
+        console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status, flags.manager))
       }),
     )
 }

@@ -4,6 +4,10 @@ import { availableParallelism, hostname } from 'node:os'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { address, nonNegativeInteger, port, positiveInteger } from '../cli/option-parsers.js'
+import { logOptions } from '../cli/log-options.js'
+import { describeListenError } from '../manager/listen-error.js'
+import { createLogger, type LogFormat } from '../manager/logger.js'
+import { packageVersion } from '../manager/package-info.js'
 import { parseAddress, resolveToken } from '../protocol/index.js'
 import { startNodeAgent, type NodeAgent } from './node-agent.js'
 
@@ -18,13 +22,16 @@ interface AgentFlags {
   maxRequests: number
   grace: number
   queueSize?: number
+  quiet?: boolean
+  logFormat?: LogFormat
 }
 
 /**
  * `node-agent` (also `argon worker`): a headless worker node.
  */
 export function nodeAgentCommand(name = 'node-agent'): Command {
-  return new Command(name)
+  return logOptions(new Command(name))
+    .version(packageVersion())
     .description('Run a worker node: a pool of child processes that runs tasks for a manager, or for clients directly (stand-alone).')
     .option('--join <host:port>', 'manager to join', address)
     .option('--manager <host:port>', 'alias of --join', address)
@@ -46,7 +53,8 @@ Examples:
     .action(async (flags: AgentFlags, command: Command) => {
       const joinText = flags.join ?? flags.manager
       if (joinText === undefined && flags.port === undefined) command.error('error: give --join HOST:PORT to join a manager, or --port PORT to run stand-alone')
-      const log = (message: string) => console.log(`[node-agent ${flags.name}] ${message}`)
+      const logger = createLogger(`node-agent/${flags.name}`, { format: flags.logFormat, quiet: flags.quiet, fd: 1 })
+      const log = (message: string) => logger.info(message)
       if (joinText !== undefined && flags.port !== undefined) log('--port is only used stand-alone; joining the manager instead')
       const token = resolveToken(flags.token)
       // Signals are handled from the first moment, so a stop during start-up is clean too.
@@ -77,14 +85,15 @@ Examples:
           nameChosen: command.getOptionValueSource('name') !== 'default',
           maxRequests: flags.maxRequests,
           log,
+          logger: createLogger(`node-agent/${flags.name}`, { format: flags.logFormat, quiet: flags.quiet }),
           onFatal: (code, message) => {
-            console.error(`node-agent: the manager refused this agent: ${code}: ${message}`)
+            console.error(`node-agent: ${describeRefusal(code, message, joinText ?? '')}`)
             if (code === 'NAME_IN_USE') console.error('node-agent: (if that node has just stopped, the manager frees its name once it notices, within a minute)')
             process.exit(2)
           },
         })
       } catch (error) {
-        console.error(`node-agent: ${(error as Error).message}`)
+        console.error(`node-agent: ${describeListenError(error, flags.host, flags.port ?? 0, 'stand-alone agent or manager')}`)
         process.exit(2)
       }
       if (stopping) {
@@ -93,11 +102,21 @@ Examples:
       }
       if (agent.port !== undefined) {
         const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
-        log(`stand-alone with ${flags.workers} workers, listening on http://${shown}:${agent.port}`)
+        // A plain line, like the manager's, also under --quiet: it is how a script learns the port.
+        console.log(`node-agent ${flags.name}: stand-alone with ${flags.workers} workers, listening on http://${shown}:${agent.port}`)
       } else {
         log(`${flags.workers} workers; joining ${joinText}`)
       }
     })
+}
+
+/** What the manager's refusal means and what to do about it. */
+function describeRefusal(code: string, message: string, manager: string): string {
+  if (code === 'UNAUTHORIZED') {
+    return `reached the manager at ${manager}; it refused the token (UNAUTHORIZED): pass the manager's token with --token or ARGON_TOKEN (\`argon manager\` prints it in its join command)`
+  }
+  if (code === 'PROTOCOL_MISMATCH') return `reached the manager at ${manager}; it speaks another protocol version (PROTOCOL_MISMATCH): run the same Argon version on both (${message})`
+  return `reached the manager at ${manager}; it refused this agent: ${code}: ${message}`
 }
 
 function isMain(): boolean {

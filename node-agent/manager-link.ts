@@ -58,8 +58,8 @@ export class ManagerLink {
       extraHeaders: machineUpgradeHeaders(options.identity.token),
       reconnection: true,
       reconnectionAttempts: Infinity,
-      reconnectionDelay: 250,
-      reconnectionDelayMax: 5000,
+      reconnectionDelay: RECONNECT_DELAY_MS,
+      reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
       randomizationFactor: 0.5,
       timeout: 5000,
     })
@@ -128,8 +128,12 @@ export class ManagerLink {
       // Socket.IO itself.
       if (reason === 'io server disconnect') setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)
     })
-    let lastError = ''
-    socket.on('connect_error', (error) => {
+    // Each failed attempt is logged with the next delay, so a waiting agent visibly keeps trying.
+    let attempt = 0
+    socket.on('connect', () => {
+      attempt = 0
+    })
+    socket.on('connect_error', (error: Error & { description?: unknown }) => {
       const code = refusalCode(error)
       if (code !== undefined) {
         this.#closed = true
@@ -137,8 +141,9 @@ export class ManagerLink {
         this.#options.onFatal(code, error.message)
         return
       }
-      if (error.message !== lastError) log(`cannot reach manager ${this.#options.host}:${this.#options.port} (${error.message}); retrying`)
-      lastError = error.message
+      attempt += 1
+      const cause = (error.description as { message?: string } | undefined)?.message ?? error.message
+      log(`cannot reach manager ${this.#options.host}:${this.#options.port} (${cause}); attempt ${attempt} failed, next in about ${formatSeconds(nextReconnectDelayMs(attempt))}`)
     })
     socket.on('task:run', (frame: unknown) => {
       const { valid, rejected } = parseBatch(taskAssignmentSchema, frame)
@@ -169,4 +174,16 @@ export class ManagerLink {
     for (const outcome of outcomes) this.#held.push(outcome)
     if (this.#held.length > MAX_HELD_OUTCOMES) this.#held.splice(0, this.#held.length - MAX_HELD_OUTCOMES)
   }
+}
+
+const RECONNECT_DELAY_MS = 250
+const RECONNECT_DELAY_MAX_MS = 5000
+
+/** Socket.IO's backoff before the attempt after `failed` failures: doubling from 250 ms, capped at 5 s (± 50 % jitter). */
+export function nextReconnectDelayMs(failed: number): number {
+  return Math.min(RECONNECT_DELAY_MS * 2 ** (failed - 1), RECONNECT_DELAY_MAX_MS)
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 1000 ? 2 : 1)} s`
 }

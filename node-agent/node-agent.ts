@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { FrameBatcher, readOrCreateTokenFile, type NodeHeartbeat, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
 import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
+import type { Logger } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
 import { ChildPool } from './child-pool.js'
 import { ManagerLink } from './manager-link.js'
@@ -24,6 +25,8 @@ export interface NodeAgentOptions {
   /** Recycle a child after this many tasks; 0 = never. */
   maxRequests: number
   log: (message: string) => void
+  /** Stand-alone: the log of the manager endpoint it serves. @default JSON lines on stderr */
+  logger?: Logger
   /** Called when the manager refuses this agent for good. */
   onFatal: (code: string, message: string) => void
 }
@@ -95,6 +98,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     token: options.token ?? readOrCreateTokenFile(),
     queueSize: standalone.queueSize,
     dashboard: true,
+    ...(options.logger ? { logger: options.logger } : {}),
   })
   const outcomes = new FrameBatcher<NodeTaskOutcome>((batch) => handle.settled(batch))
   // The dispatcher hands over one task at a time; gather them so children still get batches.
