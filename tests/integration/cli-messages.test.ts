@@ -84,6 +84,8 @@ describe('argon manager', () => {
     expect(quiet.output().trim().split('\n')).toEqual([expect.stringMatching(/listening on http:\/\/127\.0\.0\.1:\d+$/)])
 
     const json = await startManager({ args: ['--log-format', 'json'] })
+    // The log is on stderr and the banner on stdout: two pipes, either may arrive first.
+    await json.waitFor(/^\{"level".*\}$/m)
     const logged = json.output().split('\n').filter((line) => line.startsWith('{'))
     expect(logged.length).toBeGreaterThan(0)
     for (const line of logged) expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), msg: expect.any(String) })
