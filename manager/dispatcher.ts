@@ -1,5 +1,6 @@
 import {
-  nodeWindowPerWorker,
+  functionKey,
+  windowHasRoom,
   wireError,
   type CancelRequest,
   type ClusterStatus,
@@ -17,7 +18,7 @@ import { describeDisconnect } from './disconnect-reasons.js'
 import { LatencyWindow } from './latency-window.js'
 import { RateCounter, type NodeEntry, type NodeIdentity, type NodeLink } from './node-entry.js'
 import { NodeRegistry } from './node-registry.js'
-import type { SchedulingStrategy } from './scheduling/index.js'
+import { planSteals, RunTimeEstimates, STEAL_ANSWER_TIMEOUT_MS, type SchedulingStrategy } from './scheduling/index.js'
 import { TaskQueue } from './task-queue.js'
 
 /** A task the manager holds until it answers its client. */
@@ -70,6 +71,10 @@ export class Dispatcher {
   rejected = 0
   /** Answers refused because the node never had the task. */
   forged = 0
+  /** Tasks taken back from a node that had not started them, to run elsewhere (work stealing). */
+  stolen = 0
+  /** Run-time statistics per task function and per node. */
+  readonly estimates = new RunTimeEstimates()
 
   readonly #tasks = new Map<string, TaskEntry>()
   readonly #queue = new TaskQueue<TaskEntry>()
@@ -202,6 +207,7 @@ export class Dispatcher {
       }
       const task = this.#tasks.get(outcome.id)
       if (!task) continue
+      if (wasAssigned && !lostChild) this.#learn(task, nodeId, outcome)
       if (!wasAssigned && !task.ranOn.includes(nodeId)) {
         // Never given to this node: a forged or confused answer must not reach the client.
         this.forged++
@@ -337,16 +343,38 @@ export class Dispatcher {
     }
   }
 
-  /** Assigns waiting tasks to nodes with room, best node first, until either runs out. */
+  /**
+   * Assigns waiting tasks to nodes with room, best node first, until either runs out; then, with
+   * nothing left waiting, lets idle nodes take back work others hold but have not started.
+   */
   pump(): void {
-    if (this.#queue.size === 0) return
+    if (this.#queue.size > 0) this.#assignQueued()
+    if (this.#queue.size === 0) this.#stealForIdle()
+  }
+
+  #assignQueued(): void {
     const candidates: NodeEntry[] = []
     for (const node of this.nodes.all()) {
-      if (node.link !== null && !node.leaving && !this.nodes.isDrained(node.name) && node.assigned.size < this.#capacity(node)) candidates.push(node)
+      if (node.link !== null && !node.leaving && !this.nodes.isDrained(node.name)) candidates.push(node)
     }
     const strategy = this.#options.strategy
+    const fits: NodeEntry[] = []
+    const expected = new Map<string, number | undefined>()
+    let lastKey: string | undefined
     while (candidates.length > 0 && this.#queue.size > 0) {
-      const node = strategy.pick(candidates) as NodeEntry
+      const next = this.#queue.peek()!
+      const key = functionKey(next.fn)
+      if (key !== lastKey) {
+        // Tasks of one function usually come in runs: estimate per node once per run.
+        lastKey = key
+        expected.clear()
+        for (const node of candidates) expected.set(node.id, this.estimates.expected(key, node.id))
+      }
+      // The window is sized in time from what each node holds and what this task is expected to take.
+      fits.length = 0
+      for (const node of candidates) if (windowHasRoom(node.assigned, expected.get(node.id))) fits.push(node)
+      if (fits.length === 0) break
+      const node = strategy.pick(fits, (candidate) => expected.get(candidate.id)) as NodeEntry
       const task = this.#queue.shift()!
       task.state = 'assigned'
       task.nodeId = node.id
@@ -354,14 +382,66 @@ export class Dispatcher {
       task.attempts++
       if (!task.ranOn.includes(node.id)) task.ranOn.push(node.id)
       task.dispatchedAt = performance.now()
-      node.assigned.add(task.id)
+      node.assigned.add(task.id, expected.get(node.id))
       node.link!.run({ id: task.id, attempt: task.attempts, fn: task.fn, args: task.args, timeout: task.timeout })
-      if (node.assigned.size >= this.#capacity(node)) candidates.splice(candidates.indexOf(node), 1)
     }
   }
 
-  #capacity(node: NodeEntry): number {
-    return node.workers * nodeWindowPerWorker(node.avgTaskMs)
+  /** Asks busy nodes for tasks they hold but have not started, for nodes with free slots. */
+  #stealForIdle(): void {
+    const now = performance.now()
+    const views = []
+    for (const node of this.nodes.all()) {
+      if (node.link === null) continue
+      if (node.stealPending > 0 && now - node.stealAskedAt > STEAL_ANSWER_TIMEOUT_MS) node.stealPending = 0
+      views.push({
+        id: node.id,
+        workers: node.workers,
+        assignedCount: node.assigned.size,
+        heldMs: node.heldMs,
+        takesWork: !node.leaving && !this.nodes.isDrained(node.name),
+        canBeAsked: node.link.steal !== undefined && !node.leaving,
+        stealPending: node.stealPending,
+      })
+    }
+    if (views.length < 2) return
+    for (const request of planSteals(views)) {
+      const victim = this.nodes.get(request.nodeId)!
+      victim.stealPending = request.count
+      victim.stealAskedAt = now
+      victim.link!.steal!(request.count)
+    }
+  }
+
+  /**
+   * A node handed back tasks it had not started (asked by a steal): they go back to the head of
+   * the queue, uncounted (a task that never started was not an attempt), and run where they fit best.
+   */
+  nodeReturned(nodeId: string, returned: readonly string[]): void {
+    const node = this.nodes.get(nodeId)
+    if (!node || node.link === null) return
+    node.stealPending = 0
+    let taken = 0
+    for (let i = returned.length - 1; i >= 0; i--) {
+      const id = returned[i]!
+      const task = this.#tasks.get(id)
+      if (!task || task.state !== 'assigned' || task.nodeId !== nodeId || !node.assigned.delete(id)) continue
+      task.attempts--
+      task.state = 'queued'
+      task.nodeId = null
+      this.#queue.pushFront(task)
+      taken++
+    }
+    node.stolen += taken
+    this.stolen += taken
+    this.pump()
+  }
+
+  /** Feeds a finished run to the estimates of its function on its node. */
+  #learn(task: TaskEntry, nodeId: string, outcome: NodeTaskOutcome): void {
+    // A cancelled or timed-out run says nothing about how long the function takes.
+    if (!outcome.ok && outcome.error.code !== 'TASK_FAILED') return
+    this.estimates.record(functionKey(task.fn), nodeId, outcome.ms)
   }
 
   #lose(task: TaskEntry, node: NodeEntry): void {

@@ -1,5 +1,6 @@
 import type { CancelRequest, NodeHeartbeat, NodeState, NodeStatus, TaskAssignment } from '../protocol/index.js'
-import type { SchedulableNode } from './scheduling/index.js'
+import { NodeHoldings } from './node-holdings.js'
+import { UNMEASURED_TASK_MS, type SchedulableNode } from './scheduling/index.js'
 
 /** How the dispatcher reaches a node: a socket to a remote agent, or an in-process pool. */
 export interface NodeLink {
@@ -8,6 +9,8 @@ export interface NodeLink {
   state(state: NodeState): void
   /** Closes a remote node's connection (it went silent); absent for an in-process node. */
   drop?(reason: string): void
+  /** Asks the node to hand back up to `count` tasks it has not started (absent: it cannot). */
+  steal?(count: number): void
 }
 
 export interface NodeIdentity {
@@ -57,7 +60,13 @@ export class NodeEntry implements SchedulableNode {
   link: NodeLink | null = null
   /** Set while the agent is shutting down: it gets no new work. */
   leaving = false
-  readonly assigned = new Set<string>()
+  /** Tasks given to the node and not yet answered, with the run time expected of each. */
+  readonly assigned = new NodeHoldings(() => this.workers)
+  /** Tasks asked back from the node by work stealing and not yet handed back (0 = none). */
+  stealPending = 0
+  stealAskedAt = 0
+  /** Tasks the node handed back to be run elsewhere (work stealing). */
+  stolen = 0
   completed = 0
   failed = 0
   avgTaskMs = 0
@@ -78,6 +87,11 @@ export class NodeEntry implements SchedulableNode {
     return this.assigned.size
   }
 
+  /** Estimated ms of the work the node holds (an unmeasured task counted as a long one). */
+  get heldMs(): number {
+    return this.assigned.knownMs + this.assigned.unknown * UNMEASURED_TASK_MS
+  }
+
   /** Records a finished run's time (exponentially weighted, so the estimate follows change). */
   recordRun(ms: number): void {
     this.avgTaskMs = this.avgTaskMs === 0 ? ms : this.avgTaskMs * 0.9 + ms * 0.1
@@ -88,6 +102,7 @@ export class NodeEntry implements SchedulableNode {
   status(drained: boolean): NodeStatus {
     const connected = this.link !== null
     const beat = this.heartbeat
+    const running = connected ? Math.min(beat?.busy ?? 0, this.workers, this.assigned.size) : 0
     return {
       id: this.id,
       name: this.name,
@@ -95,6 +110,10 @@ export class NodeEntry implements SchedulableNode {
       workers: this.workers,
       busy: connected ? Math.min(beat?.busy ?? 0, this.workers) : 0,
       assigned: this.assigned.size,
+      running,
+      waiting: this.assigned.size - running,
+      estimateMs: this.heldMs / Math.max(1, this.workers),
+      stolen: this.stolen,
       state: !connected ? 'offline' : drained || this.leaving ? 'draining' : 'active',
       drained,
       completed: this.completed,

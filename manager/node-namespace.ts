@@ -8,7 +8,7 @@ import {
   nodeTaskOutcomeSchema,
   parseBatch,
   parseMessage,
-  taskIdSchema,
+  returnedTasksSchema,
   wireError,
   type CancelRequest,
   type ManagerToNodeEvents,
@@ -16,7 +16,6 @@ import {
   type NodeToManagerEvents,
   type TaskAssignment,
 } from '../protocol/index.js'
-import { z } from 'zod'
 import { checkHandshake, handshakeError } from './auth.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
@@ -31,8 +30,6 @@ interface NodeData {
 
 export type NodeNamespace = Namespace<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
 type NodeSocket = Socket<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
-
-const returnedSchema = z.array(taskIdSchema).max(100_000)
 
 /** `/node`: agents join, take assignments, and report outcomes and heartbeats. */
 export function serveNodes(namespace: NodeNamespace, options: { token: string; dispatcher: Dispatcher; log: Logger; warnings: WarningThrottle }): void {
@@ -76,6 +73,11 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
       state: (state) => socket.emit('node:state', { state }),
       // A silent node is dropped; when it wakes it reconnects and registers again.
       drop: () => socket.disconnect(true),
+      steal: (count) => {
+        // Assignments already batched go out first, so the agent can hand back any of them.
+        runs.flush()
+        socket.emit('task:steal', { count })
+      },
     }
     dispatcher.nodeConnected({ id: identity.nodeId, name: identity.name, host, workers: identity.workers, version: identity.version }, link)
     names.release(identity.nodeId)
@@ -115,9 +117,15 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
     })
 
     socket.on('node:leaving', (frame: unknown) => {
-      const returned = parseMessage(returnedSchema, frame)
+      const returned = parseMessage(returnedTasksSchema, frame)
       if (returned.ok) dispatcher.nodeLeaving(identity.nodeId, returned.value)
       else rejectFrame('node:leaving', returned.error.message)
+    })
+
+    socket.on('task:returned', (frame: unknown) => {
+      const returned = parseMessage(returnedTasksSchema, frame)
+      if (returned.ok) dispatcher.nodeReturned(identity.nodeId, returned.value)
+      else rejectFrame('task:returned', returned.error.message)
     })
 
     socket.on('link:sync', (ack: unknown) => {

@@ -106,6 +106,20 @@ export class TaskQueue<T extends Queueable> {
     return undefined
   }
 
+  /** The task `shift` would take next, left in place (stale entries ahead of it are dropped). */
+  peek(): T | undefined {
+    for (const priority of ORDER) {
+      const lane = this.#lanes[priority]
+      let task = lane.peek()
+      while (task !== undefined) {
+        if (this.#live.get(task.id) === task) return task
+        lane.shift()
+        task = lane.peek()
+      }
+    }
+    return undefined
+  }
+
   /** Removes a waiting task; returns it, or undefined when it was not waiting. */
   remove(id: string): T | undefined {
     const task = this.#live.get(id)

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { nodeWindowPerWorker, wireError, type CancelRequest, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
+import { childHasRoom, functionKey, wireError, type CancelRequest, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
+import { FunctionRunTimes } from '../manager/scheduling/estimates.js'
 import type { ChildOutcome, FromChild, ToChild } from './child-messages.js'
 
 export interface ChildPoolOptions {
@@ -28,6 +29,11 @@ class Slot {
   ready = false
   /** Tasks sent to the child, in the order it runs them; the first one is running. */
   readonly inFlight: TaskAssignment[] = []
+  /** The expected ms of each task in `inFlight` (undefined: its function was unmeasured). */
+  readonly expectedMs: (number | undefined)[] = []
+  /** Sums over `expectedMs`: measured ms, and how many were unmeasured. */
+  knownMs = 0
+  unknown = 0
   /** Tasks already answered (cancelled) whose late result must be dropped. */
   readonly answered = new Set<string>()
   /** Tasks sent to this child since it started (for --max-requests). */
@@ -63,7 +69,8 @@ export class ChildPool {
   readonly #slots: Slot[] = []
   #queue: TaskAssignment[] = []
   #queueHead = 0
-  #avgMs = 0
+  /** Run times per function on this node's children: each child's window is sized in time from them. */
+  readonly #runTimes = new FunctionRunTimes()
   #closing = false
   #idleWaiters: (() => void)[] = []
 
@@ -132,6 +139,16 @@ export class ChildPool {
     }
   }
 
+  /**
+   * Work stealing: removes and returns up to `count` tasks no child has started (the most
+   * recently queued first; the oldest stay, so they start soonest here).
+   */
+  takeBack(count: number): TaskAssignment[] {
+    const take = Math.min(count, this.queued)
+    if (take <= 0) return []
+    return this.#queue.splice(this.#queue.length - take, take)
+  }
+
   /** Removes and returns the tasks that no child has started yet (queued here, not sent). */
   takeQueued(): TaskAssignment[] {
     const taken = this.#queue.slice(this.#queueHead)
@@ -193,7 +210,10 @@ export class ChildPool {
         continue
       }
       slot.inFlight.shift()
-      this.#avgMs = this.#avgMs === 0 ? Math.max(outcome.ms, 0.001) : this.#avgMs * 0.9 + outcome.ms * 0.1
+      const expected = slot.expectedMs.shift()
+      if (expected === undefined) slot.unknown = Math.max(0, slot.unknown - 1)
+      else slot.knownMs = slot.inFlight.length === 0 ? 0 : Math.max(0, slot.knownMs - expected)
+      if (outcome.ok || outcome.error.code === 'TASK_FAILED') this.#runTimes.record(functionKey(task.fn), outcome.ms)
       if (slot.answered.delete(outcome.id)) continue
       this.#options.onSettled(
         outcome.ok
@@ -215,6 +235,9 @@ export class ChildPool {
     slot.ready = false
     const kill = slot.kill
     const stranded = slot.inFlight.splice(0)
+    slot.expectedMs.length = 0
+    slot.knownMs = 0
+    slot.unknown = 0
     const head = stranded.shift()
     if (head && !slot.answered.has(head.id)) {
       if (kill && kill.id === head.id) this.#answer(head, kill.code)
@@ -264,22 +287,34 @@ export class ChildPool {
 
   #schedule(): void {
     if (this.#closing || this.queued === 0) return
-    // The child already holds its next task when it finishes one: no idle gap between tasks.
-    const window = nodeWindowPerWorker(this.#avgMs)
+    // Each child's window is sized in time from the tasks it holds: fast ones queue there (no idle
+    // gap between tasks), longer or unmeasured ones wait here, where a steal can still take them.
     for (const slot of this.#slots) {
       if (!slot.ready || slot.retiring || slot.kill) continue
-      let room = window - slot.inFlight.length
-      if (this.#options.maxRequests > 0) room = Math.min(room, this.#options.maxRequests - slot.served)
-      if (room <= 0) continue
-      const take = Math.min(room, this.queued)
-      const batch = this.#queue.slice(this.#queueHead, this.#queueHead + take)
-      this.#queueHead += take
+      let room = this.#options.maxRequests > 0 ? this.#options.maxRequests - slot.served : Infinity
+      const held = { slots: 1, count: slot.inFlight.length, knownMs: slot.knownMs, unknown: slot.unknown }
+      const batch: TaskAssignment[] = []
+      while (room > 0 && this.#queueHead < this.#queue.length) {
+        const task = this.#queue[this.#queueHead]!
+        const expected = this.#runTimes.expected(functionKey(task.fn))
+        if (!childHasRoom(held, expected)) break
+        this.#queueHead++
+        room--
+        batch.push(task)
+        slot.inFlight.push(task)
+        slot.expectedMs.push(expected)
+        held.count++
+        if (expected === undefined) held.unknown++
+        else held.knownMs += expected
+      }
       if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
         this.#queue = this.#queue.slice(this.#queueHead)
         this.#queueHead = 0
       }
+      if (batch.length === 0) continue
+      slot.knownMs = held.knownMs
+      slot.unknown = held.unknown
       slot.served += batch.length
-      for (const task of batch) slot.inFlight.push(task)
       this.#send(slot, { type: 'run', tasks: batch.map((task) => ({ id: task.id, fn: task.fn, args: task.args })) })
       this.#armTimer(slot)
       if (this.#options.maxRequests > 0 && slot.served >= this.#options.maxRequests) slot.retiring = true
@@ -296,3 +331,4 @@ export class ChildPool {
     for (const wake of this.#idleWaiters.splice(0)) wake()
   }
 }
+

@@ -7,7 +7,9 @@ import {
   cancelRequestSchema,
   machineUpgradeHeaders,
   parseBatch,
+  parseMessage,
   refusalCode,
+  stealRequestSchema,
   taskAssignmentSchema,
   type ManagerToNodeEvents,
   type NodeHandshake,
@@ -153,6 +155,12 @@ export class ManagerLink {
     socket.on('task:cancel', (frame: unknown) => {
       const { valid } = parseBatch(cancelRequestSchema, frame)
       for (const request of valid) pool.cancel(request)
+    })
+    socket.on('task:steal', (frame: unknown) => {
+      const request = parseMessage(stealRequestSchema, frame)
+      if (!request.ok) return log(`ignored a malformed steal request: ${request.error.message}`)
+      // Always answered, also with nothing, so the manager stops waiting for these tasks.
+      socket.emit('task:returned', pool.takeBack(request.value.count).map((task) => task.id))
     })
     socket.on('node:state', (update) => {
       if (update?.state && update.state !== this.#state) {

@@ -17,6 +17,17 @@ export const nodeStatusSchema = z.object({
   busy: z.number().int(),
   /** Tasks assigned to the node and not yet answered (busy plus its bounded prefetch). */
   assigned: z.number().int(),
+  /** Of those, tasks running on the node's workers (as of its last heartbeat). */
+  running: z.number().int(),
+  /** Of those, tasks waiting on the node for a free worker (a steal can take them back). */
+  waiting: z.number().int(),
+  /**
+   * The manager's estimate of when the node's tasks are done, ms from now: the expected run time
+   * of each task it holds (per function, per node) summed and divided by its workers.
+   */
+  estimateMs: z.number(),
+  /** Tasks handed back by this node to run elsewhere (work stealing). */
+  stolen: z.number().int(),
   state: z.enum(NODE_STATES),
   /** True while the node is out of rotation by an operator's choice (drained), whether connected or not. */
   drained: z.boolean(),

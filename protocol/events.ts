@@ -4,7 +4,7 @@
  * against the schemas on arrival, since the other end may not be ours.
  */
 import type { ClusterStatus, DashboardUpdate, NodeHeartbeat, NodeNameRequest, NodeState, NodeStatus, TaskPage, TaskQuery } from './cluster.js'
-import type { CancelRequest, NodeTaskOutcome, TaskAssignment, TaskOutcome, TaskSubmission } from './task.js'
+import type { CancelRequest, NodeTaskOutcome, StealRequest, TaskAssignment, TaskOutcome, TaskSubmission } from './task.js'
 import type { Reply, WireError } from './wire-error.js'
 
 export type Ack<T> = (reply: Reply<T>) => void
@@ -34,6 +34,11 @@ export interface NodeToManagerEvents {
    * but not started; they go back to the queue without counting an attempt.
    */
   'node:leaving': (returned: string[]) => void
+  /**
+   * The answer to `task:steal`: the ids of the tasks handed back (none had started; possibly
+   * fewer than asked, or none). They go back to the queue without counting an attempt.
+   */
+  'task:returned': (returned: string[]) => void
   /** Answered once every frame sent before it has been handled: send it before disconnecting. */
   'link:sync': (ack: () => void) => void
 }
@@ -42,6 +47,8 @@ export interface NodeToManagerEvents {
 export interface ManagerToNodeEvents {
   'task:run': (tasks: TaskAssignment[]) => void
   'task:cancel': (requests: CancelRequest[]) => void
+  /** Work stealing: hand back up to `count` tasks no child has started (answered by `task:returned`). */
+  'task:steal': (request: StealRequest) => void
   'node:state': (update: { state: NodeState }) => void
   /** The name the manager knows this node by (another than asked when a default name was taken). */
   'node:named': (update: { name: string }) => void

@@ -24,6 +24,9 @@ export {
   taskOutcomeSchema,
   taskAssignmentSchema,
   nodeTaskOutcomeSchema,
+  stealRequestSchema,
+  returnedTasksSchema,
+  type StealRequest,
   type Priority,
   type TaskFunction,
   type TaskSubmission,
@@ -109,7 +112,7 @@ export {
   type UnreadableFrame,
 } from './batch-frame.js'
 export { FrameBatcher } from './frame-batcher.js'
-export { prefetchWindow, nodeWindowPerWorker, PREFETCH_HORIZON_MS, MAX_PREFETCH_PER_SLOT, LONG_TASK_MS } from './prefetch.js'
+export { prefetchWindow, nodeWindowPerWorker, windowHasRoom, childHasRoom, PREFETCH_HORIZON_MS, MAX_PREFETCH_PER_SLOT, LONG_TASK_MS, CHILD_PREFETCH_MAX_MS, type HeldWork } from './prefetch.js'
 export { argonHome, tokenFilePath, readTokenFile, readOrCreateTokenFile, resolveToken } from './token-file.js'
 export { parseAddress } from './address.js'
 export { encodeValue, decodeValue } from './structured-bytes.js'

@@ -28,3 +28,56 @@ export function nodeWindowPerWorker(avgTaskMs: number): number {
   const base = prefetchWindow(avgTaskMs)
   return avgTaskMs > 0 && avgTaskMs < LONG_TASK_MS && base < MAX_PREFETCH_PER_SLOT ? base + 1 : base
 }
+
+/**
+ * Tasks at least this long are never queued at a child behind a running one: there they could
+ * not be taken back, while in the agent's own queue a steal can still move them to an idle node.
+ * The child's gap between two such tasks (one IPC hop) costs under 1 % of them.
+ */
+export const CHILD_PREFETCH_MAX_MS = 20
+
+/** What a group of workers (a node, or one child) holds now, in estimated time. */
+export interface HeldWork {
+  /** Worker slots in the group (a node's workers; 1 for a child). */
+  readonly slots: number
+  /** Tasks held (running and waiting). */
+  readonly count: number
+  /** Estimated ms of the held tasks whose function has been measured. */
+  readonly knownMs: number
+  /** Held tasks whose function has not been measured yet. */
+  readonly unknown: number
+}
+
+/**
+ * Whether a group of workers may take one more task of `taskMs` (undefined: never measured).
+ * The window is sized in time from the tasks actually held, not in task counts, so a long task
+ * never has short ones queued behind it and a burst of trivial tasks never opens a deep window
+ * for the long ones that follow:
+ * - a free slot always takes a task (one task per worker is never too much);
+ * - beyond that only measured tasks shorter than LONG_TASK_MS, and only while nothing unmeasured
+ *   is held, up to a held total of `slots × (taskMs + max(PREFETCH_HORIZON_MS, taskMs))`: one
+ *   task waiting per worker for moderate tasks (a finished worker starts its next task without a
+ *   round trip), about PREFETCH_HORIZON_MS of work per worker for fast ones.
+ *
+ * @example
+ * ```ts
+ * windowHasRoom({ slots: 2, count: 2, knownMs: 20, unknown: 0 }, 10)   // true: one waiting per worker
+ * windowHasRoom({ slots: 2, count: 2, knownMs: 0, unknown: 2 }, 10)    // false: unmeasured work held
+ * ```
+ */
+export function windowHasRoom(held: HeldWork, taskMs: number | undefined): boolean {
+  if (held.count < held.slots) return true
+  if (taskMs === undefined || held.unknown > 0 || taskMs >= LONG_TASK_MS) return false
+  if (held.count >= held.slots * MAX_PREFETCH_PER_SLOT) return false
+  return held.knownMs + taskMs <= held.slots * (taskMs + Math.max(PREFETCH_HORIZON_MS, taskMs))
+}
+
+/**
+ * The child's rule (one slot): besides the running task, only fast measured tasks wait there,
+ * about PREFETCH_HORIZON_MS of them, or one task shorter than CHILD_PREFETCH_MAX_MS.
+ */
+export function childHasRoom(held: HeldWork, taskMs: number | undefined): boolean {
+  if (held.count === 0) return true
+  if (taskMs === undefined || held.unknown > 0 || taskMs >= CHILD_PREFETCH_MAX_MS) return false
+  return windowHasRoom(held, taskMs)
+}

@@ -63,3 +63,10 @@ export const nodeTaskOutcomeSchema = z.discriminatedUnion('ok', [
   z.object({ id: taskIdSchema, attempt: z.number().int().min(1), ok: z.literal(false), error: wireErrorSchema, ms: z.number().min(0) }),
 ])
 export type NodeTaskOutcome = z.infer<typeof nodeTaskOutcomeSchema>
+
+/** Manager → node-agent (work stealing): hand back up to `count` tasks that have not started. */
+export const stealRequestSchema = z.object({ count: z.number().int().min(1).max(100_000) })
+export type StealRequest = z.infer<typeof stealRequestSchema>
+
+/** Node-agent → manager: the ids of tasks handed back unstarted (after `task:steal`, or when leaving). */
+export const returnedTasksSchema = z.array(taskIdSchema).max(100_000)

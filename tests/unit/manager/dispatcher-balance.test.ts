@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest'
+import { encodeValue, type CancelRequest, type NodeState, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
+import { ActivityLog } from '../../../manager/activity-log.js'
+import { Dispatcher } from '../../../manager/dispatcher.js'
+import type { NodeLink } from '../../../manager/node-entry.js'
+import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
+import { ClusterSimulation, tasks, trivialFn } from './cluster-simulation.js'
+
+/** A node link that records what the dispatcher sends it, stealing included. */
+class RecordingLink implements NodeLink {
+  readonly runs: TaskAssignment[] = []
+  readonly cancels: CancelRequest[] = []
+  readonly steals: number[] = []
+  run(task: TaskAssignment): void {
+    this.runs.push(task)
+  }
+  cancel(request: CancelRequest): void {
+    this.cancels.push(request)
+  }
+  state(_state: NodeState): void {}
+  steal(count: number): void {
+    this.steals.push(count)
+  }
+  /** Tasks sent and not yet answered through `settle`. */
+  readonly answered = new Set<string>()
+  open(): TaskAssignment[] {
+    return this.runs.filter((task) => !this.answered.has(task.id))
+  }
+}
+
+const TRIVIAL = { kind: 'source' as const, source: '(a) => a' }
+const SLEEP = { kind: 'source' as const, source: '(ms) => new Promise((resolve) => setTimeout(resolve, ms))' }
+
+function setup() {
+  const answers: TaskOutcome[] = []
+  const dispatcher = new Dispatcher({ queueSize: null, maxAttempts: 3, strategy: leastCompletionTime, activity: new ActivityLog(), deliver: (_clientId, outcome) => answers.push(outcome) })
+  const links = new Map<string, RecordingLink>()
+  const join = (id: string, workers: number) => {
+    const link = new RecordingLink()
+    links.set(id, link)
+    dispatcher.nodeConnected({ id, name: id, host: 'h', workers, version: '0' }, link)
+    return link
+  }
+  const settle = (nodeId: string, task: TaskAssignment, ms: number) => {
+    links.get(nodeId)!.answered.add(task.id)
+    dispatcher.nodeSettled(nodeId, [{ id: task.id, attempt: task.attempt, ok: true, result: encodeValue(null), ms }])
+  }
+  /** Answers every open task of every node with `ms` per task of `fn`, until none is open (bounded). */
+  const runAll = (msOf: (task: TaskAssignment, nodeId: string) => number) => {
+    for (let round = 0; round < 10_000; round++) {
+      let any = false
+      for (const [nodeId, link] of links) {
+        const open = link.open()
+        if (open.length > 0) {
+          any = true
+          settle(nodeId, open[0]!, msOf(open[0]!, nodeId))
+        }
+      }
+      if (!any) return
+    }
+    throw new Error('did not finish')
+  }
+  const submit = (ids: string[], fn = SLEEP) => dispatcher.submit('c1', ids.map((id): TaskSubmission => ({ id, fn, args: encodeValue([1]) })))
+  return { dispatcher, answers, join, settle, runAll, submit, links }
+}
+
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
+
+describe('Dispatcher balance', () => {
+  it('treats a new function as unknown after a burst of trivial tasks: one per worker, not a deep window', () => {
+    const { join, submit, runAll } = setup()
+    const a = join('a', 2)
+    submit(ids('t', 2000), TRIVIAL)
+    runAll(() => 0.01)
+    const before = a.runs.length
+    submit(ids('long', 40))
+    expect(a.runs.length - before).toBe(2)
+  })
+
+  it('spreads long tasks after trivial ones over every node', () => {
+    const { join, submit, runAll, links } = setup()
+    const a = join('a', 2)
+    const b = join('b', 2)
+    submit(ids('t', 2000), TRIVIAL)
+    runAll(() => 0.01)
+    const [ra, rb] = [a.runs.length, b.runs.length]
+    submit(ids('long', 40))
+    runAll((task) => (task.id.startsWith('long') ? 100 : 0.01))
+    const longOn = (link: RecordingLink) => link.runs.filter((task) => task.id.startsWith('long')).length
+    expect(longOn(a)).toBe(20)
+    expect(longOn(b)).toBe(20)
+    expect(a.runs.length - ra + (b.runs.length - rb)).toBe(40)
+    expect(links.size).toBe(2)
+  })
+
+  it('keeps a moderate known task waiting next to each worker, and none behind a long one', () => {
+    const { join, submit, settle } = setup()
+    const a = join('a', 2)
+    submit(['w1', 'w2'])
+    settle('a', a.runs[0]!, 10)
+    settle('a', a.runs[1]!, 10)
+    submit(ids('t', 10))
+    expect(a.open()).toHaveLength(4) // 2 running + 1 waiting per worker
+    const { join: join2, submit: submit2, settle: settle2 } = setup()
+    const b = join2('b', 2)
+    submit2(['w1', 'w2'])
+    settle2('b', b.runs[0]!, 2000)
+    settle2('b', b.runs[1]!, 2000)
+    submit2(ids('t', 10))
+    expect(b.open()).toHaveLength(2)
+  })
+
+  it('steals unstarted tasks for a node that joins late, without counting an attempt, and answers once', () => {
+    const { dispatcher, join, submit, settle, answers } = setup()
+    const a = join('a', 2)
+    submit(['w1', 'w2'])
+    settle('a', a.runs[0]!, 100)
+    settle('a', a.runs[1]!, 100)
+    submit(ids('t', 4)) // 2 running + 2 waiting on a
+    expect(a.open()).toHaveLength(4)
+    const b = join('b', 2)
+    expect(a.steals).toEqual([2])
+    const waiting = a.open().slice(2).map((task) => task.id)
+    dispatcher.nodeReturned('a', waiting)
+    expect(b.runs.map((task) => task.id).sort()).toEqual([...waiting].sort())
+    expect(b.runs.every((task) => task.attempt === 1)).toBe(true)
+    expect(dispatcher.stolen).toBe(2)
+    expect(dispatcher.status(0).nodes.find((node) => node.name === 'a')!.stolen).toBe(2)
+    // The stolen tasks finish on b; a stray late answer from a is not a second answer.
+    for (const task of b.runs) settle('b', task, 100)
+    dispatcher.nodeSettled('a', [{ id: waiting[0]!, attempt: 1, ok: true, result: encodeValue(null), ms: 1 }])
+    expect(answers.filter((answer) => answer.id === waiting[0])).toHaveLength(1)
+  })
+
+  it('asks once at a time, ignores handed-back ids the node does not hold, and does not steal trivial work', () => {
+    const { dispatcher, join, submit, settle } = setup()
+    const a = join('a', 1)
+    submit(['w'])
+    settle('a', a.runs[0]!, 100)
+    submit(ids('t', 2))
+    join('b', 1)
+    join('c', 1)
+    expect(a.steals).toEqual([1])
+    dispatcher.nodeReturned('a', ['not-there'])
+    expect(dispatcher.stolen).toBe(0)
+    const trivial = setup()
+    const x = trivial.join('x', 1)
+    trivial.submit(['w'], TRIVIAL)
+    trivial.settle('x', x.runs[0]!, 0.01)
+    trivial.submit(ids('t', 100), TRIVIAL)
+    trivial.join('y', 1)
+    expect(x.steals).toEqual([])
+  })
+
+  it('steals for a node that finishes early', () => {
+    const { join, submit, settle } = setup()
+    const a = join('a', 1)
+    const b = join('b', 1)
+    submit(['wa', 'wb'])
+    settle('a', a.runs[0]!, 100)
+    settle('b', b.runs[0]!, 100)
+    submit(ids('t', 4)) // two per node: one running, one waiting
+    expect(a.open()).toHaveLength(2)
+    expect(b.open()).toHaveLength(2)
+    settle('b', b.open()[0]!, 100)
+    settle('b', b.open()[0]!, 100)
+    expect(a.steals).toEqual([1])
+  })
+
+  it('gives nodes of different sizes and speeds work in proportion to what they complete', () => {
+    const sizes = new ClusterSimulation()
+    const big = sizes.join('big', 3)
+    const small = sizes.join('small', 1)
+    sizes.submit(tasks('t', 80, 50))
+    const sizesMakespan = sizes.run()
+    expect(big.ran.length).toBe(60)
+    expect(small.ran.length).toBe(20)
+    expect(sizesMakespan).toBeLessThanOrEqual(1.15 * ((80 * 50) / 4))
+
+    const speeds = new ClusterSimulation()
+    const fast = speeds.join('fast', 2)
+    const slow = speeds.join('slow', 2, 2)
+    speeds.submit(tasks('t', 60, 50))
+    const speedsMakespan = speeds.run()
+    expect(fast.ran.length).toBeGreaterThanOrEqual(36)
+    // Ideal: 60 × 50 ms over 2 workers at speed 1 and 2 at speed ½ (3 worker-equivalents).
+    expect(speedsMakespan).toBeLessThanOrEqual(1.15 * ((60 * 50) / 3))
+  })
+})
+
+describe('Dispatcher balance in simulated time (makespan against the ideal for the slots)', () => {
+  it('long tasks right after a burst of trivial ones', () => {
+    const sim = new ClusterSimulation()
+    sim.join('a', 2)
+    sim.join('b', 2)
+    sim.submit(tasks('t', 2000, 0.01, trivialFn))
+    const start = sim.run()
+    sim.submit(tasks('long', 40, 100))
+    const makespan = sim.run() - start
+    expect(makespan).toBeLessThanOrEqual(1.15 * ((40 * 100) / 4))
+    expect(new Set(sim.answers.map((answer) => answer.id)).size).toBe(2040)
+  })
+
+  it('one long task among many short ones', () => {
+    const sim = new ClusterSimulation()
+    sim.join('a', 2)
+    sim.join('b', 2)
+    sim.submit([...tasks('s', 10, 20), ...tasks('long', 1, 1000), ...tasks('t', 190, 20)])
+    const makespan = sim.run()
+    expect(makespan).toBeLessThanOrEqual(1.15 * ((200 * 20 + 1000) / 4))
+  })
+
+  it('a node joining while work is queued takes waiting work at once', () => {
+    const sim = new ClusterSimulation()
+    sim.join('a', 2)
+    sim.submit(tasks('w', 2, 50))
+    sim.run()
+    sim.submit(tasks('t', 80, 50))
+    sim.run(sim.now + 500)
+    const joinedAt = sim.now
+    const late = sim.join('late', 2)
+    expect(late.ran.length).toBeGreaterThan(0)
+    const end = sim.run()
+    // Ideal with 2 slots from the start and 2 more from the join: 2T + 2(T − join) = work.
+    const start = joinedAt - 500
+    const ideal = (80 * 50 + 2 * 500) / 4
+    expect(end - start).toBeLessThanOrEqual(1.15 * ideal)
+    expect(late.ran.length).toBeGreaterThanOrEqual(30)
+  })
+})
