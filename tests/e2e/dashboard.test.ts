@@ -214,6 +214,46 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     expect(problems).toEqual([])
   })
 
+  it('fits every screen: no sideways scroll at 1400, 1024, 390 and 360 px, in dark and light themes', async () => {
+    const manager = await startManager()
+    for (const name of ['atlas', 'borealis-with-a-rather-long-node-name']) await startAgent(manager, { name, workers: 2 })
+    const client = connectClient(manager)
+    await client.process((row: number) => {
+      throw new RangeError(`row ${row} is out of range`)
+    }, [3]).catch(() => undefined)
+    await nodesThatRun(client, 8)
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(2)
+    await nodeCard(page, 'atlas').getByRole('button', { name: 'Drain' }).click()
+    await expect.poll(() => page.getByTestId('task-row').count(), WAIT).toBeGreaterThan(0)
+
+    for (const scheme of ['dark', 'light'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      for (const width of [1400, 1024, 390, 360]) {
+        await page.setViewportSize({ width, height: 900 })
+        // Whatever sticks out past the right edge, by test id or tag, for a readable failure.
+        const measure = () => page.evaluate(() => {
+          const limit = document.documentElement.clientWidth
+          const wide = [...document.querySelectorAll<HTMLElement>('body *')]
+            .filter((el) => el.getBoundingClientRect().right > limit + 0.5 && el.getClientRects().length > 0)
+            .slice(0, 5)
+            .map((el) => el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${el.className}`)
+          return { scroll: document.documentElement.scrollWidth - limit, wide }
+        })
+        // Layout settles within a frame or two of the resize (the chart redraws on a ResizeObserver).
+        await expect.poll(measure, { ...WAIT, timeout: 5000, message: `${scheme} ${width}px` }).toEqual({ scroll: 0, wide: [] })
+        // The task table keeps its status column on screen.
+        const status = await page.getByTestId('task-row').first().locator('td').last().boundingBox()
+        expect(status!.x + status!.width, `${scheme} ${width}px`).toBeLessThanOrEqual(width)
+        await saveScreenshot(page, `dashboard-${scheme}-${width}.png`)
+      }
+    }
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+    expect(background).not.toBe('rgb(13, 16, 22)')
+    expect(problems).toEqual([])
+  })
+
   it('shows nothing of the cluster without a valid token, and the control socket refuses it', async () => {
     const manager = await startManager()
     await startAgent(manager, { name: 'secret-node', workers: 1 })
