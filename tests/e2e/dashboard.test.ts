@@ -235,7 +235,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
         // Whatever sticks out past the right edge, by test id or tag, for a readable failure.
         const measure = () => page.evaluate(() => {
           const limit = document.documentElement.clientWidth
-          const wide = [...document.querySelectorAll<HTMLElement>('body *')]
+          const wide = Array.from(document.querySelectorAll<HTMLElement>('body *'))
             .filter((el) => el.getBoundingClientRect().right > limit + 0.5 && el.getClientRects().length > 0)
             .slice(0, 5)
             .map((el) => el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${el.className}`)
