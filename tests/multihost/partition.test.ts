@@ -4,9 +4,10 @@
  * Every call still resolves once with its value, no answer reaches the client twice, and the
  * cut-off side comes back by itself.
  *
- * Nothing but Socket.IO's ping timeout (25 s interval + 20 s timeout) notices a silent peer, so
- * a cut shorter than ~20 s goes unseen. Each cut lasts at least 10 s and until the side that
- * must notice has noticed; the tests print how long that took.
+ * The manager notices a silent node after its node timeout (`--node-timeout`, 6 s by default);
+ * agents and clients notice a silent manager by the machine links' ping timeout (~12 s). Each
+ * cut lasts 10 s, and longer only if the side that must notice has not noticed yet (a loaded
+ * machine); the tests print how long noticing took.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -120,7 +121,7 @@ async function holdCutUntil(cutAt: number): Promise<void> {
 }
 
 describe.skipIf(skipReason !== null)('multi-host: partitions', () => {
-  it('an agent host cut off: its tasks finish elsewhere once, it is marked lost, and it rejoins by itself', async () => {
+  it('an agent host cut off for 10 s: its tasks finish elsewhere once, it is marked lost, and it rejoins by itself', async () => {
     const { manager, agents, client } = await startCluster()
     const dir = runDir()
     await client.call('submit', { batch: 'cut', dir, count: 36, ms: 1500 })
@@ -157,24 +158,25 @@ describe.skipIf(skipReason !== null)('multi-host: partitions', () => {
     expect(after.map((outcome) => (outcome.ok ? outcome.value.node : ''))).toContain('agent-2')
   })
 
-  it('an agent host cut off for just 10 s: every call resolves once; unless the manager noticed, no task ran twice', async () => {
+  it('an agent host cut off for 2 s, less than the node timeout: every call resolves once; unless the manager noticed, no task ran twice', async () => {
     const { manager, client } = await startCluster()
     const dir = runDir()
     await client.call('submit', { batch: 'blip', dir, count: 24, ms: 1500 })
     await waitForRunOn(dir, 'agent-2')
-    const cutAt = Date.now()
     network().setLink('agent-2', 'down')
-    await holdCutUntil(cutAt)
+    await sleep(2_000) // the scenario: a 2 s blip
     network().setLink('agent-2', 'up')
 
     const outcomes = await expectEachAnsweredOnce(client, 'blip', 24)
-    expect(outcomes.some((outcome) => outcome.ok && outcome.value.node === 'agent-2')).toBe(true)
     const noticed = managerLog('agent-2', 'node disconnected').test(manager.output())
     const ranTwice = [...runsByTag(dir)].filter(([, nodes]) => nodes.length > 1)
-    console.info(`agent host cut off for 10 s: the manager ${noticed ? 'noticed' : 'did not notice'}; ${ranTwice.length} task(s) ran twice`)
-    // What was sent during the cut arrived once the link was back (TCP resends it): a cut shorter
-    // than the ping timeout costs time, not work.
-    if (!noticed) expect(ranTwice).toEqual([])
+    console.info(`agent host cut off for 2 s: the manager ${noticed ? 'noticed' : 'did not notice'}; ${ranTwice.length} task(s) ran twice`)
+    if (!noticed) {
+      // What was sent during the blip arrived once the link was back (TCP resends it): a cut
+      // shorter than the node timeout costs time, not work.
+      expect(ranTwice).toEqual([])
+      expect(outcomes.some((outcome) => outcome.ok && outcome.value.node === 'agent-2')).toBe(true)
+    }
   })
 
   it('the client host cut off: the client reconnects by itself and every call resolves once', async () => {
