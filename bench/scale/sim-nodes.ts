@@ -1,7 +1,7 @@
 /**
  * Simulated nodes for the scale benchmark: each speaks the node protocol over its own Socket.IO
  * connection exactly as a `node-agent` does (handshake, heartbeats every second, batched
- * outcomes), but "runs" a task in this process: it answers `(x) => x + 1` tasks with x + 1 after
+ * outcomes, work stealing), but "runs" a task in this process: it answers `(x) => x + 1` tasks with x + 1 after
  * `taskMs`, one at a time per node (one worker). Many of them fit in one process, which is how a
  * few hundred nodes fit on one machine beside real agents.
  *
@@ -68,6 +68,12 @@ class SimulatedNode {
       this.connected = false
       // The manager re-queued what we held; what runs now is dropped as late when it arrives.
       this.#waiting.length = 0
+    })
+    // Work stealing: hand back unstarted tasks from the end of the line (always answered).
+    this.#socket.on('task:steal', (request) => {
+      const count = Math.min(request.count, this.#waiting.length)
+      const returned = this.#waiting.splice(this.#waiting.length - count, count)
+      this.#socket.emit('task:returned', returned.map((task) => task.id))
     })
     this.#socket.on('task:run', (tasks) => {
       this.#waiting.push(...tasks)
