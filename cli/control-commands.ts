@@ -82,13 +82,30 @@ export function formatStatus(status: ClusterStatus, manager = 'HOST:PORT'): stri
   if (status.nodes.length === 0) {
     return `No nodes have joined this manager yet. Add one with:\n  node-agent --join ${manager}\n(on another machine add --token, as \`argon manager\` printed; \`argon demo\` runs a whole cluster on this one)\n\n${formatQueue(status)}`
   }
-  const rows = [['NAME', 'STATE', 'HOST', 'WORKERS', 'BUSY', 'ASSIGNED', 'COMPLETED', 'FAILED', 'ID']]
+  const rows = [['NAME', 'STATE', 'HOST', 'WORKERS', 'RUNNING', 'WAITING', 'ESTIMATE', 'STOLEN', 'COMPLETED', 'FAILED', 'ID']]
   for (const node of status.nodes) {
-    rows.push([node.name, node.state + (node.drained && node.state === 'offline' ? ' (drained)' : ''), node.host, String(node.workers), String(node.busy), String(node.assigned), String(node.completed), String(node.failed), node.id])
+    rows.push([
+      node.name,
+      node.state + (node.drained && node.state === 'offline' ? ' (drained)' : ''),
+      node.host,
+      String(node.workers),
+      String(node.running),
+      String(node.waiting),
+      node.assigned > 0 ? formatEstimate(node.estimateMs) : '-',
+      String(node.stolen),
+      String(node.completed),
+      String(node.failed),
+      node.id,
+    ])
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
   const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n')
   return `${table}\n\n${formatQueue(status)}`
+}
+
+/** The manager's estimate of when a node's tasks are done: `850ms`, `12.5s`. */
+function formatEstimate(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`
 }
 
 function formatQueue(status: ClusterStatus): string {
@@ -118,7 +135,7 @@ async function run(action: () => Promise<void>): Promise<void> {
 
 /** `argon nodes`: every node and the queue. */
 export function nodesCommand(): Command {
-  return controlOptions(new Command('nodes').description('Show every node (id, name, host, workers, busy, state, completed, failed) and the queue.'))
+  return controlOptions(new Command('nodes').description('Show every node (name, state, host, workers, tasks running and waiting there, the estimate of when they are done, tasks stolen from it, completed, failed, id) and the queue.'))
     .option('--json', 'print the status as JSON')
     .action((flags: ControlFlags) =>
       run(async () => {

@@ -1,4 +1,4 @@
-import { Gauge, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import type { ClusterStatus } from '../protocol/index.js'
 import type { Dispatcher } from './dispatcher.js'
 
@@ -35,5 +35,49 @@ export function createMetricsExporter(dispatcher: Dispatcher, status: () => Clus
     },
   })
   void nodes
+  // Counters read from the dispatcher when scraped: reset, then set to the running total.
+  const stolen = new Counter({
+    name: 'argon_tasks_stolen_total',
+    help: 'Tasks a node handed back unstarted to run on an idle node (work stealing)',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(dispatcher.stolen)
+    },
+  })
+  const stolenPerNode = new Counter({
+    name: 'argon_node_tasks_stolen_total',
+    help: 'Tasks taken back from this node by work stealing',
+    labelNames: ['node'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const node of status().nodes) this.inc({ node: node.name }, node.stolen)
+    },
+  })
+  const held = new Gauge({
+    name: 'argon_node_tasks',
+    help: 'Tasks a node holds, by whether they run on a worker or wait there',
+    labelNames: ['node', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const node of status().nodes) {
+        this.set({ node: node.name, state: 'running' }, node.running)
+        this.set({ node: node.name, state: 'waiting' }, node.waiting)
+      }
+    },
+  })
+  const estimate = new Gauge({
+    name: 'argon_node_estimate_ms',
+    help: "The manager's estimate of when a node's tasks are done, ms from now",
+    labelNames: ['node'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const node of status().nodes) this.set({ node: node.name }, node.estimateMs)
+    },
+  })
+  void [stolen, stolenPerNode, held, estimate]
   return async () => ({ contentType: registry.contentType, body: await registry.metrics() })
 }

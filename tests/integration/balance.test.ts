@@ -46,6 +46,13 @@ describe('balance', () => {
     for (const tag of tags) expect(readMarker(dir, tag).node).toBe(where.get(tag))
     const status = await client.status()
     expect(status.nodes.find((node) => node.name === 'alpha')).toMatchObject({ stolen: 2 })
+    // Steals are counted: a Prometheus counter, per node, and a column of `argon nodes`.
+    const metrics = await fetch(`http://${manager.address}/metrics`, { headers: { authorization: `Bearer ${manager.token}` } }).then((response) => response.text())
+    expect(metrics).toMatch(/^argon_tasks_stolen_total 2$/m)
+    expect(metrics).toMatch(/^argon_node_tasks_stolen_total\{node="alpha"\} 2$/m)
+    const nodes = await runArgon(['nodes', '--manager', manager.address, '--token', manager.token])
+    expect(nodes.output).toMatch(/RUNNING\s+WAITING\s+ESTIMATE\s+STOLEN/)
+    expect(nodes.output).toMatch(/^alpha\s+active\s+\S+\s+2\s+0\s+0\s+-\s+2\s/m)
     // The history records one attempt for each: a task handed back had not started.
     const listed = await runArgon(['tasks', '--manager', manager.address, '--token', manager.token, '--json', '--function', 'markAndSleep'])
     expect(listed.code, listed.output).toBe(0)

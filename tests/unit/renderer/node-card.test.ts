@@ -19,6 +19,20 @@ describe('NodeCard', () => {
     expect(screen.queryByRole('button', { name: 'Dismiss' })).toBeNull()
   })
 
+  it('shows what the node holds (running / waiting), the manager\'s estimate and its steals', () => {
+    render(NodeCard, { node: makeNode({ assigned: 5, running: 2, waiting: 3, estimateMs: 1250, stolen: 4 }) })
+    expect(screen.getByTestId('node-running').textContent).toBe('2')
+    expect(screen.getByTestId('node-waiting').textContent).toBe('3')
+    expect(screen.getByTestId('node-estimate').textContent).toBe('≈1.25 s')
+    expect(screen.getByTestId('node-stolen').textContent).toBe('4')
+  })
+
+  it('says idle and leaves out steals when a node holds nothing and gave nothing back', () => {
+    render(NodeCard, { node: makeNode({ assigned: 0, running: 0, waiting: 0, estimateMs: 0, stolen: 0 }) })
+    expect(screen.getByTestId('node-estimate').textContent).toBe('idle')
+    expect(screen.queryByTestId('node-stolen')).toBeNull()
+  })
+
   it('shows idle dots for every worker before the first heartbeat', () => {
     render(NodeCard, { node: makeNode({ workers: 3, busy: 0, workerBusy: [] }) })
     expect(screen.getAllByTestId('worker-dot').map((d) => d.getAttribute('data-busy'))).toEqual(['false', 'false', 'false'])
