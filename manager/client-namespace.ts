@@ -16,6 +16,7 @@ import type { ClientSessions } from './client-sessions.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
 import { RESERVED_EVENT_PREFIX } from '../protocol/packet-codec.js'
+import { frameRejecter } from './frame-rejections.js'
 import type { WarningThrottle } from './warning-throttle.js'
 
 interface ClientData {
@@ -54,12 +55,8 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
     const clientId = socket.data.clientId
     sessions.attach(clientId, socket)
 
-    const rejectFrame = (event: unknown, message: string) => {
-      const name = describeForLog(event, 80)
-      const text = cutText(message)
-      warnings.warn('bad-frame:client', { clientId, event: name }, `bad frame from client: ${text}`)
-      socket.emit('request:rejected', wireError('BAD_REQUEST', `${name}: ${text}`))
-    }
+    const rejecter = frameRejecter(socket, 'bad-frame:client', { clientId }, warnings)
+    const rejectFrame = rejecter.reject
 
     socket.onAny((event: unknown) => {
       if (typeof event === 'string' && event.startsWith(RESERVED_EVENT_PREFIX)) rejectFrame(event.slice(RESERVED_EVENT_PREFIX.length), 'reserved event name')
@@ -69,12 +66,15 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
     socket.on('task:submit', (frame: unknown) => {
       try {
         const { valid, rejected } = parseBatch(taskSubmissionSchema, frame)
+        // Bad items with an id are answered by id; the rest of the frame's problems in one reply.
+        const unanswerable = rejected.filter((bad) => bad.id === undefined)
         for (const bad of rejected) {
-          if (bad.id !== undefined) {
-            warnings.warn('bad-task', { clientId, taskId: cutText(bad.id) }, `bad task: ${cutText(bad.error.message)}`)
-            dispatcher.refuse(clientId, bad.id, { ...bad.error, message: cutText(bad.error.message) })
-          } else rejectFrame('task:submit', bad.error.message)
+          if (bad.id === undefined) continue
+          warnings.warn('bad-task', { clientId, taskId: cutText(bad.id) }, `bad task: ${cutText(bad.error.message)}`)
+          dispatcher.refuse(clientId, bad.id, { ...bad.error, message: cutText(bad.error.message) })
         }
+        if (unanswerable.length > 0) rejectFrame('task:submit', `${unanswerable.length} item(s) without a readable id; first: ${unanswerable[0]!.error.message}`)
+        else if (rejected.length > 0) rejecter.noteBad()
         const accepted: TaskSubmission[] = []
         for (const task of valid) {
           if (task.args.byteLength > options.maxPayloadBytes) {

@@ -17,6 +17,7 @@ import { Ring, type ActivityLog } from './activity-log.js'
 import { checkHandshake } from './auth.js'
 import { NotFoundError, type Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
+import { frameRejecter } from './frame-rejections.js'
 import type { WarningThrottle } from './warning-throttle.js'
 
 
@@ -94,12 +95,10 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
   }
 
   namespace.on('connection', (socket: ControlSocket) => {
+    const rejecter = frameRejecter(socket, 'bad-frame:control', {}, warnings)
     socket.onAny((event: unknown) => {
-      // An event is known when a handler listens for it; Socket.IO's own names were renamed by the codec.
-      if (typeof event === 'string' && socket.listenerCount(event) > 0) return
-      const name = describeForLog(event, 80)
-      warnings.warn('bad-frame:control', { event: name }, 'unknown control event')
-      socket.emit('request:rejected', wireError('BAD_REQUEST', `${name}: unknown event`))
+      // An event is known when a handler listens for it.
+      if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejecter.reject(event, 'unknown event')
     })
     socket.on('cluster:status', (ack: unknown) => answer(ack, options.status))
     socket.on('node:drain', (frame: unknown, ack: unknown) => withName('node:drain', frame, ack, (name) => dispatcher.drain(name)))

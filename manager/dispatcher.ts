@@ -286,11 +286,14 @@ export class Dispatcher {
     this.pump()
   }
 
+  /** News from a node. Its first heartbeat after connecting makes it eligible for work. */
   heartbeat(nodeId: string, beat: NodeHeartbeat): void {
     const node = this.nodes.get(nodeId)
     if (!node) return
+    const first = node.heartbeat === null
     node.heartbeat = beat
     node.lastSeenAt = Date.now()
+    if (first) this.pump()
   }
 
   /** Takes a node out of rotation by name (kept while the manager runs, across its restarts). */
@@ -355,7 +358,8 @@ export class Dispatcher {
   #assignQueued(): void {
     const candidates: NodeEntry[] = []
     for (const node of this.nodes.all()) {
-      if (node.link !== null && !node.leaving && !this.nodes.isDrained(node.name)) candidates.push(node)
+      // A node that never sent a heartbeat is not known to be alive and working: no tasks for it yet.
+      if (node.link !== null && node.heartbeat !== null && !node.leaving && !this.nodes.isDrained(node.name)) candidates.push(node)
     }
     const strategy = this.#options.strategy
     const fits: NodeEntry[] = []
@@ -399,7 +403,7 @@ export class Dispatcher {
         workers: node.workers,
         assignedCount: node.assigned.size,
         heldMs: node.heldMs,
-        takesWork: !node.leaving && !this.nodes.isDrained(node.name),
+        takesWork: node.heartbeat !== null && !node.leaving && !this.nodes.isDrained(node.name),
         canBeAsked: node.link.steal !== undefined && !node.leaving,
         stealPending: node.stealPending,
       })

@@ -22,6 +22,7 @@ import type { Logger } from './logger.js'
 import type { NodeLink } from './node-entry.js'
 import { NodeNames } from './node-names.js'
 import { RESERVED_EVENT_PREFIX } from '../protocol/packet-codec.js'
+import { frameRejecter } from './frame-rejections.js'
 import type { WarningThrottle } from './warning-throttle.js'
 
 interface NodeData {
@@ -84,12 +85,8 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
     socket.emit('node:named', { name: identity.name })
     log.info({ node: identity.name, id: identity.nodeId, workers: identity.workers, address: socket.handshake.address }, 'node connected')
 
-    const rejectFrame = (event: unknown, message: string) => {
-      const name = describeForLog(event, 80)
-      const text = cutText(message)
-      warnings.warn('bad-frame:node', { node: identity.name, event: name }, `bad frame from node: ${text}`)
-      socket.emit('request:rejected', wireError('BAD_REQUEST', `${name}: ${text}`))
-    }
+    const rejecter = frameRejecter(socket, 'bad-frame:node', { node: identity.name }, warnings)
+    const rejectFrame = rejecter.reject
 
     socket.onAny((event: unknown) => {
       if (typeof event === 'string' && event.startsWith(RESERVED_EVENT_PREFIX)) rejectFrame(event.slice(RESERVED_EVENT_PREFIX.length), 'reserved event name')

@@ -108,6 +108,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     { run: (task) => runs.push(task), cancel: (request) => pool.cancel(request), state: () => undefined },
   )
   report = (outcome) => outcomes.push(outcome)
+  // A node gets work from its first heartbeat on.
+  handle.heartbeat(heartbeat())
   const beat = setInterval(() => handle.heartbeat(heartbeat()), 1000)
   beat.unref()
   return {

@@ -49,7 +49,8 @@ function readableIds(event: string, payload: unknown): string[] {
 }
 
 describe('fuzzed frames on every namespace', () => {
-  it('answers every readable task id, frees every slot and keeps serving a normal client', async () => {
+  // Heavier than most tests (hundreds of frames per namespace): a longer bound on a loaded machine.
+  it('answers every readable task id, frees every slot and keeps serving a normal client', { timeout: 180_000 }, async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 2 }] })
     const client = openClient(manager)
     await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)

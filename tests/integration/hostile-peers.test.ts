@@ -49,9 +49,11 @@ function stalledUpgrade(port: number, path: string, bytes: number): Promise<{ st
   })
 }
 
-/** A raw `/node` connection registered as a node with the given id and secret. */
+/** A raw `/node` connection registered as a node with the given id and secret; it sends one heartbeat on connecting (so it gets work). */
 function rawNode(port: number, token: string, nodeId: string, nodeSecret: string, name = 'raw-node'): Socket {
-  return rawMachineSocket(port, NAMESPACES.node, { token, protocol: PROTOCOL_VERSION, nodeId, nodeSecret, name, host: 'raw', workers: 1, pid: 1, version: 'test' })
+  const socket = rawMachineSocket(port, NAMESPACES.node, { token, protocol: PROTOCOL_VERSION, nodeId, nodeSecret, name, host: 'raw', workers: 1, pid: 1, version: 'test' })
+  socket.on('connect', () => socket.emit('node:heartbeat', { busy: 0, workerBusy: [false], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 }))
+  return socket
 }
 
 function collectRejections(socket: Socket): WireError[] {
@@ -66,7 +68,7 @@ async function connected(socket: Socket): Promise<void> {
 
 /** Resolves once the manager has handled every frame sent on `socket` before this call. */
 async function synced(socket: Socket): Promise<void> {
-  await withTimeout(socket.timeout(5_000).emitWithAck('link:sync'), 10_000, 'link:sync')
+  await withTimeout(socket.timeout(30_000).emitWithAck('link:sync'), 35_000, 'link:sync')
 }
 
 describe('strangers', () => {
@@ -277,19 +279,30 @@ describe('every task is answered', () => {
 })
 
 describe('logs an attacker cannot flood', () => {
-  it('cuts peer-chosen text and rate-limits repeated warnings', async () => {
+  it('cuts peer-chosen text, rate-limits repeated warnings and closes a connection that keeps sending junk', async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha' }] })
+    const client = openClient(manager)
+    await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)
     const raw = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'log-flooder-1' })
+    const rejected = collectRejections(raw)
     await connected(raw)
     const linesBefore = manager.output().split('\n').length
     const hugeId = 'i'.repeat(1024 * 1024)
     for (let i = 0; i < 100; i++) raw.emit('task:submit', [{ id: hugeId, fn: 42, args: 'x' }])
-    for (let i = 0; i < 2000; i++) raw.emit(`no:such-event-${'e'.repeat(10_000)}`, i)
     await synced(raw)
+    const cut = new Promise<void>((resolve) => raw.once('disconnect', () => resolve()))
+    // Past its budget of bad frames (1,000 in 10 s) the connection is closed.
+    for (let i = 0; i < 3000; i++) raw.emit(`no:such-event-${'e'.repeat(10_000)}`, i)
+    await withTimeout(cut, 30_000, 'the flooding connection to be closed')
+    await manager.waitFor(/too many bad frames/, 10_000)
+
+    // A few detailed answers a second, not one per frame.
+    expect(rejected.length).toBeGreaterThan(0)
+    expect(rejected.length).toBeLessThan(200)
     const added = manager.output().split('\n').slice(linesBefore)
     expect(added.length).toBeLessThan(50)
     for (const line of added) expect(line.length).toBeLessThan(4096)
 
-    await expect(openClient(manager).process(fixture('fib'), [10])).resolves.toBe(55)
+    await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)
   })
 })

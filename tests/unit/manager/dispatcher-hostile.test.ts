@@ -72,6 +72,7 @@ function run(ops: Op[]): void {
     const link = new RecordingLink(name, givenTo)
     links.set(name, link)
     dispatcher.nodeConnected({ id: name, name, host: 'h', workers: 2, version: '0' }, link)
+    dispatcher.heartbeat(name, { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
   }
 
   for (const step of ops) {

@@ -21,6 +21,8 @@ class RecordingLink implements NodeLink {
   }
 }
 
+const HEARTBEAT = { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 }
+
 function setup(options: { queueSize?: number | null; maxAttempts?: number } = {}) {
   const answers: { clientId: string; outcome: TaskOutcome }[] = []
   const activity = new ActivityLog()
@@ -34,6 +36,7 @@ function setup(options: { queueSize?: number | null; maxAttempts?: number } = {}
   const join = (id: string, name = id, workers = 1) => {
     const link = new RecordingLink()
     dispatcher.nodeConnected({ id, name, host: 'h', workers, version: '0' }, link)
+    dispatcher.heartbeat(id, HEARTBEAT)
     return link
   }
   const answersFor = (id: string) => answers.filter((answer) => answer.outcome.id === id)
@@ -247,6 +250,7 @@ describe('Dispatcher.sweepSilentNodes', () => {
     const dropped: string[] = []
     const droppable = Object.assign(new RecordingLink(), { drop: (reason: string) => dropped.push(reason) })
     dispatcher.nodeConnected({ id: 'remote', name: 'remote', host: 'h', workers: 1, version: '0' }, droppable)
+    dispatcher.heartbeat('remote', HEARTBEAT)
     dispatcher.submit('c1', [submission('t1'), submission('t2')])
     expect(droppable.runs).toHaveLength(1)
 
@@ -262,5 +266,18 @@ describe('Dispatcher.sweepSilentNodes', () => {
     // Its task runs again on the other node, as attempt 2, once that node has room.
     dispatcher.nodeSettled('silent', [ok(silent.runs[0]!)])
     expect(silent.runs.map((task) => [task.id, task.attempt])).toContainEqual([droppable.runs[0]!.id, 2])
+  })
+})
+
+describe('Dispatcher and node liveness', () => {
+  it('gives a node work only from its first heartbeat on (a silent peer never holds tasks)', () => {
+    const { dispatcher } = setup()
+    const link = new RecordingLink()
+    dispatcher.nodeConnected({ id: 'mute', name: 'mute', host: 'h', workers: 4, version: '0' }, link)
+    dispatcher.submit('c1', [submission('t1'), submission('t2')])
+    expect(link.runs).toEqual([])
+    expect(dispatcher.queued).toBe(2)
+    dispatcher.heartbeat('mute', HEARTBEAT)
+    expect(link.runs.map((task) => task.id)).toEqual(['t1', 't2'])
   })
 })
