@@ -62,6 +62,8 @@ class SimulatedNode {
     this.#outcomes = new FrameBatcher((outcomes) => this.#socket.emit('task:settled', outcomes))
     this.#socket.on('connect', () => {
       this.connected = true
+      // As a real agent does: the first heartbeat at once (a node gets work from then on).
+      this.heartbeat()
       say({ event: 'node-connected', name })
     })
     this.#socket.on('disconnect', () => {

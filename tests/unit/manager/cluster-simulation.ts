@@ -83,6 +83,8 @@ export class ClusterSimulation {
     const node = new SimNode(this, id, workers, slowness)
     this.nodes.set(id, node)
     this.dispatcher.nodeConnected({ id, name: id, host: 'h', workers, version: '0' }, node)
+    // A real agent's first heartbeat arrives as it connects; work starts from there.
+    this.dispatcher.heartbeat(id, { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
     this.#settle()
     return node
   }

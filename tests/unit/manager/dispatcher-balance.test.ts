@@ -39,6 +39,7 @@ function setup() {
     const link = new RecordingLink()
     links.set(id, link)
     dispatcher.nodeConnected({ id, name: id, host: 'h', workers, version: '0' }, link)
+    dispatcher.heartbeat(id, { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
     return link
   }
   const settle = (nodeId: string, task: TaskAssignment, ms: number) => {
