@@ -27,6 +27,7 @@ serveLines({
     const latencies: number[] = []
     let wrong = 0
     let failed = 0
+    const failures: Record<string, number> = {}
     await Promise.all(
       active.map(async (client, index) => {
         let x = index
@@ -36,14 +37,16 @@ serveLines({
             const value = await client.process(increment, [x])
             latencies.push(performance.now() - started)
             if (value !== x + 1) wrong++
-          } catch {
+          } catch (error) {
             failed++
+            const code = String((error as { code?: unknown }).code)
+            failures[code] = (failures[code] ?? 0) + 1
           }
           x++
         }
       }),
     )
-    return { latencies: latencies.map((ms) => Math.round(ms * 100) / 100), wrong, failed }
+    return { latencies: latencies.map((ms) => Math.round(ms * 100) / 100), wrong, failed, failures }
   },
   close: async () => {
     await Promise.all(clients.map((client) => client.close().catch(() => undefined)))

@@ -64,7 +64,10 @@ serveLines({
     const inWindow = seen.filter((entry) => entry.at >= from)
     const bytes = inWindow.map((entry) => entry.bytes)
     const last = inWindow.at(-1)?.update
+    const events: Record<string, number> = {}
+    for (const entry of inWindow) for (const event of entry.update.events) events[event.kind] = (events[event.kind] ?? 0) + 1
     return {
+      events,
       updates: inWindow.length,
       perSecond: inWindow.length / ((Date.now() - from) / 1000),
       meanBytes: bytes.length ? bytes.reduce((sum, value) => sum + value, 0) / bytes.length : 0,

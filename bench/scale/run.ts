@@ -254,7 +254,7 @@ async function main(): Promise<void> {
   const load = await measureManager(
     manager.pid,
     Promise.all([
-      Promise.all(swarms.map((swarm) => swarm.call<{ latencies: number[]; wrong: number; failed: number }>('load', { active: CLIENTS, seconds: LOAD_SECONDS }, (LOAD_SECONDS + 120) * 1000))),
+      Promise.all(swarms.map((swarm) => swarm.call<{ latencies: number[]; wrong: number; failed: number; failures: Record<string, number> }>('load', { active: CLIENTS, seconds: LOAD_SECONDS }, (LOAD_SECONDS + 120) * 1000))),
       dash.call<Record<string, number>>('window', { seconds: Math.max(1, LOAD_SECONDS - 2) }, (LOAD_SECONDS + 60) * 1000),
     ]),
   )
@@ -273,6 +273,10 @@ async function main(): Promise<void> {
     p99Ms: percentile(latencies, 0.99),
     wrong: swarmResults.reduce((sum, result) => sum + result.wrong, 0),
     failed: swarmResults.reduce((sum, result) => sum + result.failed, 0),
+    failures: swarmResults.reduce<Record<string, number>>((all, result) => {
+      for (const [code, count] of Object.entries(result.failures)) all[code] = (all[code] ?? 0) + count
+      return all
+    }, {}),
     managerCpuPercent: load.cpuPercent,
     managerRssMiB: load.rssMiB,
     managerCpuUsPerTask: latencies.length > 0 ? (load.cpuPercent / 100) * loadSeconds / latencies.length * 1e6 : Number.NaN,
