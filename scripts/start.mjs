@@ -125,6 +125,21 @@ function runForwardingSignals(command, args, env, label) {
   const signals = process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGINT', 'SIGTERM', 'SIGHUP']
   for (const signal of signals) process.on(signal, forward)
 
+  // `npm start` runs us through a shell: a SIGTERM to npm (a service manager stopping it) reaches
+  // that shell, which dies without passing it on, and a SIGHUP ends npm alone. Our parent
+  // changing, or npm being gone, means whoever started us is gone: stop the child as if told to,
+  // so the port is freed and nothing is left running.
+  const startedBy = process.ppid
+  const npmPid = process.env.npm_lifecycle_event ? parentOf(startedBy) : undefined
+  const parentWatch = setInterval(() => {
+    if (process.ppid !== startedBy || (npmPid !== undefined && !isAlive(npmPid))) {
+      clearInterval(parentWatch)
+      console.log(`argon: the process that started ${label} is gone; stopping it`)
+      forward('SIGTERM')
+    }
+  }, 200)
+  parentWatch.unref()
+
   child.once('error', (error) => {
     console.error(`argon: could not start ${label}: ${error.message}`)
     process.exit(1)
@@ -141,4 +156,30 @@ function runForwardingSignals(command, args, env, label) {
     }
     process.exit(code ?? 1)
   })
+}
+
+/**
+ * The parent of `pid`, where the system tells (Linux /proc, else `ps`); undefined otherwise.
+ * @param {number} pid
+ * @returns {number | undefined}
+ */
+function parentOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' })
+    const parent = Number(ps.stdout?.trim())
+    return Number.isInteger(parent) && parent > 1 ? parent : undefined
+  }
+}
+
+/** @param {number} pid */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM'
+  }
 }

@@ -24,5 +24,13 @@ export default async function setup(): Promise<void> {
   }
   const sources = Math.max(newestMtime(join(ROOT, 'renderer')), newestMtime(join(ROOT, 'protocol')))
   if (existsSync(BUILT_PAGE) && statSync(BUILT_PAGE).mtimeMs >= sources) return
-  await build({ configFile: join(ROOT, 'renderer/vite.config.ts'), logLevel: 'warn' })
+  // The same production build `npm run build` makes (vitest's NODE_ENV=test would give a
+  // development build, which `npm start` would then serve).
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({ configFile: join(ROOT, 'renderer/vite.config.ts'), logLevel: 'warn', mode: 'production' })
+  } finally {
+    process.env.NODE_ENV = nodeEnv
+  }
 }

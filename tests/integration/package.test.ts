@@ -4,9 +4,9 @@
  * Slow (it builds, packs and installs), so it lives in its own file with long timeouts.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runProcess, startProcess } from '../helpers/processes.js'
@@ -17,17 +17,36 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 let work = ''
 let app = ''
 
-/** npm's own settings from a surrounding `npm test` must not leak into the install. */
+/**
+ * npm's own settings from a surrounding `npm test` must not leak into the install, nor vitest's
+ * NODE_ENV=test into the prepack build (it would build a development dashboard).
+ */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) if (!key.toLowerCase().startsWith('npm_')) env[key] = value
+  for (const [key, value] of Object.entries(process.env)) if (!key.toLowerCase().startsWith('npm_') && key !== 'NODE_ENV') env[key] = value
   return env
+}
+
+/**
+ * A copy of the tracked sources (with the installed node_modules linked in), so that the prepack
+ * build writes its dist/ there and never replaces the one `npm start` serves.
+ */
+async function copyOfSources(into: string): Promise<string> {
+  const { stdout } = await exec('git', ['ls-files', '-z'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })
+  for (const file of stdout.split('\0').filter(Boolean)) {
+    if (!existsSync(join(ROOT, file))) continue // deleted in the working tree
+    mkdirSync(dirname(join(into, file)), { recursive: true })
+    copyFileSync(join(ROOT, file), join(into, file))
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(into, 'node_modules'), 'dir')
+  return into
 }
 
 describe('npm package', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'argon-pack-'))
-    const { stdout } = await exec(npm, ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 })
+    const sources = await copyOfSources(join(work, 'sources'))
+    const { stdout } = await exec(npm, ['pack', '--json', '--pack-destination', work], { cwd: sources, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 })
     // The prepack build prints too; npm's JSON report is the array that starts on a line of its own.
     const report = stdout.slice(stdout.search(/^\[\s*$/m))
     const [packed] = JSON.parse(report) as { filename: string }[]

@@ -3,6 +3,7 @@
  * not its binary, and no display): the launcher runs the headless manager with its dashboard,
  * says why, and stops it on Ctrl-C.
  */
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -10,6 +11,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ROOT, startAgent, startProcess, tempHome, type RunningProcess } from '../helpers/processes.js'
 
 const START = join(ROOT, 'scripts', 'start.mjs')
+const npmCommand = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 /** The fallback reasons that apply on a machine like this one (no binary, or no display). */
 const MACHINE_REASONS = ['electron-not-installed', 'electron-binary-missing', 'no-display']
 
@@ -102,6 +104,44 @@ describe('npm start without a usable Electron', () => {
     expect(exit.code).not.toBe(0)
     expect(exit.code).not.toBeNull()
   })
+
+  // What a service manager (systemd, Docker) does: SIGTERM to the `npm start` it started. npm
+  // passes it to the shell it runs the script in, which dies without passing it on.
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`stops the manager and frees its port when \`npm start\` gets ${signal}`, async () => {
+      const npmStart = spawn(npmCommand, ['start', '--', '--port', '0', '--host', '127.0.0.1'], {
+        cwd: ROOT,
+        env: { ...process.env, ARGON_HOME: tempHome(), DISPLAY: '', WAYLAND_DISPLAY: '', ARGON_START_SKIP_BUILD: '1', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let output = ''
+      npmStart.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      npmStart.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      const npmExited = new Promise<void>((resolve) => npmStart.once('exit', () => resolve()))
+      try {
+        const found = await vi.waitFor(
+          () => {
+            const pid = output.match(/manager running as pid (\d+)/)
+            const port = output.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)
+            if (!pid || !port) throw new Error(`npm start has not started the manager yet:\n${output}`)
+            return { managerPid: Number(pid[1]), port: Number(port[1]) }
+          },
+          { timeout: 30_000, interval: 50 },
+        )
+        managerPids.push(found.managerPid)
+        // The launcher is the manager's parent; it is killed in teardown too if the test fails.
+        managerPids.push(Number(readFileSync(`/proc/${found.managerPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]))
+        expect((await fetch(`http://127.0.0.1:${found.port}/health`)).status).toBe(200)
+
+        process.kill(npmStart.pid!, signal)
+        await npmExited
+        await vi.waitFor(() => expect(isAlive(found.managerPid)).toBe(false), { timeout: 15_000, interval: 50 })
+        await expect(fetch(`http://127.0.0.1:${found.port}/health`)).rejects.toThrow()
+      } finally {
+        if (npmStart.exitCode === null && npmStart.signalCode === null) npmStart.kill('SIGKILL')
+      }
+    })
+  }
 })
 
 /**
@@ -122,7 +162,8 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
 
   beforeAll(async () => {
     // The same build `npm start` runs before Electron; it must work without Electron's binary.
-    const build = startProcess(join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), ['build', '--ignoreConfigWarning'])
+    // A production build, as `npm start` makes: vitest's NODE_ENV=test must not reach it.
+    const build = startProcess(join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), ['build', '--ignoreConfigWarning'], { NODE_ENV: 'production' })
     const exit = await build.exited
     expect(exit.code, build.output()).toBe(0)
     expect(existsSync(MAIN)).toBe(true)
