@@ -10,6 +10,7 @@ import {
   SOCKET_PATHS,
   cutText,
   machineUpgradeHeaders,
+  parseAddress,
   parseBatch,
   refusalCode,
   resolveToken,
@@ -29,9 +30,9 @@ import { retryDelay } from './retry-delay.js'
 import { toTaskFunction, type ModuleTask } from './task-function.js'
 
 export interface ClientOptions {
-  /** Manager (or stand-alone node-agent) host. @default '127.0.0.1' */
+  /** Manager (or stand-alone node-agent) host. @default the host of ARGON_MANAGER (`host:port`), else '127.0.0.1' */
   host?: string
-  /** @default 8000 */
+  /** @default the port of ARGON_MANAGER, else 8000 */
   port?: number
   /** Shared secret. @default ARGON_TOKEN, else the local token file */
   token?: string
@@ -90,7 +91,7 @@ interface Call {
  * @example
  * ```ts
  * import { Client, TaskError } from 'argon-cluster'
- * const client = new Client({ host: 'mgrhost', port: 8000, token })
+ * const client = new Client({ host: '10.0.0.5', port: 8000, token: process.env.ARGON_TOKEN })
  * const sum = await client.process((x: number, y: number) => x + y, [4, 7])   // 11
  * const later = client.defer((x: number, y: number) => x * y, [4, 7])
  * console.log(later.isFinished(), await later())                           // false 28
@@ -113,9 +114,10 @@ export class Client {
   #readyWaiters: { resolve: () => void; reject: (error: ArgonError) => void }[] = []
 
   constructor(options: ClientOptions = {}) {
+    const fromEnv = process.env.ARGON_MANAGER ? parseAddress(process.env.ARGON_MANAGER, 8000) : undefined
     this.#options = {
-      host: options.host ?? '127.0.0.1',
-      port: options.port ?? 8000,
+      host: options.host ?? fromEnv?.host ?? '127.0.0.1',
+      port: options.port ?? fromEnv?.port ?? 8000,
       token: resolveToken(options.token) ?? '',
       retries: options.retries ?? 10,
       retryDelay: options.retryDelay ?? 100,

@@ -5,18 +5,21 @@ import { ArgonError } from './errors.js'
 let current: Client | null = null
 
 /**
- * The seed's Argon::Simple: one manager for the whole program.
+ * The seed's Argon::Simple: one manager for the whole program (`address` defaults to
+ * ARGON_MANAGER, else 127.0.0.1:8000; the token to ARGON_TOKEN, else the local token file).
+ * Call `disconnect()` when done, or the open connection keeps the program running.
  *
  * @example
  * ```ts
  * import { connect, run } from 'argon-cluster/simple'
- * connect('mgrhost:8000', { token })
+ * connect('10.0.0.5:8000', { token: process.env.ARGON_TOKEN })
  * const result = run((a: number, b: number) => a * b, 4, 7)
  * console.log(await result())                      // 28
  * const [value, isFinished] = run((a: number, b: number) => a * b, 4, 7)
+ * await disconnect()
  * ```
  */
-export function connect(address: string, options: Omit<ClientOptions, 'host' | 'port'> = {}): Client {
+export function connect(address: string = process.env.ARGON_MANAGER ?? '127.0.0.1:8000', options: Omit<ClientOptions, 'host' | 'port'> = {}): Client {
   const { host, port } = parseAddress(address, 8000)
   void current?.close()
   current = new Client({ ...options, host, port })
