@@ -6,10 +6,11 @@
  *   W1a  p50/p99 latency of 2,000 sequential `(x, y) => x + y` calls
  *   W1b  tasks/s for 50,000 such calls with at most 1,000 in flight
  *   W2   400 tasks of ~10 ms CPU on 2 worker processes: wall time and efficiency
+ *   W3   balance (Argon only): mixed sleep-based workloads on 2+ agents, makespan ÷ ideal
  *
  * Options: --rounds N (3)  --systems bare,moleculer,argon  --w1-workers N (1)  --w2-workers N (2)
  *          --quick (small counts, a smoke test; results.md is left alone)  --profile DIR (CPU
- *          profiles of Argon's manager and agent)  --out FILE
+ *          profiles of Argon's manager and agent)  --out FILE  --workloads w1,w2,w3 (all)
  *          --priority=N: run the bench and every process it starts at scheduling priority N
  *          (e.g. --priority=-10; below 0 needs privileges), so a busy shared machine disturbs all systems less
  *          --quiet-max F (0.15) --quiet-timeout S (90): before each measurement, wait up to S
@@ -28,6 +29,7 @@ import { median } from './harness/stats.js'
 import type { System } from './harness/system.js'
 import { cpuBound, sequentialLatency, throughput, within } from './harness/workloads.js'
 import { createMoleculer } from './moleculer/system.js'
+import type { BalanceResult } from './argon/balance.js'
 
 const { values: options } = parseArgs({
   options: {
@@ -41,8 +43,11 @@ const { values: options } = parseArgs({
     'quiet-max': { type: 'string', default: '0.15' },
     'quiet-timeout': { type: 'string', default: '90' },
     out: { type: 'string' },
+    workloads: { type: 'string', default: 'w1,w2,w3' },
   },
 })
+const WORKLOADS = new Set((options.workloads ?? '').split(',').map((w) => w.trim()))
+for (const w of WORKLOADS) if (!['w1', 'w2', 'w3'].includes(w)) throw new TypeError(`--workloads: unknown workload '${w}' (w1, w2, w3)`)
 
 function positiveInt(name: string, text: string | undefined): number {
   const value = Number(text)
@@ -195,13 +200,56 @@ async function measureW2(system: System, s: Samples, round: number): Promise<voi
   })
 }
 
+const W3_LIMIT_MS = 120_000
+const w3Module = WORKLOADS.has('w3') && keys.includes('argon') ? await import('./argon/balance.js') : undefined
+const w3Samples = new Map<string, BalanceResult[]>()
+let w3Failure: string | undefined
+
+/** W3: each balance workload once per round, on a fresh cluster (Argon only: it is about Argon's scheduler). */
+async function measureW3(round: number): Promise<void> {
+  if (w3Failure !== undefined) return
+  const { balanceWorkloads, runBalanceWorkload } = w3Module!
+  for (const workload of balanceWorkloads(QUICK ? 0.25 : 1)) {
+    try {
+      await waitForQuiet({ maxBusy: QUIET_MAX, windowMs: 500, timeoutMs: QUIET_TIMEOUT_MS })
+      const result = await runBalanceWorkload(workload, W3_LIMIT_MS)
+      const list = w3Samples.get(workload.key) ?? []
+      list.push(result)
+      w3Samples.set(workload.key, list)
+      const split = Object.entries(result.perNode).map(([node, count]) => `${node} ${count}`).join(', ')
+      log(`  round ${round}  W3 ${workload.key.padEnd(14)} makespan ${fmt(result.makespanMs, 0)} ms  ideal ${fmt(result.idealMs, 0)} ms  ratio ${fmt(result.ratio, 3)}  (${split}; stolen ${result.stolen})`)
+    } catch (error) {
+      w3Failure = error instanceof Error ? error.message : String(error)
+      console.error(`  round ${round}  W3 ${workload.key}: FAILED: ${w3Failure}`)
+      return
+    }
+  }
+}
+
+/** The W3 table: per workload the median makespan, ideal and ratio over the rounds. */
+function w3Report(): string[] {
+  if (w3Samples.size === 0) return w3Failure ? [`W3 failed: ${w3Failure}`] : []
+  const { balanceWorkloads } = w3Module!
+  const rows = ['| W3 balance workload (Argon, median of rounds) | Makespan (ms) | Ideal (ms) | Ratio | ≤ 1.15 | Tasks per node (last round) |', '|---|---:|---:|---:|:---:|---|']
+  for (const workload of balanceWorkloads(QUICK ? 0.25 : 1)) {
+    const results = w3Samples.get(workload.key)
+    if (!results) continue
+    const ratio = median(results.map((r) => r.ratio))
+    const last = results[results.length - 1]!
+    const split = Object.entries(last.perNode).map(([node, count]) => `${node} ${count}`).join(', ')
+    rows.push(`| ${workload.label} | ${fmt(median(results.map((r) => r.makespanMs)), 0)} | ${fmt(median(results.map((r) => r.idealMs)), 0)} | ${fmt(ratio, 3)} | ${ratio <= 1.15 ? 'yes' : 'no'} | ${split} |`)
+  }
+  if (w3Failure) rows.push('', `W3 failed: ${w3Failure}`)
+  return rows
+}
+
 async function main(): Promise<void> {
   const started = new Date()
   log(`Argon benchmark: ${ROUNDS} round(s), systems interleaved; W1 on ${W1_WORKERS} worker process(es), W2 on ${W2_WORKERS}${QUICK ? ' (quick mode: small counts)' : ''}${PRIORITY !== undefined ? `; priority ${PRIORITY}` : ''}`)
   for (let round = 1; round <= ROUNDS; round++) {
     // Rotate the order each round so no system always runs first (or right after another).
     const order = systems.map((_, i) => systems[(i + round - 1) % systems.length]!)
-    for (const measure of [measureW1, measureW2]) {
+    for (const measure of [WORKLOADS.has('w1') ? measureW1 : null, WORKLOADS.has('w2') ? measureW2 : null].filter((m) => m !== null)) {
       for (const { key, system } of order) {
         const s = samples.get(key)!
         if (s.failure !== undefined) continue
@@ -213,6 +261,7 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (WORKLOADS.has('w3') && keys.includes('argon')) await measureW3(round)
   }
   await stopAll()
   report(started)
@@ -275,7 +324,8 @@ function report(started: Date): void {
 
   const workerLine = `Worker processes: ${W1_WORKERS} for W1a/W1b and ${W2_WORKERS} for W2, the same in every system.`
   const failures = cols.filter((c) => c.s.failure !== undefined).map((c) => `- ${c.name} failed: ${c.s.failure}`)
-  const printed = [table.join('\n'), '', workerLine, '', ratios.join('\n'), ...(failures.length ? ['', ...failures] : [])].join('\n')
+  const w3 = w3Report()
+  const printed = [table.join('\n'), '', workerLine, '', ratios.join('\n'), ...(failures.length ? ['', ...failures] : []), ...(w3.length ? ['', ...w3] : [])].join('\n')
   log('')
   log(printed)
 
