@@ -3,7 +3,7 @@ import { Command } from 'commander'
 import { managerCommand } from '../manager/cli.js'
 import { packageVersion } from '../manager/package-info.js'
 import { nodeAgentCommand } from '../node-agent/cli.js'
-import { dismissCommand, nodesCommand, rotationCommand, tasksCommand } from './control-commands.js'
+import { dismissCommand, nodesCommand, pauseCommand, rotationCommand, scaleCommand, tasksCommand } from './control-commands.js'
 
 const program = new Command('argon')
   .description('Argon: a distributed task-processing cluster for TypeScript/Node.')
@@ -15,6 +15,8 @@ const program = new Command('argon')
   .addCommand(rotationCommand('resume'))
   .addCommand(dismissCommand())
   .addCommand(tasksCommand())
+  .addCommand(pauseCommand())
+  .addCommand(scaleCommand())
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`argon: ${(error as Error).message}`)

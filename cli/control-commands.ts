@@ -110,7 +110,7 @@ function formatEstimate(ms: number): string {
 
 function formatQueue(status: ClusterStatus): string {
   const limit = status.queueLimit === null ? 'unbounded' : String(status.queueLimit)
-  return `queued ${status.queued} (limit ${limit}), running ${status.running}, clients ${status.clients}, completed ${status.completed}, failed ${status.failed}, rejected ${status.rejected}`
+  return `queued ${status.queued} (limit ${limit}), running ${status.running}, clients ${status.clients}, completed ${status.completed}, failed ${status.failed}, rejected ${status.rejected}${status.paused ? '\nDISPATCH PAUSED: tasks queue until `argon resume`' : ''}`
 }
 
 function formatNode(node: NodeStatus): string {
@@ -150,13 +150,51 @@ export function rotationCommand(kind: 'drain' | 'resume'): Command {
   const description =
     kind === 'drain'
       ? 'Take a node out of rotation: it gets no new tasks; running ones finish. Kept by name while the manager runs.'
-      : 'Put a drained node back in rotation.'
-  return controlOptions(new Command(kind).description(description).argument('<name>', 'node name'))
+      : 'Put a drained node back in rotation; without a name, resume dispatch after `argon pause`.'
+  return controlOptions(new Command(kind).description(description).argument(kind === 'drain' ? '<name>' : '[name]', 'node name'))
     .option('--json', 'print the node status as JSON')
-    .action((name: string, flags: ControlFlags) =>
+    .action((name: string | undefined, flags: ControlFlags) =>
       run(async () => {
+        if (name === undefined) {
+          const status = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:resume')) as Reply<ClusterStatus>))
+          console.log(flags.json ? JSON.stringify(status, null, 2) : `dispatch resumed; ${status.queued} task(s) waiting`)
+          return
+        }
         const node = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck(kind === 'drain' ? 'node:drain' : 'node:resume', { name })) as Reply<NodeStatus>))
         console.log(flags.json ? JSON.stringify(node, null, 2) : formatNode(node))
+      }),
+    )
+}
+
+/** `argon pause`: stop dispatching for the whole cluster (tasks queue; `argon resume` resumes). */
+export function pauseCommand(): Command {
+  return controlOptions(
+    new Command('pause').description(
+      'Pause dispatch for the whole cluster: new tasks queue (within --queue-size), running ones finish, nothing is lost. `argon resume` (no name) resumes.',
+    ),
+  )
+    .option('--json', 'print the cluster status as JSON')
+    .action((flags: ControlFlags) =>
+      run(async () => {
+        const status = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:pause')) as Reply<ClusterStatus>))
+        console.log(flags.json ? JSON.stringify(status, null, 2) : `dispatch paused; ${status.queued} task(s) waiting, ${status.running} running`)
+      }),
+    )
+}
+
+/** `argon scale NAME --workers N`: resize a node's pool at runtime. */
+export function scaleCommand(): Command {
+  return controlOptions(
+    new Command('scale')
+      .description('Resize a connected node\'s pool of worker processes at runtime: new ones start at once; surplus ones finish their tasks, then exit.')
+      .argument('<name>', 'node name'),
+  )
+    .requiredOption('--workers <n>', 'worker processes the node runs from now on', positiveInteger)
+    .option('--json', 'print the node status as JSON')
+    .action((name: string, flags: ControlFlags & { workers: number }) =>
+      run(async () => {
+        const node = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('node:scale', { name, workers: flags.workers })) as Reply<NodeStatus>))
+        console.log(flags.json ? JSON.stringify(node, null, 2) : `${node.name}: ${node.workers} worker${node.workers === 1 ? '' : 's'}`)
       }),
     )
 }

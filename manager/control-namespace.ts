@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import type { Namespace, Socket } from 'socket.io'
 import {
   cutText,
@@ -5,6 +6,7 @@ import {
   nodeNameRequestSchema,
   parseMessage,
   taskQuerySchema,
+  nodeScaleRequestSchema,
   wireError,
   type ClusterMetrics,
   type ClusterStatus,
@@ -15,6 +17,7 @@ import {
 } from '../protocol/index.js'
 import { Ring, type ActivityLog } from './activity-log.js'
 import { checkHandshake } from './auth.js'
+import { ClusterControls } from './cluster-controls.js'
 import { NotFoundError, type Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
 import { frameRejecter } from './frame-rejections.js'
@@ -70,6 +73,7 @@ export class MetricsHistory {
 export function serveControl(namespace: ControlNamespace, options: ControlOptions): { close(): void } {
   const { dispatcher, activity, warnings } = options
   const history = new MetricsHistory(dispatcher)
+  const controls = new ClusterControls(dispatcher, activity, options.status)
 
   namespace.use((socket, next) => next(checkHandshake(socket.handshake.auth, options.token) ?? undefined))
 
@@ -94,6 +98,17 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
     answer(ack, () => run(request.value.name))
   }
 
+  /** Validates a request frame with its schema, then answers it with `run`'s value or error. */
+  const withRequest = <R, T>(schema: z.ZodType<R>, event: string, frame: unknown, ack: unknown, run: (request: R) => T) => {
+    const request = parseMessage(schema, frame)
+    if (!request.ok) {
+      warnings.warn('bad-frame:control', { event }, `bad control frame: ${cutText(request.error.message)}`)
+      if (typeof ack === 'function') (ack as (reply: Reply<T>) => void)({ ok: false, error: request.error })
+      return
+    }
+    answer(ack, () => run(request.value))
+  }
+
   namespace.on('connection', (socket: ControlSocket) => {
     const rejecter = frameRejecter(socket, 'bad-frame:control', {}, warnings)
     socket.onAny((event: unknown) => {
@@ -104,15 +119,12 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
     socket.on('node:drain', (frame: unknown, ack: unknown) => withName('node:drain', frame, ack, (name) => dispatcher.drain(name)))
     socket.on('node:resume', (frame: unknown, ack: unknown) => withName('node:resume', frame, ack, (name) => dispatcher.resume(name)))
     socket.on('node:dismiss', (frame: unknown, ack: unknown) => withName('node:dismiss', frame, ack, (name) => (dispatcher.dismiss(name), null)))
-    socket.on('tasks:query', (frame: unknown, ack: unknown) => {
-      const query = parseMessage(taskQuerySchema, frame)
-      if (!query.ok) {
-        warnings.warn('bad-frame:control', { event: 'tasks:query' }, `bad control frame: ${cutText(query.error.message)}`)
-        if (typeof ack === 'function') (ack as (reply: Reply<never>) => void)({ ok: false, error: query.error })
-        return
-      }
-      answer(ack, () => activity.history.query(query.value))
-    })
+    socket.on('tasks:query', (frame: unknown, ack: unknown) => withRequest(taskQuerySchema, 'tasks:query', frame, ack, (query) => activity.history.query(query)))
+    socket.on('cluster:pause', (ack: unknown) => answer(ack, () => controls.pause()))
+    socket.on('cluster:resume', (ack: unknown) => answer(ack, () => controls.resume()))
+    socket.on('node:scale', (frame: unknown, ack: unknown) =>
+      withRequest(nodeScaleRequestSchema, 'node:scale', frame, ack, (request) => controls.scale(request.name, request.workers)),
+    )
     const first: DashboardUpdate = {
       status: options.status(),
       metrics: history.last,

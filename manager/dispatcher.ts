@@ -69,6 +69,8 @@ export class Dispatcher {
   completed = 0
   failed = 0
   rejected = 0
+  /** Set by an operator (cluster-controls.ts): no task is dispatched while true. */
+  paused = false
   /** Answers refused because the node never had the task. */
   forged = 0
   /** Tasks taken back from a node that had not started them, to run elsewhere (work stealing). */
@@ -343,6 +345,7 @@ export class Dispatcher {
       completed: this.completed,
       failed: this.failed,
       rejected: this.rejected,
+      paused: this.paused,
     }
   }
 
@@ -351,6 +354,8 @@ export class Dispatcher {
    * nothing left waiting, lets idle nodes take back work others hold but have not started.
    */
   pump(): void {
+    // Paused by an operator: tasks wait in the queue (nothing is lost) until dispatch resumes.
+    if (this.paused) return
     if (this.#queue.size > 0) this.#assignQueued()
     if (this.#queue.size === 0) this.#stealForIdle()
   }

@@ -78,6 +78,17 @@ export function createMetricsExporter(dispatcher: Dispatcher, status: () => Clus
       for (const node of status().nodes) this.set({ node: node.name }, node.estimateMs)
     },
   })
-  void [stolen, stolenPerNode, held, estimate]
+  gauge('argon_dispatch_paused', '1 while an operator has paused dispatch (tasks queue), else 0', () => (dispatcher.paused ? 1 : 0))
+  const workers = new Gauge({
+    name: 'argon_node_workers',
+    help: 'Worker processes of each connected node (follows runtime resizes)',
+    labelNames: ['node'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const node of status().nodes) if (node.state !== 'offline') this.set({ node: node.name }, node.workers)
+    },
+  })
+  void [stolen, stolenPerNode, held, estimate, workers]
   return async () => ({ contentType: registry.contentType, body: await registry.metrics() })
 }

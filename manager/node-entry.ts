@@ -11,6 +11,8 @@ export interface NodeLink {
   drop?(reason: string): void
   /** Asks the node to hand back up to `count` tasks it has not started (absent: it cannot). */
   steal?(count: number): void
+  /** Asks the node to run this many worker processes from now on (absent: it cannot). */
+  scale?(workers: number): void
 }
 
 export interface NodeIdentity {

@@ -74,6 +74,7 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
       state: (state) => socket.emit('node:state', { state }),
       // A silent node is dropped; when it wakes it reconnects and registers again.
       drop: () => socket.disconnect(true),
+      scale: (workers) => socket.emit('node:scale', { workers }),
       steal: (count) => {
         // Assignments already batched go out first, so the agent can hand back any of them.
         runs.flush()

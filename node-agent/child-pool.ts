@@ -39,6 +39,8 @@ class Slot {
   /** Tasks sent to this child since it started (for --max-requests). */
   served = 0
   retiring = false
+  /** Taken out of the pool by a resize: it finishes what it holds, then leaves for good. */
+  removed = false
   kill: Kill | null = null
   timer: NodeJS.Timeout | null = null
   headId: string | null = null
@@ -86,7 +88,7 @@ export class ChildPool {
   }
 
   get size(): number {
-    return this.#slots.length
+    return this.#slots.filter((slot) => !slot.removed).length
   }
 
   /** Tasks on children right now (running or next in line there). */
@@ -98,7 +100,7 @@ export class ChildPool {
 
   /** Per child: true while it has work. */
   workerBusy(): boolean[] {
-    return this.#slots.map((slot) => slot.inFlight.length > 0)
+    return this.#slots.filter((slot) => !slot.removed).map((slot) => slot.inFlight.length > 0)
   }
 
   /** Process ids of the live children. */
@@ -256,9 +258,37 @@ export class ChildPool {
     const restart = stranded.filter((task) => !slot.answered.has(task.id))
     slot.answered.clear()
     this.#queue.splice(this.#queueHead, 0, ...restart)
-    if (!this.#closing) this.#spawn(slot)
+    if (slot.removed) this.#slots.splice(this.#slots.indexOf(slot), 1)
+    else if (!this.#closing) this.#spawn(slot)
     this.#schedule()
     this.#checkIdle()
+  }
+
+  /**
+   * Runs `size` children from now on: new ones start at once; surplus ones take no new work,
+   * finish what they hold, and exit (nothing is lost or cut short).
+   */
+  resize(size: number): void {
+    if (!Number.isInteger(size) || size < 1) throw new TypeError('size must be a positive integer')
+    if (this.#closing) return
+    const live = this.#slots.filter((slot) => !slot.removed)
+    let next = Math.max(-1, ...this.#slots.map((slot) => slot.index)) + 1
+    for (let i = live.length; i < size; i++) {
+      const slot = new Slot(next++)
+      this.#slots.push(slot)
+      this.#spawn(slot)
+    }
+    // The idlest children leave first.
+    const surplus = live.sort((a, b) => a.inFlight.length - b.inFlight.length).slice(0, Math.max(0, live.length - size))
+    for (const slot of surplus) {
+      slot.removed = true
+      slot.retiring = true
+      if (slot.inFlight.length === 0) {
+        if (slot.child !== null) this.#send(slot, { type: 'stop' })
+        else this.#slots.splice(this.#slots.indexOf(slot), 1)
+      }
+    }
+    this.#schedule()
   }
 
   #answer(task: TaskAssignment, code: 'TASK_TIMEOUT' | 'CANCELLED'): void {

@@ -162,6 +162,15 @@ export class ManagerLink {
       // Always answered, also with nothing, so the manager stops waiting for these tasks.
       socket.emit('task:returned', pool.takeBack(request.value.count).map((task) => task.id))
     })
+    socket.on('node:scale', (update) => {
+      const workers = update?.workers
+      if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > 4096) return log('ignored a malformed resize request')
+      log(`the manager resized this node to ${workers} worker${workers === 1 ? '' : 's'}`)
+      pool.resize(workers)
+      // A later reconnect reports the new size.
+      this.#options.identity.workers = workers
+      ;(socket.auth as Record<string, unknown>).workers = workers
+    })
     socket.on('node:state', (update) => {
       if (update?.state && update.state !== this.#state) {
         this.#state = update.state

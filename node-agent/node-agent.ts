@@ -105,7 +105,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const runs = new FrameBatcher<TaskAssignment>((tasks) => pool.run(tasks))
   const handle: LocalNodeHandle = manager.attachLocalNode(
     { id: nodeId, name: options.name, host: identity.host, workers: options.workers, version: identity.version },
-    { run: (task) => runs.push(task), cancel: (request) => pool.cancel(request), state: () => undefined },
+    { run: (task) => runs.push(task), cancel: (request) => pool.cancel(request), state: () => undefined, scale: (workers) => pool.resize(workers) },
   )
   report = (outcome) => outcomes.push(outcome)
   // A node gets work from its first heartbeat on.

@@ -62,6 +62,8 @@ export const clusterStatusSchema = z.object({
   completed: z.number().int(),
   failed: z.number().int(),
   rejected: z.number().int(),
+  /** Dispatch paused by an operator: tasks queue, none is sent to a node. */
+  paused: z.boolean().optional(),
 })
 export type ClusterStatus = z.infer<typeof clusterStatusSchema>
 
@@ -85,6 +87,9 @@ export const CLUSTER_EVENT_KINDS = [
   'node-drained',
   'node-resumed',
   'node-dismissed',
+  'node-scaled',
+  'cluster-paused',
+  'cluster-resumed',
   'task-failed',
   'task-rejected',
   'task-lost',
@@ -203,3 +208,7 @@ export const taskPageSchema = z.object({
   kept: z.object({ recent: z.number().int(), failures: z.number().int(), oldestRecentAt: z.number().nullable(), oldestFailureAt: z.number().nullable() }),
 })
 export type TaskPage = z.infer<typeof taskPageSchema>
+
+/** `node:scale`: run this many worker processes on the named node. */
+export const nodeScaleRequestSchema = z.object({ name: z.string().min(1).max(256), workers: z.number().int().min(1).max(4096) })
+export type NodeScaleRequest = z.infer<typeof nodeScaleRequestSchema>

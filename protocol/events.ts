@@ -3,7 +3,7 @@
  * renamed or reshaped here fails to compile wherever it is used. Every frame is still validated
  * against the schemas on arrival, since the other end may not be ours.
  */
-import type { ClusterStatus, DashboardUpdate, NodeHeartbeat, NodeNameRequest, NodeState, NodeStatus, TaskPage, TaskQuery } from './cluster.js'
+import type { ClusterStatus, DashboardUpdate, NodeHeartbeat, NodeNameRequest, NodeScaleRequest, NodeState, NodeStatus, TaskPage, TaskQuery } from './cluster.js'
 import type { CancelRequest, NodeTaskOutcome, StealRequest, TaskAssignment, TaskOutcome, TaskSubmission } from './task.js'
 import type { Reply, WireError } from './wire-error.js'
 
@@ -50,6 +50,8 @@ export interface ManagerToNodeEvents {
   /** Work stealing: hand back up to `count` tasks no child has started (answered by `task:returned`). */
   'task:steal': (request: StealRequest) => void
   'node:state': (update: { state: NodeState }) => void
+  /** Run this many worker processes from now on (an operator resized the pool). */
+  'node:scale': (update: { workers: number }) => void
   /** The name the manager knows this node by (another than asked when a default name was taken). */
   'node:named': (update: { name: string }) => void
   'request:rejected': (error: WireError) => void
@@ -64,6 +66,11 @@ export interface ControlToManagerEvents {
   'node:dismiss': (request: NodeNameRequest, ack: Ack<null>) => void
   /** Searches the manager's task history (recent tasks plus a longer store of failures). */
   'tasks:query': (query: TaskQuery, ack: Ack<TaskPage>) => void
+  /** Stops dispatching: tasks queue (nothing is lost) until `cluster:resume`. */
+  'cluster:pause': (ack: Ack<ClusterStatus>) => void
+  'cluster:resume': (ack: Ack<ClusterStatus>) => void
+  /** Resizes a node's pool of worker processes at runtime. */
+  'node:scale': (request: NodeScaleRequest, ack: Ack<NodeStatus>) => void
 }
 
 /** Manager → dashboard, namespace `/control`. */

@@ -48,6 +48,8 @@ export {
   dashboardUpdateSchema,
   nodeNameRequestSchema,
   taskQuerySchema,
+  nodeScaleRequestSchema,
+  type NodeScaleRequest,
   taskPageSchema,
   type TaskQuery,
   type TaskPage,

@@ -8,7 +8,7 @@ const run = promisify(execFile)
 
 export async function clusterStatus(manager: { address: string; token: string }): Promise<ClusterStatus> {
   const { stdout } = await run(process.execPath, [ARGON_BIN, 'nodes', '--json', '--manager', manager.address, '--token', manager.token], {
-    timeout: 15_000,
+    timeout: 60_000,
   })
   return JSON.parse(stdout) as ClusterStatus
 }
@@ -16,7 +16,7 @@ export async function clusterStatus(manager: { address: string; token: string })
 /** `argon tasks --json …`: the manager's task history, independently of the dashboard. */
 export async function taskHistory(manager: { address: string; token: string }, args: string[] = []): Promise<TaskRecord[]> {
   const { stdout } = await run(process.execPath, [ARGON_BIN, 'tasks', ...args, '--json', '--manager', manager.address, '--token', manager.token], {
-    timeout: 15_000,
+    timeout: 60_000,
   })
   return JSON.parse(stdout) as TaskRecord[]
 }

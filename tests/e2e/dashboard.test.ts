@@ -254,6 +254,32 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     expect(problems).toEqual([])
   })
 
+  it('pauses and resumes dispatch, and resizes a node from its card', async () => {
+    const manager = await startManager()
+    await startAgent(manager, { name: 'alpha', workers: 1 })
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
+    const client = connectClient(manager)
+
+    await page.getByTestId('pause-button').click()
+    await expect.poll(async () => (await clusterStatus(manager)).paused, WAIT).toBe(true)
+    const calls = Array.from({ length: 5 }, (_, i) => client.process((x: number) => x + 100, [i]))
+    await expect.poll(() => page.getByTestId('paused-banner').textContent(), WAIT).toContain('5 now')
+    await page.getByTestId('paused-banner').getByRole('button', { name: 'Resume dispatch' }).click()
+    expect(await Promise.all(calls)).toEqual([100, 101, 102, 103, 104])
+    await expect.poll(() => page.getByTestId('paused-banner').count(), WAIT).toBe(0)
+
+    await nodeCard(page, 'alpha').getByTestId('scale-up').click()
+    await expect.poll(async () => (await nodeInStatus(manager, 'alpha'))?.workers, WAIT).toBe(2)
+    await expect.poll(() => nodeCard(page, 'alpha').getByTestId('node-workers').textContent(), WAIT).toBe('2')
+    await expect.poll(() => nodeCard(page, 'alpha').getByTestId('worker-dot').count(), WAIT).toBe(2)
+    await nodeCard(page, 'alpha').getByTestId('scale-down').click()
+    await expect.poll(async () => (await nodeInStatus(manager, 'alpha'))?.workers, WAIT).toBe(1)
+    expect(await client.process((x: number) => x * 2, [21])).toBe(42)
+    expect(problems).toEqual([])
+  })
+
   it('shows nothing of the cluster without a valid token, and the control socket refuses it', async () => {
     const manager = await startManager()
     await startAgent(manager, { name: 'secret-node', workers: 1 })

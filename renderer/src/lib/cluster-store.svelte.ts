@@ -145,6 +145,13 @@ export class ClusterStore {
     this.#settlePendingMoves()
   }
 
+  /** Applies a cluster status the manager returned in an ack (pause/resume) before the next update. */
+  replaceStatus(status: ClusterStatus): void {
+    if (this.status === null) return
+    this.status = status
+    this.#settlePendingMoves()
+  }
+
   /** Drops a dismissed node's card before the next update says so. */
   removeNode(name: string): void {
     if (this.status === null) return

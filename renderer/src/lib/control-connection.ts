@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client'
-import type { DashboardUpdate, NodeStatus, TaskPage, TaskQuery } from '../../../protocol/cluster.js'
+import type { ClusterStatus, DashboardUpdate, NodeStatus, TaskPage, TaskQuery } from '../../../protocol/cluster.js'
 import type { ControlToManagerEvents, ManagerToControlEvents } from '../../../protocol/events.js'
 import type { Reply, WireError } from '../../../protocol/wire-error.js'
 import { NAMESPACES, SOCKET_PATHS } from '../../../protocol/namespaces.js'
@@ -86,6 +86,16 @@ export class ControlConnection {
   /** Forgets an offline node. */
   dismiss(name: string): Promise<Reply<null>> {
     return this.#request(() => this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('node:dismiss', { name }))
+  }
+
+  /** Pauses (true) or resumes (false) dispatch for the whole cluster. */
+  setPaused(paused: boolean): Promise<Reply<ClusterStatus>> {
+    return this.#request(() => this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(paused ? 'cluster:pause' : 'cluster:resume'))
+  }
+
+  /** Resizes a node's pool of worker processes. */
+  scale(name: string, workers: number): Promise<Reply<NodeStatus>> {
+    return this.#request(() => this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('node:scale', { name, workers }))
   }
 
   /** Searches the manager's task history. */

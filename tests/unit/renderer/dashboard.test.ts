@@ -5,7 +5,7 @@ import Dashboard from '../../../renderer/src/components/Dashboard.svelte'
 import JoinCommands from '../../../renderer/src/components/JoinCommands.svelte'
 import TokenForm from '../../../renderer/src/components/TokenForm.svelte'
 import { ClusterStore } from '../../../renderer/src/lib/cluster-store.svelte.js'
-import { browserGlobal, makeNode, makeTask, makeUpdate, valueOf } from './fixtures.js'
+import { browserGlobal, makeNode, makeStatus, makeTask, makeUpdate, valueOf } from './fixtures.js'
 
 // jsdom has no canvas; the chart is checked in real Chromium by the e2e tests.
 vi.mock('uplot', () => ({
@@ -74,6 +74,21 @@ describe('Dashboard', () => {
     await fireEvent.click(screen.getByTestId('summary-failures'))
     await waitFor(() => expect(onQueryTasks).toHaveBeenLastCalledWith(expect.objectContaining({ failed: true })))
     expect((screen.getByTestId('task-status-filter') as unknown as { value: string }).value).toBe('failures')
+  })
+
+  it('pauses and resumes dispatch from the header, and says so while paused', async () => {
+    const store = new ClusterStore()
+    store.applyUpdate(makeUpdate([makeNode({ name: 'a' })], { first: true }))
+    const onSetPaused = vi.fn()
+    renderDashboard(store, { onSetPaused })
+    await fireEvent.click(screen.getByTestId('pause-button'))
+    expect(onSetPaused).toHaveBeenLastCalledWith(true)
+    expect(screen.queryByTestId('paused-banner')).toBeNull()
+    store.applyUpdate(makeUpdate([makeNode({ name: 'a' })], { at: 1_700_000_000_500, status: makeStatus([makeNode({ name: 'a' })], { paused: true, queued: 7 }) }))
+    await waitFor(() => expect(screen.getByTestId('paused-banner').textContent).toContain('7 now'))
+    expect(screen.getByTestId('pause-button').textContent).toContain('Resume dispatch')
+    await fireEvent.click(screen.getByTestId('pause-button'))
+    expect(onSetPaused).toHaveBeenLastCalledWith(false)
   })
 
   it('updates cards in place when the store changes', async () => {

@@ -115,4 +115,18 @@ describe('NodeCard', () => {
     await fireEvent.keyDown(card(), { key: 'ArrowLeft' })
     expect(onResume).toHaveBeenCalledExactlyOnceWith('alpha')
   })
+
+  it('resizes the pool with its − and + buttons, and offers none on an offline node', async () => {
+    const onScale = vi.fn()
+    const { unmount } = render(NodeCard, { node: makeNode({ name: 'alpha', workers: 2 }), onScale })
+    expect(screen.getByTestId('node-workers').textContent).toBe('2')
+    await fireEvent.click(screen.getByTestId('scale-up'))
+    expect(onScale).toHaveBeenLastCalledWith('alpha', 3)
+    await fireEvent.click(screen.getByTestId('scale-down'))
+    expect(onScale).toHaveBeenLastCalledWith('alpha', 1)
+    unmount()
+    render(NodeCard, { node: makeNode({ name: 'gone', state: 'offline' }), onScale })
+    expect(screen.queryByTestId('scale-up')).toBeNull()
+  })
 })
+
