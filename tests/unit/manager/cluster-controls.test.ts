@@ -14,6 +14,8 @@ function setup() {
   const scales: number[] = []
   const link: NodeLink = { run: (task) => runs.push(task), cancel: () => undefined, state: () => undefined, scale: (workers) => scales.push(workers) }
   dispatcher.nodeConnected({ id: 'id-a', name: 'a', host: 'h', workers: 1, version: '0' }, link)
+  // A node takes work from its first heartbeat on.
+  dispatcher.heartbeat('id-a', { busy: 0, workerBusy: [false], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
   const submit = (count: number) =>
     dispatcher.submit(
       'client-1',
