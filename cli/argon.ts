@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { managerCommand } from '../manager/cli.js'
+import { demoCommand } from './demo-command.js'
 import { packageVersion } from '../manager/package-info.js'
 import { nodeAgentCommand } from '../node-agent/cli.js'
 import { dismissCommand, nodesCommand, pauseCommand, rotationCommand, scaleCommand, tasksCommand } from './control-commands.js'
@@ -9,6 +10,7 @@ const program = new Command('argon')
   .description('Argon: a distributed task-processing cluster for TypeScript/Node.')
   .version(packageVersion())
   .addCommand(managerCommand())
+  .addCommand(demoCommand())
   .addCommand(nodeAgentCommand('worker').summary('run a worker node (the same program as node-agent)'))
   .addCommand(nodesCommand())
   .addCommand(rotationCommand('drain'))
