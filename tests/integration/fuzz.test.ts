@@ -127,7 +127,7 @@ describe('fuzzed frames on every namespace', () => {
     // run on the real agent. The normal client is served, and every readable id gets its answer.
     node.disconnect()
     for (const value of await withTimeout(Promise.all(normalCalls), 60_000, 'the normal calls')) expect(value).toBe(144)
-    await vi.waitFor(() => expect([...expected].filter((id) => !answered.has(id))).toEqual([]), { timeout: 30_000, interval: 100 })
+    await vi.waitFor(() => expect([...expected].filter((id) => !answered.has(id))).toEqual([]), { timeout: 90_000, interval: 100 })
     raw.disconnect()
     await waitForStatus(client, (status) => {
       expect(status.queued).toBe(0)
