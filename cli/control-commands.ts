@@ -4,7 +4,9 @@ import {
   NAMESPACES,
   PROTOCOL_VERSION,
   SOCKET_PATHS,
+  describeTlsFailure,
   parseAddress,
+  resolveManagerEndpoint,
   resolveToken,
   type ClusterStatus,
   type ControlToManagerEvents,
@@ -16,12 +18,15 @@ import {
   type TaskRecord,
   TASK_RECORD_STATUSES,
 } from '../protocol/index.js'
+import { addTokenOptions, addTrustOptions, tokenFromFlags, trustFromFlags } from './connection-options.js'
 import { address, duration, positiveInteger } from './option-parsers.js'
 
 interface ControlFlags {
   manager: string
-  token?: string
   json?: boolean
+  fingerprint?: string
+  ca?: string
+  tls?: boolean
 }
 
 type ControlSocket = Socket<ManagerToControlEvents, ControlToManagerEvents>
@@ -36,11 +41,20 @@ class CommandFailure extends Error {
 }
 
 /** Connects to the manager's control namespace, runs `use`, and disconnects. */
-async function withControl<T>(flags: ControlFlags, use: (socket: ControlSocket) => Promise<T>): Promise<T> {
+async function withControl<T>(command: Command, use: (socket: ControlSocket) => Promise<T>): Promise<T> {
+  const flags = command.opts<ControlFlags>()
   const { host, port } = parseAddress(flags.manager, 8000)
-  const token = resolveToken(flags.token)
-  if (!token) throw new CommandFailure('UNAUTHORIZED', 'no token: pass --token, set ARGON_TOKEN, or run on the manager\'s machine (it shares the token file)')
-  const socket: ControlSocket = io(`http://${host.includes(':') ? `[${host}]` : host}:${port}${NAMESPACES.control}`, {
+  let token: string | undefined
+  let endpoint: ReturnType<typeof resolveManagerEndpoint>
+  try {
+    token = resolveToken(tokenFromFlags(command))
+    endpoint = resolveManagerEndpoint(host, port, trustFromFlags(flags))
+  } catch (error) {
+    throw new CommandFailure('BAD_REQUEST', (error as Error).message)
+  }
+  if (!token) throw new CommandFailure('UNAUTHORIZED', 'no token: pass --token-file or --token, set ARGON_TOKEN, or run on the manager\'s machine (it shares the token file)')
+  const socket: ControlSocket = io(`${endpoint.origin}${NAMESPACES.control}`, {
+    ...endpoint.socketOptions,
     path: SOCKET_PATHS.control,
     transports: ['websocket'],
     auth: { token, protocol: PROTOCOL_VERSION },
@@ -50,7 +64,10 @@ async function withControl<T>(flags: ControlFlags, use: (socket: ControlSocket) 
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve())
-      socket.once('connect_error', (error: Error & { data?: { code?: string } }) => reject(describeConnectError(error, `${host}:${port}`)))
+      socket.once('connect_error', (error: Error & { data?: { code?: string } }) => {
+        const tlsFailure = describeTlsFailure(error, endpoint)
+        reject(tlsFailure ? new CommandFailure(tlsFailure.code, tlsFailure.message) : describeConnectError(error, `${host}:${port}`))
+      })
     })
     return await use(socket)
   } finally {
@@ -62,7 +79,7 @@ async function withControl<T>(flags: ControlFlags, use: (socket: ControlSocket) 
 function describeConnectError(error: Error & { data?: { code?: string }; description?: unknown }, where: string): CommandFailure {
   const code = error.data?.code
   if (code === 'UNAUTHORIZED') {
-    return new CommandFailure(code, `reached the manager at ${where}; it refused the token: pass the manager's token with --token or ARGON_TOKEN (it is in the manager's token file and in the dashboard URL it prints)`)
+    return new CommandFailure(code, `reached the manager at ${where}; it refused the token: pass the manager's token with --token-file, ARGON_TOKEN or --token (it is in the manager's token file and in the dashboard URL it prints)`)
   }
   if (code !== undefined) return new CommandFailure(code, `reached the manager at ${where}; it refused the connection: ${error.message}`)
   const cause = (error.description as { message?: string } | undefined)?.message ?? error.message
@@ -118,9 +135,9 @@ function formatNode(node: NodeStatus): string {
 }
 
 function controlOptions(command: Command): Command {
-  return command
-    .option('--manager <host:port>', 'manager address', address, '127.0.0.1:8000')
-    .addOption(new Option('--token <token>', 'shared secret (default: $ARGON_TOKEN, else the local token file)').env('ARGON_TOKEN'))
+  command.option('--manager <host:port>', 'manager address', address, '127.0.0.1:8000')
+  addTokenOptions(command, 'the local token file')
+  return addTrustOptions(command)
 }
 
 async function run(action: () => Promise<void>): Promise<void> {
@@ -129,7 +146,7 @@ async function run(action: () => Promise<void>): Promise<void> {
   } catch (error) {
     const code = error instanceof CommandFailure ? error.code : 'ERROR'
     console.error(`argon: ${code}: ${(error as Error).message}`)
-    process.exitCode = code === 'NOT_FOUND' ? 3 : code === 'UNAUTHORIZED' ? 4 : 1
+    process.exitCode = code === 'NOT_FOUND' ? 3 : code === 'UNAUTHORIZED' || code === 'TLS_MISMATCH' ? 4 : 1
   }
 }
 
@@ -137,9 +154,9 @@ async function run(action: () => Promise<void>): Promise<void> {
 export function nodesCommand(): Command {
   return controlOptions(new Command('nodes').description('Show every node (name, state, host, workers, tasks running and waiting there, the estimate of when they are done, tasks stolen from it, completed, failed, id) and the queue.'))
     .option('--json', 'print the status as JSON')
-    .action((flags: ControlFlags) =>
+    .action((flags: ControlFlags, command: Command) =>
       run(async () => {
-        const status = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:status')) as Reply<ClusterStatus>))
+        const status = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:status')) as Reply<ClusterStatus>))
         console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status, flags.manager))
       }),
     )
@@ -153,14 +170,14 @@ export function rotationCommand(kind: 'drain' | 'resume'): Command {
       : 'Put a drained node back in rotation; without a name, resume dispatch after `argon pause`.'
   return controlOptions(new Command(kind).description(description).argument(kind === 'drain' ? '<name>' : '[name]', 'node name'))
     .option('--json', 'print the node status as JSON')
-    .action((name: string | undefined, flags: ControlFlags) =>
+    .action((name: string | undefined, flags: ControlFlags, command: Command) =>
       run(async () => {
         if (name === undefined) {
-          const status = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:resume')) as Reply<ClusterStatus>))
+          const status = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:resume')) as Reply<ClusterStatus>))
           console.log(flags.json ? JSON.stringify(status, null, 2) : `dispatch resumed; ${status.queued} task(s) waiting`)
           return
         }
-        const node = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck(kind === 'drain' ? 'node:drain' : 'node:resume', { name })) as Reply<NodeStatus>))
+        const node = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck(kind === 'drain' ? 'node:drain' : 'node:resume', { name })) as Reply<NodeStatus>))
         console.log(flags.json ? JSON.stringify(node, null, 2) : formatNode(node))
       }),
     )
@@ -205,9 +222,9 @@ export function dismissCommand(): Command {
     new Command('dismiss')
       .description('Forget an offline node: its card leaves the dashboard and its rotation choice is dropped. A connected node cannot be dismissed (NOT_FOUND).')
       .argument('<name>', 'node name'),
-  ).action((name: string, flags: ControlFlags) =>
+  ).action((name: string, _flags: ControlFlags, command: Command) =>
     run(async () => {
-      await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('node:dismiss', { name })) as Reply<null>))
+      await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('node:dismiss', { name })) as Reply<null>))
       console.log(`${name}: dismissed`)
     }),
   )
@@ -268,7 +285,7 @@ Examples:
   argon tasks --node gpu-1 --since 10m
   argon tasks --id 3f2a --json`,
     )
-    .action((flags: TasksFlags) =>
+    .action((flags: TasksFlags, command: Command) =>
       run(async () => {
         const query: TaskQuery = {
           ...(flags.failed ? { failed: true } : {}),
@@ -278,7 +295,7 @@ Examples:
           ...(flags.id ? { idPrefix: flags.id } : {}),
           ...(flags.since !== undefined ? { since: Date.now() - flags.since } : {}),
         }
-        const tasks = await withControl(flags, async (socket) => {
+        const tasks = await withControl(command, async (socket) => {
           const found: TaskRecord[] = []
           let before: number | undefined
           do {

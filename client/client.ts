@@ -9,10 +9,12 @@ import {
   PROTOCOL_VERSION,
   SOCKET_PATHS,
   cutText,
+  describeTlsFailure,
   machineUpgradeHeaders,
   parseAddress,
   parseBatch,
   refusalCode,
+  resolveManagerEndpoint,
   resolveToken,
   taskOutcomeSchema,
   type CancelRequest,
@@ -23,6 +25,8 @@ import {
   type Reply,
   type TaskOutcome,
   type TaskSubmission,
+  type ManagerEndpoint,
+  type TlsTrustOptions,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
 import { ArgonError, fromWire } from './errors.js'
@@ -46,6 +50,15 @@ export interface ClientOptions {
   connectTimeout?: number
   /** Largest serialized argument list sent, bytes (match the manager's --max-payload). @default 16 MiB */
   maxPayloadBytes?: number
+  /**
+   * Use TLS. @default true when `fingerprint` or `ca` is given, or when a manager on this machine
+   * serves TLS on `port` (its fingerprint is then read from $ARGON_HOME); false otherwise
+   */
+  tls?: boolean
+  /** Pin the manager's certificate by its SHA-256 fingerprint (`sha256:…`, printed by the manager). A different certificate fails with TLS_MISMATCH. */
+  fingerprint?: string
+  /** Verify the manager's certificate against these CA certificates (PEM) instead of the system's. */
+  ca?: string | Buffer | (string | Buffer)[]
 }
 
 export interface CallOptions {
@@ -91,7 +104,7 @@ interface Call {
  * @example
  * ```ts
  * import { Client, TaskError } from 'argon-cluster'
- * const client = new Client({ host: '10.0.0.5', port: 8000, token: process.env.ARGON_TOKEN })
+ * const client = new Client({ host: '10.0.0.5', port: 8000, token: process.env.ARGON_TOKEN, fingerprint: 'sha256:…' })
  * const sum = await client.process((x: number, y: number) => x + y, [4, 7])   // 11
  * const later = client.defer((x: number, y: number) => x * y, [4, 7])
  * console.log(later.isFinished(), await later())                           // false 28
@@ -99,7 +112,8 @@ interface Call {
  * ```
  */
 export class Client {
-  readonly #options: Required<Omit<ClientOptions, 'token'>> & { token: string }
+  readonly #options: Required<Omit<ClientOptions, 'token' | keyof TlsTrustOptions>> & { token: string }
+  readonly #endpoint: ManagerEndpoint
   readonly #clientId = randomBytes(12).toString('hex')
   readonly #socket: Socket<ManagerToClientEvents, ClientToManagerEvents>
   readonly #pending = new Map<string, Call>()
@@ -132,7 +146,9 @@ export class Client {
     if (!Number.isInteger(maxPayload) || maxPayload < 1 || maxPayload > MAX_TASK_PAYLOAD_BYTES) {
       throw new TypeError(`options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`)
     }
-    this.#socket = io(`http://${host.includes(':') ? `[${host}]` : host}:${port}${NAMESPACES.client}`, {
+    this.#endpoint = resolveManagerEndpoint(host, port, { tls: options.tls, fingerprint: options.fingerprint, ca: options.ca })
+    this.#socket = io(`${this.#endpoint.origin}${NAMESPACES.client}`, {
+      ...this.#endpoint.socketOptions,
       path: SOCKET_PATHS.machine,
       parser: packetCodec,
       transports: ['websocket'],
@@ -376,7 +392,11 @@ export class Client {
       const code = refusalCode(error)
       if (code !== undefined) {
         this.#fail(new ArgonError(code, `the manager refused the connection: ${error.message}`, { retryable: false }))
+        return
       }
+      // A certificate that is not the expected one will not become so: fail now, not at the timeout.
+      const tlsFailure = describeTlsFailure(error, this.#endpoint)
+      if (tlsFailure) this.#fail(new ArgonError(tlsFailure.code, tlsFailure.message, { retryable: false }))
     })
     socket.on('task:settled', (frame) => this.#onOutcomes(frame))
     socket.on('request:rejected', (error) => {

@@ -27,6 +27,7 @@ import { renderIconPng } from './app-icon.js'
 import { ClusterTray } from './cluster-tray.js'
 import { createDashboardWindow, hardenContents, hardenSession } from './dashboard-window.js'
 import { IPC_CHANNELS } from './ipc-channels.js'
+import { trustManagerCertificate } from './manager-certificate.js'
 import { isTrustedSender, originOf } from './sender-check.js'
 import { parseSessionOverrides } from './session-overrides.js'
 import { loadDesktopSettings, parseDesktopSettings, sameSettings, saveDesktopSettings, settingsFilePath } from './settings-store.js'
@@ -86,6 +87,8 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   hardenSession(session.defaultSession, dashboardOrigin)
+  // Beyond loopback the manager serves TLS with its own self-signed certificate: trust that one.
+  trustManagerCertificate(session.defaultSession, () => manager?.fingerprint)
   if (stored.problem) {
     await dialog.showMessageBox({
       type: 'warning',

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { createServer, type Server as HttpServer } from 'node:http'
+import { createServer as createSecureServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { Server } from 'socket.io'
@@ -19,6 +20,7 @@ import {
   type NodeTaskOutcome,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
+import { isLoopbackHost, removeEndpointRecord, writeEndpointRecord, type EndpointRecord, type Fingerprint } from '../protocol/tls-files.js'
 import { ActivityLog } from './activity-log.js'
 import { serveClients, type ClientNamespace } from './client-namespace.js'
 import { ClientSessions } from './client-sessions.js'
@@ -32,6 +34,8 @@ import { serveNodes, type NodeNamespace } from './node-namespace.js'
 import { defaultDashboardDir, packageVersion } from './package-info.js'
 import { DEFAULT_STRATEGY, strategies } from './scheduling/index.js'
 import type { TaskHistoryLimits } from './task-history.js'
+import { loadManagerCertificate, type ManagerCertificate } from './tls-certificate.js'
+import { tlsOnlyListener } from './tls-only-listener.js'
 import { gateUpgrades } from './upgrade-gate.js'
 import { WarningThrottle } from './warning-throttle.js'
 
@@ -72,6 +76,16 @@ export interface ManagerOptions {
   taskHistory?: Partial<TaskHistoryLimits>
   /** A pino logger, or false for none. @default JSON lines on stderr */
   logger?: Logger | false
+  /**
+   * Serve HTTPS/WSS only (plain requests get a 497 saying how to connect). Off beyond loopback,
+   * the token and every task cross the network in clear, so that logs a warning.
+   * @default true when `host` is not a loopback address, false on loopback
+   */
+  tls?: boolean
+  /** The certificate to serve (PEM text; a chain may follow it). @default one generated once and kept in $ARGON_HOME/tls */
+  tlsCert?: string | Buffer
+  /** The private key of `tlsCert` (PEM text). Required with `tlsCert`. */
+  tlsKey?: string | Buffer
 }
 
 /** Handle for an in-process node (a stand-alone agent runs its own pool this way). */
@@ -86,9 +100,16 @@ export interface Manager extends EventEmitter<{ event: [ClusterEvent] }> {
   readonly host: string
   readonly port: number
   readonly token: string
-  /** `http://127.0.0.1:PORT/?token=…` — opens the dashboard logged in. */
+  /** True when the manager serves HTTPS/WSS only. */
+  readonly tls: boolean
+  /** The SHA-256 fingerprint of the served certificate (`sha256:…`), when `tls`. Agents and clients pin it. */
+  readonly fingerprint: Fingerprint | undefined
+  /** `http(s)://127.0.0.1:PORT/?token=…` — opens the dashboard logged in. */
   readonly dashboardUrl: string
-  /** `node-agent --join ADDRESS:PORT --token …` for each address this machine is reachable at. */
+  /**
+   * `ARGON_TOKEN=… node-agent --join ADDRESS:PORT [--fingerprint sha256:…]` for each address this
+   * machine is reachable at (the token travels in the environment, never in the agent's argv).
+   */
   readonly joinCommands: string[]
   status(): ClusterStatus
   drain(name: string): NodeStatus
@@ -106,7 +127,8 @@ export interface Manager extends EventEmitter<{ event: [ClusterEvent] }> {
  * ```ts
  * import { createManager } from 'argon-cluster/manager'
  * const manager = await createManager({ port: 8000, queueSize: 10_000 })
- * console.log(manager.joinCommands[0])   // node-agent --join 192.168.1.5:8000 --token …
+ * console.log(manager.fingerprint)       // sha256:…  (TLS is on: the manager listens beyond loopback)
+ * console.log(manager.joinCommands[0])   // ARGON_TOKEN=… node-agent --join 192.168.1.5:8000 --fingerprint sha256:…
  * // …
  * await manager.close()
  * ```
@@ -128,6 +150,12 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   const makeStrategy = strategies[options.strategy ?? DEFAULT_STRATEGY]
   if (!makeStrategy) throw new TypeError(`options.strategy must be one of: ${Object.keys(strategies).join(', ')}`)
   const version = packageVersion()
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new TypeError('options.tlsCert and options.tlsKey go together')
+  const tls = options.tls ?? (options.tlsCert !== undefined || !isLoopbackHost(host))
+  if (!tls && options.tlsCert !== undefined) throw new TypeError('options.tlsCert is given but options.tls is false')
+  const certificate: ManagerCertificate | undefined = tls
+    ? await loadManagerCertificate(options.tlsCert !== undefined ? { cert: options.tlsCert, key: options.tlsKey! } : undefined)
+    : undefined
 
   const warnings = new WarningThrottle(log)
   const emitter = new EventEmitter<{ event: [ClusterEvent] }>()
@@ -148,9 +176,16 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   const status = () => dispatcher.status(sessions.connected)
 
   const dashboardDir = options.dashboard === false ? null : typeof options.dashboard === 'string' ? options.dashboard : defaultDashboardDir()
-  const http: HttpServer = createServer(
-    httpRoutes({ token, version, dashboardDir, status, metrics: createMetricsExporter(dispatcher, status) }),
-  )
+  const routes = httpRoutes({ token, version, dashboardDir, status, metrics: createMetricsExporter(dispatcher, status) })
+  const http: HttpServer = certificate ? createSecureServer({ cert: certificate.cert, key: certificate.key }, routes) : createServer(routes)
+  // With TLS, one front listener takes the port: TLS goes to `http`, plain requests learn why they fail.
+  const front = certificate
+    ? tlsOnlyListener(
+        http as ReturnType<typeof createSecureServer>,
+        'this Argon manager only accepts TLS: open https:// in a browser; agents, clients and commands pass the fingerprint the manager printed (--fingerprint sha256:…) or its CA (--ca FILE)',
+      )
+    : undefined
+  const listener = front ?? http
   // Slow or stalled requests must not hold sockets for minutes.
   http.headersTimeout = 10_000
   http.requestTimeout = 30_000
@@ -193,14 +228,15 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
 
   let port = 0
   const resolvedHost = () => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
-  const joinCommands = () => joinAddresses(host).map((address) => `node-agent --join ${address}:${port} --token ${token}`)
+  const joinCommands = () =>
+    joinAddresses(host).map((address) => `ARGON_TOKEN=${shellQuote(token)} node-agent --join ${address}:${port}${certificate ? ` --fingerprint ${certificate.fingerprint}` : ''}`)
   const control = serveControl(operators.of(NAMESPACES.control) as unknown as ControlNamespace, { token, dispatcher, activity, log, warnings, status, joinCommands })
 
   try {
     await new Promise<void>((resolve, reject) => {
-      http.once('error', reject)
-      http.listen(options.port ?? 8000, host, () => {
-        http.off('error', reject)
+      listener.once('error', reject)
+      listener.listen(options.port ?? 8000, host, () => {
+        listener.off('error', reject)
         resolve()
       })
     })
@@ -212,15 +248,28 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     void operators.close()
     throw error
   }
-  port = (http.address() as AddressInfo).port
-  log.info({ host, port }, 'manager listening')
+  port = (listener.address() as AddressInfo).port
+  log.info({ host, port, tls, fingerprint: certificate?.fingerprint }, 'manager listening')
+  if (certificate?.origin === 'generated') log.info({ certFile: certificate.certFile, fingerprint: certificate.fingerprint }, 'generated a self-signed TLS certificate (kept for the next start)')
+  if (!tls && !isLoopbackHost(host)) {
+    log.warn({ host, port }, 'TLS is off while listening beyond loopback: the token and every task cross the network in clear (drop --no-tls to serve TLS)')
+  }
+  // Local agents, clients and commands read this to know to use TLS, and which certificate to pin.
+  const record: EndpointRecord = certificate ? { port, tls: true, fingerprint: certificate.fingerprint } : { port, tls: false }
+  try {
+    writeEndpointRecord(record)
+  } catch (error) {
+    log.warn({ error: (error as Error).message }, 'cannot publish the endpoint record in $ARGON_HOME; local programs will need --fingerprint')
+  }
   const silentNodes = watchSilentNodes(dispatcher, nodeTimeoutMs, (name, reason) => log.warn({ node: name, reason }, 'node lost: no heartbeat'))
 
   const manager = Object.assign(emitter, {
     host,
     port,
     token,
-    dashboardUrl: `http://${formatHost(resolvedHost())}:${port}/?token=${encodeURIComponent(token)}`,
+    tls,
+    fingerprint: certificate?.fingerprint,
+    dashboardUrl: `${tls ? 'https' : 'http'}://${formatHost(resolvedHost())}:${port}/?token=${encodeURIComponent(token)}`,
     get joinCommands() {
       return joinCommands()
     },
@@ -245,6 +294,15 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
       machines.disconnectSockets(true)
       await Promise.all([new Promise<void>((resolve) => operators.close(() => resolve())), new Promise<void>((resolve) => machines.close(() => resolve()))])
       http.closeAllConnections()
+      if (front) {
+        front.destroyConnections()
+        await new Promise<void>((resolve) => front.close(() => resolve()))
+      }
+      try {
+        removeEndpointRecord(record)
+      } catch {
+        // Leaving a record behind only costs a local program one clear failure.
+      }
     },
   })
   return manager as Manager
@@ -266,6 +324,11 @@ function watchSilentNodes(dispatcher: Dispatcher, timeoutMs: number, onLost: (na
   }, every)
   timer.unref()
   return timer
+}
+
+/** Quotes `value` for a POSIX shell when it holds anything but safe characters. */
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_.:\/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
 }
 
 function formatHost(host: string): string {

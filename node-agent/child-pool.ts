@@ -48,6 +48,16 @@ class Slot {
   constructor(readonly index: number) {}
 }
 
+/**
+ * The children's environment: the agent's, less the shared secret (a task runs arbitrary code and
+ * has no business with the token), plus the node's name and id.
+ */
+export function childEnvironment(extra: Record<string, string>, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const childEnv: NodeJS.ProcessEnv = { ...env, ...extra }
+  delete childEnv.ARGON_TOKEN
+  return childEnv
+}
+
 function childEntryPath(): string {
   // From sources (tsx) the sibling is .ts; from dist/ it is .js.
   const js = fileURLToPath(new URL('./child-entry.js', import.meta.url))
@@ -186,7 +196,7 @@ export class ChildPool {
   #spawn(slot: Slot): void {
     const child = fork(childEntryPath(), [], {
       serialization: 'advanced',
-      env: { ...process.env, ...this.#options.env },
+      env: childEnvironment(this.#options.env),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     slot.child = child

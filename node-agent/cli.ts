@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander'
+import { Command } from 'commander'
 import { availableParallelism, hostname } from 'node:os'
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
+import { addTokenOptions, addTrustOptions, tokenFromFlags, trustFromFlags } from '../cli/connection-options.js'
 import { fileURLToPath } from 'node:url'
 import { address, nonNegativeInteger, port, positiveInteger } from '../cli/option-parsers.js'
 import { logOptions } from '../cli/log-options.js'
 import { describeListenError } from '../manager/listen-error.js'
 import { createLogger, type LogFormat } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
-import { parseAddress, resolveToken } from '../protocol/index.js'
+import { parseAddress, resolveToken, type TlsTrustOptions } from '../protocol/index.js'
 import { startNodeAgent, type NodeAgent } from './node-agent.js'
 
 interface AgentFlags {
@@ -16,7 +17,6 @@ interface AgentFlags {
   manager?: string
   port?: number
   host: string
-  token?: string
   workers: number
   name: string
   maxRequests: number
@@ -24,30 +24,46 @@ interface AgentFlags {
   queueSize?: number
   quiet?: boolean
   logFormat?: LogFormat
+  fingerprint?: string
+  ca?: string
+  tls?: boolean
+  tlsCert?: string
+  tlsKey?: string
 }
 
 /**
  * `node-agent` (also `argon worker`): a headless worker node.
  */
 export function nodeAgentCommand(name = 'node-agent'): Command {
-  return logOptions(new Command(name))
+  const command = logOptions(new Command(name))
     .version(packageVersion())
     .description('Run a worker node: a pool of child processes that runs tasks for a manager, or for clients directly (stand-alone).')
     .option('--join <host:port>', 'manager to join', address)
     .option('--manager <host:port>', 'alias of --join', address)
     .option('--port <port>', 'stand-alone: serve clients on this port (0 picks a free one)', port)
     .option('--host <host>', 'stand-alone: interface to listen on', '0.0.0.0')
-    .addOption(new Option('--token <token>', 'shared secret (default: $ARGON_TOKEN, else the local token file)').env('ARGON_TOKEN'))
     .option('--workers <n>', 'child processes', positiveInteger, availableParallelism())
     .option('--name <name>', 'node name shown to operators; rotation is kept by name. A name a connected node holds is refused (NAME_IN_USE); without --name the host name is used, numbered when taken (host-2)', hostname())
     .option('--max-requests <n>', 'recycle a child process after this many tasks (0 = never)', nonNegativeInteger, 0)
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running tasks may take to finish', nonNegativeInteger, 30)
     .option('--queue-size <n>', 'stand-alone: most waiting tasks (default: unbounded)', nonNegativeInteger)
+    .option('--tls-cert <file>', 'stand-alone: TLS certificate to serve (PEM; default: a self-signed one kept in $ARGON_HOME/tls)')
+    .option('--tls-key <file>', 'stand-alone: private key of --tls-cert (PEM)')
+  addTokenOptions(command, 'the local token file')
+  addTrustOptions(command)
+  return command
     .addHelpText(
       'after',
       `
+Joining, --fingerprint, --ca and --tls say how to trust the manager; a manager on this machine is
+found (TLS and fingerprint) through $ARGON_HOME. Stand-alone, --tls/--no-tls say whether to serve
+TLS (default: on beyond loopback), as for argon manager.
+
+The agent's child processes do not inherit ARGON_TOKEN.
+
 Examples:
-  node-agent --join mgrhost:8000 --token <token> --workers 8
+  ARGON_TOKEN=<token> node-agent --join mgrhost:8000 --fingerprint sha256:<fingerprint> --workers 8
+  node-agent --join mgrhost:8000 --token-file /etc/argon/token --ca /etc/argon/ca.pem
   node-agent --port 8001                     # stand-alone: clients connect here directly`,
     )
     .action(async (flags: AgentFlags, command: Command) => {
@@ -56,7 +72,17 @@ Examples:
       const logger = createLogger(`node-agent/${flags.name}`, { format: flags.logFormat, quiet: flags.quiet, fd: 1 })
       const log = (message: string) => logger.info(message)
       if (joinText !== undefined && flags.port !== undefined) log('--port is only used stand-alone; joining the manager instead')
-      const token = resolveToken(flags.token)
+      let token: string | undefined
+      let trust: TlsTrustOptions = {}
+      let tlsFiles: { cert: Buffer; key: Buffer } | undefined
+      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) command.error('error: --tls-cert and --tls-key go together')
+      try {
+        token = resolveToken(tokenFromFlags(command))
+        if (joinText !== undefined) trust = trustFromFlags(flags)
+        if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) tlsFiles = { cert: readFileSync(flags.tlsCert), key: readFileSync(flags.tlsKey) }
+      } catch (error) {
+        command.error(`error: ${(error as Error).message}`)
+      }
       // Signals are handled from the first moment, so a stop during start-up is clean too.
       let agent: NodeAgent | undefined
       let stopping = false
@@ -77,8 +103,11 @@ Examples:
       process.on('SIGTERM', () => stop('SIGTERM'))
       try {
         agent = await startNodeAgent({
-          join: joinText !== undefined ? parseAddress(joinText) : undefined,
-          standalone: joinText === undefined ? { host: flags.host, port: flags.port!, queueSize: flags.queueSize ?? null } : undefined,
+          join: joinText !== undefined ? { ...parseAddress(joinText), trust } : undefined,
+          standalone:
+            joinText === undefined
+              ? { host: flags.host, port: flags.port!, queueSize: flags.queueSize ?? null, tls: flags.tls, tlsCert: tlsFiles?.cert, tlsKey: tlsFiles?.key }
+              : undefined,
           token,
           workers: flags.workers,
           name: flags.name,
@@ -87,8 +116,10 @@ Examples:
           log,
           logger: createLogger(`node-agent/${flags.name}`, { format: flags.logFormat, quiet: flags.quiet }),
           onFatal: (code, message) => {
-            console.error(`node-agent: ${describeRefusal(code, message, joinText ?? '')}`)
+            console.error(`node-agent: ${code === 'TLS_MISMATCH' ? `${code}: ${message}` : describeRefusal(code, message, joinText ?? '')}`)
             if (code === 'NAME_IN_USE') console.error('node-agent: (if that node has just stopped, the manager frees its name once it notices, within a minute)')
+            // Children that are still starting would report a closed channel: stop them first.
+            agent?.destroy()
             process.exit(2)
           },
         })
@@ -103,7 +134,8 @@ Examples:
       if (agent.port !== undefined) {
         const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
         // A plain line, like the manager's, also under --quiet: it is how a script learns the port.
-        console.log(`node-agent ${flags.name}: stand-alone with ${flags.workers} workers, listening on http://${shown}:${agent.port}`)
+        console.log(`node-agent ${flags.name}: stand-alone with ${flags.workers} workers, listening on ${agent.fingerprint ? 'https' : 'http'}://${shown}:${agent.port}`)
+        if (agent.fingerprint) console.log(`node-agent ${flags.name}: TLS certificate fingerprint: ${agent.fingerprint}`)
       } else {
         log(`${flags.workers} workers; joining ${joinText}`)
       }

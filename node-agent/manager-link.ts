@@ -5,7 +5,9 @@ import {
   PROTOCOL_VERSION,
   SOCKET_PATHS,
   cancelRequestSchema,
+  describeTlsFailure,
   machineUpgradeHeaders,
+  resolveManagerEndpoint,
   parseBatch,
   parseMessage,
   refusalCode,
@@ -17,6 +19,8 @@ import {
   type NodeState,
   type NodeTaskOutcome,
   type NodeToManagerEvents,
+  type ManagerEndpoint,
+  type TlsTrustOptions,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
 import type { ChildPool } from './child-pool.js'
@@ -24,6 +28,8 @@ import type { ChildPool } from './child-pool.js'
 export interface ManagerLinkOptions {
   host: string
   port: number
+  /** How to trust the manager (TLS, pinned fingerprint, CA). */
+  trust: TlsTrustOptions
   identity: Omit<NodeHandshake, 'protocol'>
   pool: ChildPool
   heartbeat: () => NodeHeartbeat
@@ -42,6 +48,7 @@ const MAX_HELD_OUTCOMES = 100_000
 export class ManagerLink {
   readonly #options: ManagerLinkOptions
   readonly #socket: Socket<ManagerToNodeEvents, NodeToManagerEvents>
+  readonly #endpoint: ManagerEndpoint
   readonly #outcomes: FrameBatcher<NodeTaskOutcome>
   #held: NodeTaskOutcome[] = []
   #heartbeat: NodeJS.Timeout | null = null
@@ -51,8 +58,9 @@ export class ManagerLink {
 
   constructor(options: ManagerLinkOptions) {
     this.#options = options
-    const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}${NAMESPACES.node}`
-    this.#socket = io(url, {
+    this.#endpoint = resolveManagerEndpoint(options.host, options.port, options.trust)
+    this.#socket = io(`${this.#endpoint.origin}${NAMESPACES.node}`, {
+      ...this.#endpoint.socketOptions,
       path: SOCKET_PATHS.machine,
       parser: packetCodec,
       transports: ['websocket'],
@@ -107,7 +115,7 @@ export class ManagerLink {
     const socket = this.#socket
     const { log, pool } = this.#options
     socket.on('connect', () => {
-      log(`joined manager ${this.#options.host}:${this.#options.port} as ${this.#options.identity.name} (id ${this.#options.identity.nodeId}${this.#wasConnected ? ', reconnected' : ''})`)
+      log(`joined manager ${this.#options.host}:${this.#options.port}${this.#describeTls()} as ${this.#options.identity.name} (id ${this.#options.identity.nodeId}${this.#wasConnected ? ', reconnected' : ''})`)
       this.#wasConnected = true
       const held = this.#held
       this.#held = []
@@ -141,6 +149,14 @@ export class ManagerLink {
         this.#closed = true
         socket.disconnect()
         this.#options.onFatal(code, error.message)
+        return
+      }
+      // A certificate that is not the expected one will not become so by retrying.
+      const tlsFailure = describeTlsFailure(error, this.#endpoint)
+      if (tlsFailure) {
+        this.#closed = true
+        socket.disconnect()
+        this.#options.onFatal(tlsFailure.code, tlsFailure.message)
         return
       }
       attempt += 1
@@ -185,6 +201,12 @@ export class ManagerLink {
       ;(socket.auth as Record<string, unknown>).name = update.name
     })
     socket.on('request:rejected', (error) => log(`manager rejected a frame: ${error?.code} ${error?.message}`))
+  }
+
+  #describeTls(): string {
+    const endpoint = this.#endpoint
+    if (!endpoint.tls) return ''
+    return endpoint.verification === 'fingerprint' ? ` over TLS (pinned ${endpoint.fingerprint})` : ` over TLS (${endpoint.verification === 'ca' ? 'given CA' : 'system CAs'})`
   }
 
   #hold(outcomes: NodeTaskOutcome[]): void {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import { FrameBatcher, readOrCreateTokenFile, type NodeHeartbeat, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
+import { FrameBatcher, readOrCreateTokenFile, type NodeHeartbeat, type NodeTaskOutcome, type TaskAssignment, type TlsTrustOptions } from '../protocol/index.js'
 import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
 import type { Logger } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
@@ -9,10 +9,13 @@ import { ManagerLink } from './manager-link.js'
 import { ProcessUsage } from './process-usage.js'
 
 export interface NodeAgentOptions {
-  /** Join this manager… */
-  join?: { host: string; port: number }
-  /** …or serve clients directly on this address (stand-alone). */
-  standalone?: { host: string; port: number; queueSize: number | null }
+  /** Join this manager (`trust`: how to verify it: TLS, a pinned fingerprint or a CA)… */
+  join?: { host: string; port: number; trust?: TlsTrustOptions }
+  /**
+   * …or serve clients directly on this address (stand-alone), with the manager's TLS options:
+   * TLS by default beyond loopback, with `tlsCert`/`tlsKey` or a generated certificate.
+   */
+  standalone?: { host: string; port: number; queueSize: number | null; tls?: boolean; tlsCert?: string | Buffer; tlsKey?: string | Buffer }
   token: string | undefined
   workers: number
   name: string
@@ -37,6 +40,8 @@ export interface NodeAgent {
   readonly name: string
   /** Stand-alone only: the port clients connect to. */
   readonly port: number | undefined
+  /** Stand-alone only: the served certificate's fingerprint, when it serves TLS. */
+  readonly fingerprint: string | undefined
   /** Stops taking work, lets running tasks finish (up to `graceMs`), then stops. */
   stop(graceMs: number): Promise<void>
   /** Kills the children and drops the link now. */
@@ -72,12 +77,13 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       pool.destroy()
       throw new TypeError('no token: pass --token, set ARGON_TOKEN, or run on the manager\'s machine (it shares the token file)')
     }
-    const link = new ManagerLink({ host: options.join.host, port: options.join.port, identity: { ...identity, token: options.token }, pool, heartbeat, log: options.log, onFatal: options.onFatal })
+    const link = new ManagerLink({ host: options.join.host, port: options.join.port, trust: options.join.trust ?? {}, identity: { ...identity, token: options.token }, pool, heartbeat, log: options.log, onFatal: options.onFatal })
     report = (outcome) => link.report(outcome)
     return {
       nodeId,
       name: options.name,
       port: undefined,
+      fingerprint: undefined,
       async stop(graceMs) {
         link.leaving(pool.takeQueued().map((task) => task.id))
         await pool.close(graceMs)
@@ -99,6 +105,12 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     queueSize: standalone.queueSize,
     dashboard: true,
     ...(options.logger ? { logger: options.logger } : {}),
+    tls: standalone.tls,
+    tlsCert: standalone.tlsCert,
+    tlsKey: standalone.tlsKey,
+  }).catch((error: unknown) => {
+    pool.destroy()
+    throw error
   })
   const outcomes = new FrameBatcher<NodeTaskOutcome>((batch) => handle.settled(batch))
   // The dispatcher hands over one task at a time; gather them so children still get batches.
@@ -116,6 +128,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     nodeId,
     name: options.name,
     port: manager.port,
+    fingerprint: manager.fingerprint,
     async stop(graceMs) {
       clearInterval(beat)
       handle.leaving(pool.takeQueued().map((task) => task.id))

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'SHUTTING_DOWN',
   /** An agent asked for a node name (`--name`) that a connected node already holds. */
   'NAME_IN_USE',
+  'TLS_MISMATCH',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -47,3 +47,19 @@ export function resolveToken(explicit: string | undefined, env: NodeJS.ProcessEn
   if (env.ARGON_TOKEN && env.ARGON_TOKEN.length > 0) return env.ARGON_TOKEN
   return readTokenFile(env)
 }
+
+/**
+ * Reads a token from a file the operator named (`--token-file PATH`): its first line, trimmed.
+ * Throws an Error naming the file when it cannot be read or holds no token.
+ */
+export function readTokenFrom(path: string): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new Error(`cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  const token = (text.split(/\r?\n/, 1)[0] ?? '').trim()
+  if (token.length === 0) throw new Error(`the token file ${path} is empty`)
+  return token
+}

@@ -115,9 +115,13 @@ export interface StartedManager extends RunningProcess {
   port: number
   token: string
   address: string
+  /** The served certificate's fingerprint when the manager serves TLS (`--tls`, or beyond loopback). */
+  fingerprint: string | undefined
+  /** The manager's ARGON_HOME (token file, certificate, endpoint records). */
+  home: string
 }
 
-/** Starts `argon manager --host 127.0.0.1 --port 0` (plus `args`) and reads the real port back. */
+/** Starts `argon manager --host 127.0.0.1 --port 0` (plus `args`) and reads the real port (and TLS fingerprint) back. */
 export async function startManager(options: { args?: string[]; token?: string; port?: number; home?: string } = {}): Promise<StartedManager> {
   const token = options.token ?? 'test-token-0123456789abcdef'
   const home = options.home ?? tempHome()
@@ -126,9 +130,10 @@ export async function startManager(options: { args?: string[]; token?: string; p
     ['manager', '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--token', token, ...(options.args ?? [])],
     { ARGON_HOME: home },
   )
-  const match = await proc.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/)
-  const port = Number(match[1])
-  return Object.assign(proc, { port, token, address: `127.0.0.1:${port}` })
+  const match = await proc.waitFor(/listening on (https?):\/\/\S+:(\d+)/)
+  const port = Number(match[2])
+  const fingerprint = match[1] === 'https' ? (await proc.waitFor(/TLS certificate fingerprint: (sha256:[0-9a-f]{64})/))[1] : undefined
+  return Object.assign(proc, { port, token, address: `127.0.0.1:${port}`, fingerprint, home })
 }
 
 /** Starts `node-agent --join 127.0.0.1:PORT` and waits until it has joined. */

@@ -116,6 +116,10 @@ export const session = {
     setPermissionCheckHandler(/** @type {any} */ handler) {
       this.permissionCheckHandler = handler
     },
+    setCertificateVerifyProc(/** @type {any} */ proc) {
+      this.certificateVerifyProc = proc
+    },
+    /** @type {any} */ certificateVerifyProc: undefined,
     /** @type {any} */ permissionRequestHandler: undefined,
     /** @type {any} */ permissionCheckHandler: undefined,
   },
