@@ -178,10 +178,11 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   const dashboardDir = options.dashboard === false ? null : typeof options.dashboard === 'string' ? options.dashboard : defaultDashboardDir()
   const routes = httpRoutes({ token, version, dashboardDir, status, metrics: createMetricsExporter(dispatcher, status) })
   const http: HttpServer = certificate ? createSecureServer({ cert: certificate.cert, key: certificate.key }, routes) : createServer(routes)
-  // With TLS, one front listener takes the port: TLS goes to `http`, plain requests learn why they fail.
+  // With TLS, one front listener takes the port: TLS goes to `http`; plain requests get /health, or learn why they fail.
   const front = certificate
     ? tlsOnlyListener(
         http as ReturnType<typeof createSecureServer>,
+        routes,
         'this Argon manager only accepts TLS: open https:// in a browser; agents, clients and commands pass the fingerprint the manager printed (--fingerprint sha256:…) or its CA (--ca FILE)',
       )
     : undefined

@@ -41,10 +41,18 @@ export async function loadManagerCertificate(given?: { cert: string | Buffer; ke
   const stored = readStored(paths)
   if (stored) return { ...stored, origin: 'stored', certFile: paths.cert }
   const generated = await generateSelfSignedCertificate(machineNames())
-  mkdirSync(dirname(paths.cert), { recursive: true, mode: 0o700 })
-  // Key first, each written whole then renamed, so a reader never sees half a pair.
-  writeAtomically(paths.key, generated.key, 0o600)
-  writeAtomically(paths.cert, generated.cert, 0o644)
+  try {
+    mkdirSync(dirname(paths.cert), { recursive: true, mode: 0o700 })
+    // Key first, each written whole then renamed, so a reader never sees half a pair.
+    writeAtomically(paths.key, generated.key, 0o600)
+    writeAtomically(paths.cert, generated.cert, 0o644)
+  } catch (error) {
+    // A certificate that changes on every start would lock out every agent that pinned it.
+    throw new Error(
+      `cannot keep a generated TLS certificate in ${dirname(paths.cert)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+        'give one with --tls-cert and --tls-key, make $ARGON_HOME writable, or serve plain HTTP with --no-tls',
+    )
+  }
   return { ...generated, fingerprint: fingerprintOfPem(generated.cert), origin: 'generated', certFile: paths.cert }
 }
 

@@ -1,5 +1,8 @@
-import { createServer, type Server, type Socket } from 'node:net'
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
+import { createServer, type Server, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { HEALTH_ROUTE } from '../protocol/index.js'
 import { TLS_REQUIRED_STATUS } from '../protocol/tls-connect.js'
 
 /** A TLS record starts with this content type (handshake). */
@@ -9,16 +12,19 @@ const FIRST_BYTE_TIMEOUT_MS = 10_000
 
 /**
  * One port for a TLS-only manager: a connection whose first byte opens a TLS handshake goes to
- * `secure`; anything else (plain HTTP or WebSocket) gets a plain answer (status 497, as nginx's) saying how to connect,
- * and is closed, so a misconfigured agent or browser learns why at once instead of seeing a reset.
+ * `secure`; any other goes to a plain door that answers `GET /health` (it holds no secret, and
+ * container and load-balancer probes speak plain HTTP) and everything else, WebSocket upgrades
+ * included, with status 497 and a message saying how to connect. A misconfigured agent or browser
+ * learns why at once instead of seeing a reset.
  *
  * @example
  * ```ts
- * const listener = tlsOnlyListener(https.createServer({ cert, key }, routes), 'use https://')
+ * const listener = tlsOnlyListener(https.createServer({ cert, key }, routes), routes, 'use https://')
  * listener.listen(8000)
  * ```
  */
-export function tlsOnlyListener(secure: HttpsServer, plainAnswer: string): Server & { destroyConnections(): void } {
+export function tlsOnlyListener(secure: HttpsServer, health: RequestListener, plainMessage: string): Server & { destroyConnections(): void } {
+  const plain = plainDoor(health, plainMessage)
   const sockets = new Set<Socket>()
   const listener = createServer((socket) => {
     sockets.add(socket)
@@ -30,12 +36,8 @@ export function tlsOnlyListener(secure: HttpsServer, plainAnswer: string): Serve
       const first = socket.read(1) as Buffer | null
       if (first === null) return void socket.destroy()
       socket.unshift(first)
-      if (first[0] === TLS_HANDSHAKE) {
-        socket.removeAllListeners('error')
-        secure.emit('connection', socket)
-        return
-      }
-      answerPlain(socket, plainAnswer)
+      socket.removeAllListeners('error')
+      ;(first[0] === TLS_HANDSHAKE ? secure : plain).emit('connection', socket)
     })
   })
   return Object.assign(listener, {
@@ -46,17 +48,21 @@ export function tlsOnlyListener(secure: HttpsServer, plainAnswer: string): Serve
   })
 }
 
-function answerPlain(socket: Socket, message: string): void {
+function plainDoor(health: RequestListener, message: string): HttpServer {
   const body = JSON.stringify({ code: 'TLS_MISMATCH', message }) + '\n'
-  socket.end(
-    `HTTP/1.1 ${TLS_REQUIRED_STATUS} HTTP Request Sent to HTTPS Port\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      '\r\n' +
-      body,
-  )
-  // Whatever else the peer sends is not read.
-  socket.on('data', () => undefined)
-  socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy())
+  const door = createHttpServer((request, response) => {
+    if (new URL(request.url ?? '/', 'http://plain.invalid').pathname === HEALTH_ROUTE) return health(request, response)
+    response.writeHead(TLS_REQUIRED_STATUS, 'HTTP Request Sent to HTTPS Port', { 'content-type': 'application/json', connection: 'close' })
+    response.end(body)
+  })
+  door.headersTimeout = 10_000
+  door.requestTimeout = 10_000
+  door.on('upgrade', (_request, socket: Duplex) => {
+    socket.on('error', () => undefined)
+    socket.end(
+      `HTTP/1.1 ${TLS_REQUIRED_STATUS} HTTP Request Sent to HTTPS Port\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+    setTimeout(() => socket.destroy(), 1000).unref()
+  })
+  return door
 }

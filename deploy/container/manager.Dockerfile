@@ -25,4 +25,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM closes every link cleanly; clients and agents reconnect when it is back.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["argon", "manager", "--host", "0.0.0.0", "--port", "8000"]
+# TLS with the certificate mounted next to the token (see the README's Deploying section).
+ENTRYPOINT ["argon", "manager", "--host", "0.0.0.0", "--port", "8000", "--tls-cert", "/etc/argon/tls.crt", "--tls-key", "/etc/argon/tls.key"]

@@ -24,4 +24,4 @@ USER node
 # container longer than that to stop (docker run --stop-timeout 45).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node-agent"]
-CMD ["--join", "argon-manager:8000", "--grace", "30"]
+CMD ["--join", "argon-manager:8000", "--ca", "/etc/argon/tls.crt", "--grace", "30"]

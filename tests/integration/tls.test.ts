@@ -4,9 +4,13 @@
  * TLS_MISMATCH, TLS is on by default beyond loopback, and a generated certificate is kept.
  */
 import { readFileSync, statSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { createServer as createTlsServer } from 'node:tls'
+import { describe, expect, it, vi } from 'vitest'
 import { runArgon, startManager, startProcess, NODE_AGENT_BIN, tempHome, type StartedManager } from '../helpers/processes.js'
+import { generateSelfSignedCertificate } from '../../manager/tls-certificate.js'
+import { fingerprintOfPem } from '../../protocol/tls-files.js'
 import { expectCode, openClient, waitForStatus } from './support.js'
 
 const WRONG_FINGERPRINT = `sha256:${'0'.repeat(64)}`
@@ -76,6 +80,33 @@ describe('TLS', () => {
     expect(manager.output()).not.toMatch(/node connected/)
   })
 
+  it('sends nothing, token included, to a server whose certificate is not the pinned one', async () => {
+    // An impostor: a TLS server with its own certificate that records every byte it is sent.
+    const impostor = await generateSelfSignedCertificate({ dns: ['localhost'], ips: ['127.0.0.1'] })
+    let received = ''
+    const server = createTlsServer({ cert: impostor.cert, key: impostor.key }, (socket) => {
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')))
+      socket.on('error', () => undefined)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const address = `127.0.0.1:${(server.address() as AddressInfo).port}`
+    const secret = 'impostor-must-not-see-0123456789'
+    try {
+      const pinnedElsewhere = startProcess(NODE_AGENT_BIN, ['--join', address, '--fingerprint', WRONG_FINGERPRINT, '--name', 'careful', '--workers', '1'], { ARGON_HOME: tempHome(), ARGON_TOKEN: secret })
+      expect((await pinnedElsewhere.exited).code).toBe(2)
+      expect(pinnedElsewhere.output()).toContain('TLS_MISMATCH')
+      expect(received).toBe('')
+
+      // The control: pinned to the impostor's own certificate, the agent does send its request
+      // (and the token in it), so the empty record above is not an accident of the recorder.
+      const trusting = startProcess(NODE_AGENT_BIN, ['--join', address, '--fingerprint', fingerprintOfPem(impostor.cert), '--name', 'trusting', '--workers', '1'], { ARGON_HOME: tempHome(), ARGON_TOKEN: secret })
+      await vi.waitFor(() => expect(received).toContain(secret), { timeout: 15_000, interval: 50 })
+      trusting.kill('SIGKILL')
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
   it('answers a plain connection to a TLS manager with a clear TLS_MISMATCH saying what to do', async () => {
     const manager = await startManager({ args: ['--tls'] })
 
@@ -91,10 +122,13 @@ describe('TLS', () => {
     expect(nodes.code).toBe(4)
     expect(nodes.output).toMatch(/TLS_MISMATCH.*only accepts TLS/)
 
-    // A browser or curl on http:// gets a plain answer too.
-    const response = await fetch(`http://127.0.0.1:${manager.port}/health`)
+    // A browser or curl on http:// gets a plain answer too; /health (open, no secret) stays
+    // reachable for container and load-balancer probes.
+    const response = await fetch(`http://127.0.0.1:${manager.port}/?token=${manager.token}`)
     expect(response.status).toBe(497)
     expect(((await response.json()) as { code: string }).code).toBe('TLS_MISMATCH')
+    expect((await fetch(`http://127.0.0.1:${manager.port}/metrics`)).status).toBe(497)
+    expect((await fetch(`http://127.0.0.1:${manager.port}/health`)).status).toBe(200)
   })
 
   it('fails with TLS_MISMATCH when TLS is asked of a manager that does not serve it', async () => {

@@ -59,7 +59,7 @@ function schemaErrors(manifest: object & { apiVersion: string; kind: string }): 
 
 type PodSpec = {
   containers: { name: string; args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; volumeMounts?: { name: string; mountPath: string }[] }[]
-  volumes?: { name: string; secret?: { secretName: string } }[]
+  volumes?: { name: string; secret?: { secretName: string; items?: { key: string; path: string }[] } }[]
   terminationGracePeriodSeconds?: number
 }
 const podSpec = (manifest: Manifest) => (manifest.spec.template as { spec: PodSpec }).spec
@@ -113,6 +113,36 @@ describe('Kubernetes manifests', () => {
   })
 })
 
+describe('TLS in every deployment', () => {
+  it('the manager serves the certificate of the Secret argon-tls, and agents verify it as their CA', () => {
+    const all = manifests()
+    const find = (kind: string, name: string) => all.find((manifest) => manifest.kind === kind && manifest.metadata.name === name)
+    const manager = podSpec(find('Deployment', 'argon-manager')!)
+    const agents = podSpec(find('DaemonSet', 'argon-node-agent')!)
+    const argAfter = (args: string[] | undefined, flag: string) => args?.[args.indexOf(flag) + 1]
+    const secretAt = (spec: typeof manager, path: string | undefined) => {
+      const mount = spec.containers[0]!.volumeMounts?.find((volume) => path?.startsWith(`${volume.mountPath}/`))
+      return spec.volumes?.find((volume) => volume.name === mount?.name)?.secret?.secretName
+    }
+    expect(secretAt(manager, argAfter(manager.containers[0]!.args, '--tls-cert'))).toBe('argon-tls')
+    expect(secretAt(manager, argAfter(manager.containers[0]!.args, '--tls-key'))).toBe('argon-tls')
+    expect(secretAt(agents, argAfter(agents.containers[0]!.args, '--ca'))).toBe('argon-tls')
+    // The agents get the certificate only, never its key.
+    expect(agents.volumes?.find((volume) => volume.secret?.secretName === 'argon-tls')?.secret?.items?.map((item) => item.key)).toEqual(['tls.crt'])
+  })
+
+  it('the systemd units and container files pass the certificate and the CA', () => {
+    const manager = readFileSync(join(DEPLOY, 'systemd', 'argon-manager.service'), 'utf8')
+    const agent = readFileSync(join(DEPLOY, 'systemd', 'argon-node-agent.service'), 'utf8')
+    expect(manager).toMatch(/^ExecStart=.* --tls-cert %d\/tls\.crt --tls-key %d\/tls\.key/m)
+    expect(manager).toMatch(/^LoadCredential=tls\.key:/m)
+    expect(agent).toMatch(/^ExecStart=.* --ca %d\/ca\.crt/m)
+    expect(agent).not.toMatch(/tls\.key/)
+    expect(readFileSync(join(DEPLOY, 'container', 'manager.Dockerfile'), 'utf8')).toContain('"--tls-cert", "/etc/argon/tls.crt", "--tls-key", "/etc/argon/tls.key"')
+    expect(readFileSync(join(DEPLOY, 'container', 'node-agent.Dockerfile'), 'utf8')).toContain('"--ca", "/etc/argon/tls.crt"')
+  })
+})
+
 describe('container files', () => {
   for (const image of ['manager', 'node-agent']) {
     it(`${image}.Dockerfile lints clean and builds the package, runs as a non-root user and stops with SIGTERM`, () => {
@@ -145,7 +175,7 @@ describe('systemd units', () => {
   it('take the token from a credentials file, restart on failure, and stop the agent gracefully', () => {
     for (const unit of units) {
       const text = read(unit)
-      expect(setting(text, 'LoadCredential')).toEqual(['token:/etc/argon/token'])
+      expect(setting(text, 'LoadCredential')).toContain('token:/etc/argon/token')
       expect(setting(text, 'Environment')).toContain('ARGON_HOME=%d')
       expect(setting(text, 'Restart')).toEqual(['on-failure'])
     }

@@ -70,6 +70,13 @@ describe('loadManagerCertificate', () => {
     expect((await loadManagerCertificate(undefined, env)).origin).toBe('generated')
   })
 
+  it('refuses to serve a generated certificate it cannot keep (its fingerprint would change on every start)', async () => {
+    const env = home()
+    // A file where the tls folder should be: the folder cannot be made, as on a read-only home.
+    writeFileSync(join(env.ARGON_HOME!, 'tls'), '')
+    await expect(loadManagerCertificate(undefined, env)).rejects.toThrow(/cannot keep a generated TLS certificate .*--tls-cert and --tls-key.*--no-tls/)
+  })
+
   it('serves a given pair as it is, writing nothing', async () => {
     const env = home()
     const given = await generateSelfSignedCertificate({ dns: ['localhost'], ips: [] })
