@@ -79,7 +79,7 @@ async function withControl<T>(command: Command, use: (socket: ControlSocket) => 
 function describeConnectError(error: Error & { data?: { code?: string }; description?: unknown }, where: string): CommandFailure {
   const code = error.data?.code
   if (code === 'UNAUTHORIZED') {
-    return new CommandFailure(code, `reached the manager at ${where}; it refused the token: pass the manager's token with --token-file, ARGON_TOKEN or --token (it is in the manager's token file and in the dashboard URL it prints)`)
+    return new CommandFailure(code, `reached the manager at ${where}; it refused the token: pass the manager's token with --token or ARGON_TOKEN, or --token-file PATH (it is in the manager's token file and in the dashboard URL it prints)`)
   }
   if (code !== undefined) return new CommandFailure(code, `reached the manager at ${where}; it refused the connection: ${error.message}`)
   const cause = (error.description as { message?: string } | undefined)?.message ?? error.message

@@ -145,7 +145,7 @@ Examples:
 /** What the manager's refusal means and what to do about it. */
 function describeRefusal(code: string, message: string, manager: string): string {
   if (code === 'UNAUTHORIZED') {
-    return `reached the manager at ${manager}; it refused the token (UNAUTHORIZED): pass the manager's token with --token or ARGON_TOKEN (\`argon manager\` prints it in its join command)`
+    return `reached the manager at ${manager}; it refused the token (UNAUTHORIZED): pass the manager's token with --token or ARGON_TOKEN, or --token-file PATH (\`argon manager\` prints it in its join command)`
   }
   if (code === 'PROTOCOL_MISMATCH') return `reached the manager at ${manager}; it speaks another protocol version (PROTOCOL_MISMATCH): run the same Argon version on both (${message})`
   return `reached the manager at ${manager}; it refused this agent: ${code}: ${message}`
