@@ -8,10 +8,12 @@
  *   in:  {"id":1,"op":"submit","batch":"a","dir":"/tmp/x","count":20,"ms":300}
  *   out: {"id":1,"ok":true,"value":{...}}        or  {"event":"disconnect","reason":"ping timeout"}
  */
+import { get as httpsGet } from 'node:https'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Socket } from 'socket.io-client'
 import { Client } from '../../client/index.js'
+import { parseFingerprint, pinnedAgent } from '../../protocol/index.js'
 
 const TASKS = fileURLToPath(new URL('./tasks.mjs', import.meta.url))
 
@@ -42,8 +44,22 @@ socketInternals.emitReserved = function (event, ...args) {
   return emitReserved.call(this, event, ...args)
 }
 
-const [host = '127.0.0.1', port = '8000', token = ''] = process.argv.slice(2)
-const client = new Client({ host, port: Number(port), token, connectTimeout: 60_000 })
+const [host = '127.0.0.1', port = '8000', token = '', fingerprint] = process.argv.slice(2)
+const client = new Client({ host, port: Number(port), token, fingerprint, connectTimeout: 60_000 })
+
+/** GET over https with the manager's certificate pinned, as the Client does. */
+function getPinned(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(url, { agent: pinnedAgent(parseFingerprint(fingerprint ?? '')), timeout: 10_000 }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: body.slice(0, 4000) }))
+    })
+    request.on('timeout', () => request.destroy(new Error('timed out')))
+    request.on('error', reject)
+  })
+}
 const batches = new Map<string, Promise<Outcome[]>>()
 
 async function handle(op: string, request: Record<string, unknown>): Promise<unknown> {
@@ -71,6 +87,7 @@ async function handle(op: string, request: Record<string, unknown>): Promise<unk
     case 'status':
       return client.status()
     case 'fetch': {
+      if (String(request.url).startsWith('https:')) return getPinned(String(request.url))
       const response = await fetch(String(request.url), { signal: AbortSignal.timeout(10_000) })
       return { status: response.status, body: (await response.text()).slice(0, 4000) }
     }

@@ -35,7 +35,9 @@ export function removeProgramsOnPath(): void {
 export interface HostManager extends RunningProcess {
   host: Host
   token: string
-  /** Every `node-agent --join …` command the manager printed, in order. */
+  /** The manager's certificate fingerprint (it listens beyond loopback, so it serves TLS). */
+  fingerprint: string
+  /** Every `ARGON_TOKEN=… node-agent --join …` command the manager printed, in order. */
   joinCommands: string[]
 }
 
@@ -43,16 +45,18 @@ export interface HostManager extends RunningProcess {
 export async function startHostManager(host: Host, args: string[] = []): Promise<HostManager> {
   const { command, args: argv } = onHost(host, [process.execPath, ARGON_BIN, 'manager', '--port', String(MANAGER_PORT), ...args])
   const proc = startCommand(command, argv, { env: { ARGON_HOME: tempHome() } })
-  await proc.waitFor(/Join an agent to this manager with:\n(?: {2}node-agent [^\n]*\n)*?  node-agent --join 127\.0\.0\.1[^\n]*\n/)
-  const joinCommands = [...proc.output().matchAll(/^ {2}(node-agent --join \S+ --token \S+)$/gm)].map((match) => match[1]!)
-  const token = joinCommands[0]?.match(/--token (\S+)/)?.[1]
-  if (token === undefined) throw new Error(`the manager printed no join command:\n${proc.output()}`)
-  return Object.assign(proc, { host, token, joinCommands })
+  await proc.waitFor(/Join an agent to this manager with[^\n]*:\n(?: {2}ARGON_TOKEN=[^\n]*\n)*? {2}ARGON_TOKEN=\S+ node-agent --join 127\.0\.0\.1[^\n]*\n/)
+  const joinCommands = [...proc.output().matchAll(/^ {2}(ARGON_TOKEN=\S+ node-agent --join \S+ --fingerprint sha256:[0-9a-f]{64})$/gm)].map((match) => match[1]!)
+  const token = joinCommands[0]?.match(/^ARGON_TOKEN=(\S+)/)?.[1]
+  const fingerprint = joinCommands[0]?.match(/--fingerprint (\S+)/)?.[1]
+  if (token === undefined || fingerprint === undefined) throw new Error(`the manager printed no join command:\n${proc.output()}`)
+  return Object.assign(proc, { host, token, fingerprint, joinCommands })
 }
 
 /** Runs `commandLine` (as printed, through the shell) on `host`, e.g. the manager's join command. */
 export function runOnHost(host: Host, commandLine: string, env: Record<string, string> = {}): RunningProcess {
-  const { command, args } = onHost(host, ['sh', '-c', `exec ${commandLine}`])
+  // `NAME=value … exec program …`: the shell's assignments reach the program's environment, as typed.
+  const { command, args } = onHost(host, ['sh', '-c', commandLine.replace(/^((?:[A-Z_]+=\S+ )*)/, '$1exec ')])
   return startCommand(command, args, { env: { ARGON_HOME: tempHome(), PATH: `${programsOnPath()}:${process.env.PATH ?? ''}`, ...env } })
 }
 
@@ -68,7 +72,7 @@ export async function argonOn(host: Host, args: string[]): Promise<{ code: numbe
 
 /** The cluster as `argon nodes --json`, run on the manager's own host, reports it. */
 export async function statusOnManagerHost(manager: HostManager): Promise<ClusterStatus> {
-  const { code, output } = await argonOn(manager.host, ['nodes', '--json', '--manager', `127.0.0.1:${MANAGER_PORT}`, '--token', manager.token])
+  const { code, output } = await argonOn(manager.host, ['nodes', '--json', '--manager', `127.0.0.1:${MANAGER_PORT}`, '--token', manager.token, '--fingerprint', manager.fingerprint])
   if (code !== 0) throw new Error(`argon nodes failed (${code}): ${output}`)
   return JSON.parse(output) as ClusterStatus
 }
@@ -84,9 +88,9 @@ export interface ClientDriver {
 }
 
 
-/** Starts the client program on `host`, connected to the manager at `address` (`a.b.c.d`). */
-export async function startClientDriver(host: Host, managerAddress: string, token: string): Promise<ClientDriver> {
-  const { command, args } = onHost(host, [process.execPath, '--import', 'tsx', CLIENT_DRIVER, managerAddress, String(MANAGER_PORT), token])
+/** Starts the client program on `host`, connected to the manager at `address` (`a.b.c.d`), pinning its certificate. */
+export async function startClientDriver(host: Host, managerAddress: string, token: string, fingerprint: string): Promise<ClientDriver> {
+  const { command, args } = onHost(host, [process.execPath, '--import', 'tsx', CLIENT_DRIVER, managerAddress, String(MANAGER_PORT), token, fingerprint])
   const proc = startCommand(command, args, { stdin: true, env: { ARGON_HOME: tempHome() } })
   const events: DriverEvent[] = []
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()

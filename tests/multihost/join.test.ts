@@ -39,12 +39,13 @@ describe.skipIf(skipReason !== null)('multi-host: joining over the network', () 
     const mgr = network().host('mgr')
     const manager = await startHostManager(mgr)
     // The manager's host address comes first, loopback (useless to another host) last.
-    expect(manager.joinCommands[0]).toBe(`node-agent --join ${mgr.address}:${MANAGER_PORT} --token ${manager.token}`)
-    expect(manager.joinCommands.at(-1)).toBe(`node-agent --join 127.0.0.1:${MANAGER_PORT} --token ${manager.token}`)
+    // Beyond loopback it serves TLS: the command pins its certificate and passes the token in the environment.
+    expect(manager.joinCommands[0]).toBe(`ARGON_TOKEN=${manager.token} node-agent --join ${mgr.address}:${MANAGER_PORT} --fingerprint ${manager.fingerprint}`)
+    expect(manager.joinCommands.at(-1)).toBe(`ARGON_TOKEN=${manager.token} node-agent --join 127.0.0.1:${MANAGER_PORT} --fingerprint ${manager.fingerprint}`)
 
     const agents = AGENT_HOSTS.map((name) => runOnHost(network().host(name), manager.joinCommands[0]!))
     for (const [index, agent] of agents.entries()) {
-      await agent.waitFor(new RegExp(`joined manager ${mgr.address.replaceAll('.', '\\.')}:${MANAGER_PORT} as ${AGENT_HOSTS[index]} `), 30_000)
+      await agent.waitFor(new RegExp(`joined manager ${mgr.address.replaceAll('.', '\\.')}:${MANAGER_PORT} over TLS \\(pinned ${manager.fingerprint}\\) as ${AGENT_HOSTS[index]} `), 30_000)
     }
     // The manager saw each agent arrive from its own host's address.
     for (const name of AGENT_HOSTS) {
@@ -54,14 +55,17 @@ describe.skipIf(skipReason !== null)('multi-host: joining over the network', () 
     const status = await statusOnManagerHost(manager)
     expect(status.nodes.map((node) => [node.name, node.state]).sort()).toEqual(AGENT_HOSTS.map((name) => [name, 'active']))
 
-    const client = await startClientDriver(network().host('client'), mgr.address, manager.token)
-    // The dashboard, its health check and the authenticated API, from the client host.
+    const client = await startClientDriver(network().host('client'), mgr.address, manager.token, manager.fingerprint)
+    // The dashboard, its health check and the authenticated API, from the client host, over TLS;
+    // the health check also answers plain HTTP (for probes), nothing else does.
     const health = await client.call<{ status: number }>('fetch', { url: `http://${mgr.address}:${MANAGER_PORT}/health` })
     expect(health.status).toBe(200)
-    const page = await client.call<{ status: number; body: string }>('fetch', { url: `http://${mgr.address}:${MANAGER_PORT}/` })
+    const plainApi = await client.call<{ status: number }>('fetch', { url: `http://${mgr.address}:${MANAGER_PORT}/api/status?token=${manager.token}` })
+    expect(plainApi.status).toBe(497)
+    const page = await client.call<{ status: number; body: string }>('fetch', { url: `https://${mgr.address}:${MANAGER_PORT}/` })
     expect(page.status).toBe(200)
     expect(page.body).toMatch(/<html/i)
-    const api = await client.call<{ status: number; body: string }>('fetch', { url: `http://${mgr.address}:${MANAGER_PORT}/api/status?token=${manager.token}` })
+    const api = await client.call<{ status: number; body: string }>('fetch', { url: `https://${mgr.address}:${MANAGER_PORT}/api/status?token=${manager.token}` })
     expect(api.status).toBe(200)
     expect((JSON.parse(api.body) as { nodes: unknown[] }).nodes).toHaveLength(3)
     // The client host is a host of its own: nothing of the manager's is on its loopback.
@@ -79,7 +83,7 @@ describe.skipIf(skipReason !== null)('multi-host: joining over the network', () 
     const manager = await startClusterOverNetwork()
     const mgr = network().host('mgr')
     const { page, problems } = await openBrowserOn(network().host('client'))
-    await page.goto(`http://${mgr.address}:${MANAGER_PORT}/?token=${manager.token}`)
+    await page.goto(`https://${mgr.address}:${MANAGER_PORT}/?token=${manager.token}`)
     await page.getByTestId('dashboard').waitFor()
     for (const name of AGENT_HOSTS) await expect.poll(() => nodeCard(page, name).getAttribute('data-state'), WAIT).toBe('active')
 
@@ -87,7 +91,7 @@ describe.skipIf(skipReason !== null)('multi-host: joining over the network', () 
     await expect.poll(async () => (await statusOnManagerHost(manager)).nodes.find((node) => node.name === 'agent-2')?.drained, WAIT).toBe(true)
     await expect.poll(() => page.getByTestId('zone-out-of-rotation').locator('[data-node-name="agent-2"]').getAttribute('data-state'), WAIT).toBe('draining')
 
-    const client = await startClientDriver(network().host('client'), mgr.address, manager.token)
+    const client = await startClientDriver(network().host('client'), mgr.address, manager.token, manager.fingerprint)
     const dir = runDir()
     await client.call('submit', { batch: 'drained', dir, count: 30, ms: 100 })
     const outcomes = await client.call<RunOutcome[]>('settle', { batch: 'drained' }, 60_000)

@@ -51,7 +51,7 @@ async function startCluster(): Promise<Cluster> {
   const agents = new Map<string, RunningProcess>()
   for (const name of AGENT_HOSTS) agents.set(name, runOnHost(network().host(name), manager.joinCommands[0]!))
   await Promise.all([...agents.values()].map((agent) => agent.waitFor(/joined manager/, 30_000)))
-  const client = await startClientDriver(network().host('client'), mgr.address, manager.token)
+  const client = await startClientDriver(network().host('client'), mgr.address, manager.token, manager.fingerprint)
   return { manager, agents, client }
 }
 
@@ -138,7 +138,7 @@ describe.skipIf(skipReason !== null)('multi-host: partitions', () => {
     network().setLink('agent-2', 'up')
     const back = await waitForCount(manager, managerLog('agent-2', 'node connected'), 2, RETURN_MS)
     const backAfter = Number(back[1]) - plugAt
-    await agents.get('agent-2')!.waitFor(/joined manager \S+ as agent-2 \(id [^,]+, reconnected\)/, 10_000)
+    await agents.get('agent-2')!.waitFor(/joined manager \S+ over TLS \(pinned \S+\) as agent-2 \(id [^,]+, reconnected\)/, 10_000)
     console.info(`agent host cut off: marked lost after ${(lostAfter / 1000).toFixed(1)} s; rejoined ${(backAfter / 1000).toFixed(1)} s after its link returned`)
 
     const outcomes = await expectEachAnsweredOnce(client, 'cut', 36)
@@ -220,7 +220,7 @@ describe.skipIf(skipReason !== null)('multi-host: partitions', () => {
 
     const plugAt = Date.now()
     network().setLink('mgr', 'up')
-    for (const agent of agents.values()) await agent.waitFor(/joined manager \S+ as \S+ \(id [^,]+, reconnected\)/, RETURN_MS)
+    for (const agent of agents.values()) await agent.waitFor(/joined manager \S+ over TLS \(pinned \S+\) as \S+ \(id [^,]+, reconnected\)/, RETURN_MS)
     await waitForDriverEvent(client, 'connect', plugAt, RETURN_MS)
     console.info(
       `manager host cut off: every side had noticed after ${(noticed / 1000).toFixed(1)} s (the client after ${((clientNoticedAt - cutAt) / 1000).toFixed(1)} s); all back ${((Date.now() - plugAt) / 1000).toFixed(1)} s after its link returned`,
