@@ -31,7 +31,7 @@ describe('ClusterStore', () => {
     expect(store.tasks.map((t) => t.id)).toEqual(['t2', 't1'])
     // Two history points plus the update's own metrics.
     expect(store.series.length).toBe(3)
-    expect(store.joinCommands).toEqual(['node-agent --join 10.0.0.1:8000 --token t'])
+    expect(store.joinCommands).toEqual(['ARGON_TOKEN=t node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12'])
   })
 
   it('appends later updates, newest first, and bumps the chart only for a new point', () => {

@@ -105,9 +105,9 @@ describe('Dashboard', () => {
 
   it('shows the join commands while the cluster has no node', () => {
     const store = new ClusterStore()
-    store.applyUpdate(makeUpdate([], { first: true, joinCommands: ['node-agent --join 10.0.0.1:8000 --token abc'] }))
+    store.applyUpdate(makeUpdate([], { first: true, joinCommands: ['ARGON_TOKEN=abc node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12'] }))
     renderDashboard(store)
-    expect(screen.getByTestId('join-command').textContent).toBe('node-agent --join 10.0.0.1:8000 --token abc')
+    expect(screen.getByTestId('join-command').textContent).toBe('ARGON_TOKEN=abc node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12')
   })
 
   it('has no Settings in a browser', () => {
@@ -153,9 +153,9 @@ describe('JoinCommands', () => {
     const writeText = vi.fn(async () => {})
     vi.stubGlobal('navigator', { clipboard: { writeText } })
     vi.stubGlobal('isSecureContext', true)
-    render(JoinCommands, { commands: ['node-agent --join 10.0.0.1:8000 --token abc'] })
+    render(JoinCommands, { commands: ['ARGON_TOKEN=abc node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12'] })
     await fireEvent.click(screen.getByRole('button', { name: 'Copy command' }))
-    expect(writeText).toHaveBeenCalledWith('node-agent --join 10.0.0.1:8000 --token abc')
+    expect(writeText).toHaveBeenCalledWith('ARGON_TOKEN=abc node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12')
     await waitFor(() => expect(screen.getByRole('button', { name: 'Copy command' }).textContent).toContain('Copied'))
   })
 

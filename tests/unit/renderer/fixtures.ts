@@ -51,7 +51,7 @@ export function makeUpdate(nodes: NodeStatus[], options: { at?: number; first?: 
     events: options.events ?? [],
     tasks: options.tasks ?? [],
     history: options.history ?? (options.first ? [makeMetrics(at - 2000), makeMetrics(at - 1000)] : undefined),
-    joinCommands: options.joinCommands ?? ['node-agent --join 10.0.0.1:8000 --token t'],
+    joinCommands: options.joinCommands ?? ['ARGON_TOKEN=t node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12'],
   }
 }
 
