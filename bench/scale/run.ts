@@ -191,7 +191,9 @@ async function main(): Promise<void> {
   const mgr = network.host('mgr')
   const results: Record<string, unknown> = { nodes: NODES, realAgents: REAL, simulatedNodes: NODES - REAL, clients: CLIENTS }
   log(`manager on ${mgr.address}; ${REAL} real agents + ${NODES - REAL} simulated nodes on ${AGENT_HOSTS.length} hosts; ${CLIENTS} clients on ${CLIENT_HOSTS.length} hosts`)
-  const manager = startProgram(mgr, [process.execPath, ARGON_BIN, 'manager', '--port', String(PORT), '--token', TOKEN], { ARGON_HOME: home })
+  // Plain WebSocket: the simulated nodes and the observer speak it (TLS is the manager's default
+  // beyond loopback; this run measures the protocol and the scheduler, not the cipher).
+  const manager = startProgram(mgr, [process.execPath, ARGON_BIN, 'manager', '--port', String(PORT), '--token', TOKEN, '--no-tls'], { ARGON_HOME: home })
   await manager.waitFor(/listening on/, 30_000)
   results.managerStartRssMiB = rssMiB(manager.pid)
 
