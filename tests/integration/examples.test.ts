@@ -45,6 +45,6 @@ describe('README examples', () => {
     expect(plain).toMatch(/ran on: \S+/)
 
     const embedded = await runExample({ script: TSX, args: [example('embed-manager.ts')] }, env)
-    expect(embedded).toMatch(/listening on \d+; join with: node-agent --join \S+:\d+ --token \S+/)
+    expect(embedded).toMatch(/listening on \d+; join with: ARGON_TOKEN=\S+ node-agent --join \S+:\d+/)
   })
 })
