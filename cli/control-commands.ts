@@ -191,9 +191,9 @@ export function pauseCommand(): Command {
     ),
   )
     .option('--json', 'print the cluster status as JSON')
-    .action((flags: ControlFlags) =>
+    .action((flags: ControlFlags, command: Command) =>
       run(async () => {
-        const status = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:pause')) as Reply<ClusterStatus>))
+        const status = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:pause')) as Reply<ClusterStatus>))
         console.log(flags.json ? JSON.stringify(status, null, 2) : `dispatch paused; ${status.queued} task(s) waiting, ${status.running} running`)
       }),
     )
@@ -208,9 +208,9 @@ export function scaleCommand(): Command {
   )
     .requiredOption('--workers <n>', 'worker processes the node runs from now on', positiveInteger)
     .option('--json', 'print the node status as JSON')
-    .action((name: string, flags: ControlFlags & { workers: number }) =>
+    .action((name: string, flags: ControlFlags & { workers: number }, command: Command) =>
       run(async () => {
-        const node = await withControl(flags, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('node:scale', { name, workers: flags.workers })) as Reply<NodeStatus>))
+        const node = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('node:scale', { name, workers: flags.workers })) as Reply<NodeStatus>))
         console.log(flags.json ? JSON.stringify(node, null, 2) : `${node.name}: ${node.workers} worker${node.workers === 1 ? '' : 's'}`)
       }),
     )
