@@ -7,10 +7,12 @@
  *   W1b  tasks/s for 50,000 such calls with at most 1,000 in flight
  *   W2   400 tasks of ~10 ms CPU on 2 worker processes: wall time and efficiency
  *   W3   balance (Argon only): mixed sleep-based workloads on 2+ agents, makespan ÷ ideal
+ *   W4   1,000 tasks with a 256 KiB argument and a 256 KiB result: MB/s end to end
+ *   and, for Argon, the manager's resident memory per queued task with 1,000,000 tasks waiting
  *
  * Options: --rounds N (3)  --systems bare,moleculer,argon  --w1-workers N (1)  --w2-workers N (2)
  *          --quick (small counts, a smoke test; results.md is left alone)  --profile DIR (CPU
- *          profiles of Argon's manager and agent)  --out FILE  --workloads w1,w2,w3 (all)
+ *          profiles of Argon's manager and agent)  --out FILE  --workloads w1,w2,w3,w4,queued (all)
  *          --priority=N: run the bench and every process it starts at scheduling priority N
  *          (e.g. --priority=-10; below 0 needs privileges), so a busy shared machine disturbs all systems less
  *          --quiet-max F (0.15) --quiet-timeout S (90): before each measurement, wait up to S
@@ -27,7 +29,7 @@ import { cpuPerTask, cpuSnapshot } from './harness/cpu-accounting.js'
 import { waitForQuiet } from './harness/quiet.js'
 import { median } from './harness/stats.js'
 import type { System } from './harness/system.js'
-import { cpuBound, sequentialLatency, throughput, within } from './harness/workloads.js'
+import { cpuBound, largePayloads, sequentialLatency, throughput, within } from './harness/workloads.js'
 import { createMoleculer } from './moleculer/system.js'
 import type { BalanceResult } from './argon/balance.js'
 
@@ -43,11 +45,11 @@ const { values: options } = parseArgs({
     'quiet-max': { type: 'string', default: '0.15' },
     'quiet-timeout': { type: 'string', default: '90' },
     out: { type: 'string' },
-    workloads: { type: 'string', default: 'w1,w2,w3' },
+    workloads: { type: 'string', default: 'w1,w2,w3,w4,queued' },
   },
 })
 const WORKLOADS = new Set((options.workloads ?? '').split(',').map((w) => w.trim()))
-for (const w of WORKLOADS) if (!['w1', 'w2', 'w3'].includes(w)) throw new TypeError(`--workloads: unknown workload '${w}' (w1, w2, w3)`)
+for (const w of WORKLOADS) if (!['w1', 'w2', 'w3', 'w4', 'queued'].includes(w)) throw new TypeError(`--workloads: unknown workload '${w}' (w1, w2, w3, w4, queued)`)
 
 function positiveInt(name: string, text: string | undefined): number {
   const value = Number(text)
@@ -63,10 +65,13 @@ const QUIET_MAX = Number(options['quiet-max'])
 if (!(QUIET_MAX > 0 && QUIET_MAX <= 1)) throw new TypeError('--quiet-max must be a fraction in (0, 1]')
 const QUIET_TIMEOUT_MS = positiveInt('quiet-timeout', options['quiet-timeout']) * 1000
 const SIZES = QUICK
-  ? { w1a: 200, w1b: 5_000, inFlight: 1_000, w2: 40, warmSeq: 50, warmBurst: 1_000, warmCpu: 8 }
-  : { w1a: 2_000, w1b: 50_000, inFlight: 1_000, w2: 400, warmSeq: 2_000, warmBurst: 10_000, warmCpu: 20 }
+  ? { w1a: 200, w1b: 5_000, inFlight: 1_000, w2: 40, warmSeq: 50, warmBurst: 1_000, warmCpu: 8, w4: 100, w4Warm: 20, queued: 100_000 }
+  : { w1a: 2_000, w1b: 50_000, inFlight: 1_000, w2: 400, warmSeq: 2_000, warmBurst: 10_000, warmCpu: 20, w4: 1_000, w4Warm: 100, queued: 1_000_000 }
+/** W4: argument (and result) size, and tasks in flight. */
+const W4_BYTES = 256 * 1024
+const W4_IN_FLIGHT = 8
 /** Upper bounds so a stuck system fails its measurement instead of hanging the run. */
-const LIMIT_MS = { start: 60_000, w1a: 120_000, w1b: 300_000, w2: 120_000, warm: 300_000, stop: 30_000, run: 60 * 60_000 }
+const LIMIT_MS = { start: 60_000, w1a: 120_000, w1b: 300_000, w2: 120_000, w4: 300_000, queued: 600_000, warm: 300_000, stop: 30_000, run: 90 * 60_000 }
 
 // Set before anything is spawned: child processes inherit their parent's priority.
 const PRIORITY = options.priority === undefined ? undefined : Number(options.priority)
@@ -111,6 +116,8 @@ interface Samples {
   w2Gap: number[]
   w2LeadIn: number[]
   w2Tail: number[]
+  /** W4 MB/s (argument plus result bytes). */
+  w4: number[]
   /** How busy the machine was just before each measurement (0..1). */
   busyBefore: number[]
   /** CPU µs per task by process role, one map per round. */
@@ -118,7 +125,7 @@ interface Samples {
   cpuW1b: Array<Map<string, number>>
   failure?: string
 }
-const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [], w2Gap: [], w2LeadIn: [], w2Tail: [], busyBefore: [], cpuW1a: [], cpuW1b: [] }]))
+const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [], w2Gap: [], w2LeadIn: [], w2Tail: [], w4: [], busyBefore: [], cpuW1a: [], cpuW1b: [] }]))
 
 const fmt = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
 const log = (line: string): void => console.log(line)
@@ -145,6 +152,11 @@ function medianCpu(rounds: ReadonlyArray<Map<string, number>>): Array<[string, n
   return [...roles]
     .map((role): [string, number] => [role, median(rounds.map((round) => round.get(role) ?? 0))])
     .sort((a, b) => b[1] - a[1])
+}
+
+/** Sum over roles of the per-role medians of CPU µs per task. */
+function cpuTotal(rounds: ReadonlyArray<Map<string, number>>): number {
+  return rounds.length === 0 ? Number.NaN : medianCpu(rounds).reduce((sum, [, us]) => sum + us, 0)
 }
 
 /** Starts `system`, runs `body`, and always stops it again. */
@@ -242,6 +254,19 @@ function w3Report(): string[] {
   if (w3Failure) rows.push('', `W3 failed: ${w3Failure}`)
   return rows
 }
+async function measureW4(system: System, s: Samples, round: number): Promise<void> {
+  await session(system, W1_WORKERS, async () => {
+    await within(LIMIT_MS.warm, `${system.name} warm-up`, largePayloads(system, SIZES.w4Warm, W4_BYTES, W4_IN_FLIGHT))
+    await quiet(s)
+    const result = await within(LIMIT_MS.w4, `${system.name} W4`, largePayloads(system, SIZES.w4, W4_BYTES, W4_IN_FLIGHT))
+    s.w4.push(result.megabytesPerSecond)
+    log(`  round ${round}  ${system.name.padEnd(22)} W4 ${fmt(result.megabytesPerSecond, 0)} MB/s (${fmt(result.wallMs, 0)} ms)`)
+  })
+}
+
+/** Argon's manager memory with SIZES.queued tasks waiting (measured once per run). */
+let queued: { bytesPerTask: number; residentBeforeMb: number; residentAfterMb: number } | undefined
+let queuedFailure: string | undefined
 
 async function main(): Promise<void> {
   const started = new Date()
@@ -249,7 +274,7 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     // Rotate the order each round so no system always runs first (or right after another).
     const order = systems.map((_, i) => systems[(i + round - 1) % systems.length]!)
-    for (const measure of [WORKLOADS.has('w1') ? measureW1 : null, WORKLOADS.has('w2') ? measureW2 : null].filter((m) => m !== null)) {
+    for (const measure of [WORKLOADS.has('w1') ? measureW1 : null, WORKLOADS.has('w2') ? measureW2 : null, WORKLOADS.has('w4') ? measureW4 : null].filter((m) => m !== null)) {
       for (const { key, system } of order) {
         const s = samples.get(key)!
         if (s.failure !== undefined) continue
@@ -262,6 +287,16 @@ async function main(): Promise<void> {
       }
     }
     if (WORKLOADS.has('w3') && keys.includes('argon')) await measureW3(round)
+  }
+  if (WORKLOADS.has('queued') && keys.includes('argon')) {
+    try {
+      const { queuedMemory } = await import('./argon/queued-memory.js')
+      queued = await queuedMemory(SIZES.queued, LIMIT_MS.queued)
+      log(`  Argon manager with ${SIZES.queued.toLocaleString('en-US')} queued tasks: ${fmt(queued.bytesPerTask, 0)} bytes per task (resident ${fmt(queued.residentBeforeMb, 0)} → ${fmt(queued.residentAfterMb, 0)} MiB)`)
+    } catch (error) {
+      queuedFailure = error instanceof Error ? error.message : String(error)
+      console.error(`  queued-memory measurement FAILED: ${queuedFailure}`)
+    }
   }
   await stopAll()
   report(started)
@@ -299,7 +334,17 @@ function report(started: Date): void {
     row(`W2 wall time, ${n(SIZES.w2)} × 10 ms CPU (ms)`, med((s) => s.w2Wall), 0),
     row(`W2 efficiency = ${n(SIZES.w2)} × 10 ms ÷ (wall × ${W2_WORKERS})`, med((s) => s.w2Efficiency), 3),
     row(`W2 mean idle time of a worker between two tasks (ms)`, med((s) => s.w2Gap), 2),
+    row(`W4 large payloads, ${n(SIZES.w4)} × 256 KiB argument + 256 KiB result, ≤ ${W4_IN_FLIGHT} in flight (MB/s)`, med((s) => s.w4), 0),
+    row(`W1b CPU per task, all processes (µs)`, cols.map(({ s }) => cpuTotal(s.cpuW1b)), 1),
+    row(`W1a CPU per task, all processes (µs)`, cols.map(({ s }) => cpuTotal(s.cpuW1a)), 0),
   ]
+  if (queued !== undefined || queuedFailure !== undefined) {
+    table.push(
+      `| Manager memory with ${n(SIZES.queued)} queued tasks (bytes per task, resident) | ${cols
+        .map(({ name }) => (name === 'Argon' ? (queued ? fmt(queued.bytesPerTask, 0) : 'failed') : '—'))
+        .join(' | ')} |`,
+    )
+  }
 
   const byKey = (key: string) => samples.get(key)
   const medianOf = (key: string, pick: (s: Samples) => number[]): number => {
@@ -309,6 +354,9 @@ function report(started: Date): void {
   const ratioRows: Array<[string, number, string, (v: number) => boolean]> = [
     ['W1b tasks/s, Argon ÷ Moleculer', medianOf('argon', (s) => s.w1b) / medianOf('moleculer', (s) => s.w1b), '≥ 1.0', (v) => v >= 1],
     ['W1a p50, Argon ÷ bare chain', medianOf('argon', (s) => s.w1aP50) / medianOf('bare', (s) => s.w1aP50), '≤ 1.0', (v) => v <= 1],
+    ['W4 MB/s, Argon ÷ bare chain', medianOf('argon', (s) => s.w4) / medianOf('bare', (s) => s.w4), '≥ 0.8', (v) => v >= 0.8],
+    ['W1b CPU per task, Argon, all 4 processes (µs)', byKey('argon') ? cpuTotal(byKey('argon')!.cpuW1b) : Number.NaN, '≤ 15', (v) => v <= 15],
+    ['Manager bytes per queued task, Argon', queued?.bytesPerTask ?? Number.NaN, '< 300', (v) => v < 300],
     ...systems.map(({ key, system }): [string, number, string, (v: number) => boolean] => [
       `W2 efficiency, ${system.name}`,
       medianOf(key, (s) => s.w2Efficiency),
@@ -336,7 +384,7 @@ function report(started: Date): void {
       `- ${name}: W1a p50 [${s.w1aP50.map((v) => fmt(v, 3)).join(', ')}] ms, p99 [${s.w1aP99.map((v) => fmt(v, 3)).join(', ')}] ms; ` +
       `W1b [${s.w1b.map((v) => fmt(v, 0)).join(', ')}] tasks/s; W2 wall [${s.w2Wall.map((v) => fmt(v, 0)).join(', ')}] ms, ` +
       `efficiency [${s.w2Efficiency.map((v) => fmt(v, 3)).join(', ')}], idle gap [${s.w2Gap.map((v) => fmt(v, 2)).join(', ')}] ms, ` +
-      `lead-in [${s.w2LeadIn.map((v) => fmt(v, 1)).join(', ')}] ms, tail [${s.w2Tail.map((v) => fmt(v, 1)).join(', ')}] ms; machine busy before each measurement ` +
+      `lead-in [${s.w2LeadIn.map((v) => fmt(v, 1)).join(', ')}] ms, tail [${s.w2Tail.map((v) => fmt(v, 1)).join(', ')}] ms; W4 [${s.w4.map((v) => fmt(v, 0)).join(', ')}] MB/s; machine busy before each measurement ` +
       `[${s.busyBefore.map((v) => `${fmt(v * 100, 0)}%`).join(', ')}]`,
   )
   const cpuSection = [

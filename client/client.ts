@@ -1,37 +1,42 @@
 import { randomBytes } from 'node:crypto'
-import { decodeValue, encodeValue } from '../protocol/structured-bytes.js'
+import { decodeValueRange, encodeValue } from '../protocol/structured-bytes.js'
 import { io, type Socket } from 'socket.io-client'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
+  FlushScheduler,
   FrameBatcher,
   MAX_TASK_PAYLOAD_BYTES,
+  FunctionTable,
   NAMESPACES,
+  PRIORITY_CODE,
   PROTOCOL_VERSION,
   SOCKET_PATHS,
   cutText,
   describeTlsFailure,
   machineUpgradeHeaders,
   parseAddress,
-  parseBatch,
   refusalCode,
   resolveManagerEndpoint,
+  STATUS_OK,
+  TaskFrameWriter,
+  outcomeError,
+  readOutcomeFrame,
   resolveToken,
-  taskOutcomeSchema,
   type CancelRequest,
   type ClientToManagerEvents,
   type ClusterStatus,
   type ManagerToClientEvents,
   type Priority,
-  type Reply,
-  type TaskOutcome,
-  type TaskSubmission,
+  type FunctionEntry,
   type ManagerEndpoint,
+  type Reply,
   type TlsTrustOptions,
+  type WireError,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
 import { ArgonError, fromWire } from './errors.js'
 import { retryDelay } from './retry-delay.js'
-import { toTaskFunction, type ModuleTask } from './task-function.js'
+import { toFunctionEntry, type ModuleTask } from './task-function.js'
 
 export interface ClientOptions {
   /** Manager (or stand-alone node-agent) host. @default the host of ARGON_MANAGER (`host:port`), else '127.0.0.1' */
@@ -87,8 +92,19 @@ export interface Deferred<T> {
 /** Anything a task may be: a function (travels as source) or a module export. */
 export type TaskFn<A extends unknown[], R> = ((...args: A) => R) | ModuleTask
 
+/** One task as sent: its arguments are encoded once and kept for a resubmission after a reconnect. */
+interface Submission {
+  id: string
+  fn: FunctionEntry
+  args: Buffer
+  /** A PRIORITY_CODE value. */
+  priority: number
+  /** ms; 0 = none. */
+  timeout: number
+}
+
 interface Call {
-  submission: TaskSubmission
+  submission: Submission
   resolve: (value: unknown) => void
   reject: (error: ArgonError) => void
   retries: number
@@ -117,7 +133,9 @@ export class Client {
   readonly #clientId = randomBytes(12).toString('hex')
   readonly #socket: Socket<ManagerToClientEvents, ClientToManagerEvents>
   readonly #pending = new Map<string, Call>()
-  readonly #submissions: FrameBatcher<TaskSubmission>
+  /** Tasks go straight into the next frame; functions cross this connection once (a new connection starts a new table). */
+  readonly #submissions = new TaskFrameWriter(new FunctionTable())
+  readonly #flushSubmissions: FlushScheduler
   readonly #cancels: FrameBatcher<CancelRequest>
   #seq = 0
   #everConnected = false
@@ -161,9 +179,11 @@ export class Client {
       randomizationFactor: 0.5,
       timeout: Math.min(this.#options.connectTimeout, 20_000),
     })
-    this.#submissions = new FrameBatcher((tasks) => {
+    this.#flushSubmissions = new FlushScheduler(() => {
+      if (this.#submissions.count === 0) return
       // Unsent tasks are resubmitted on the next connect; don't let Socket.IO buffer duplicates.
-      if (this.#socket.connected) this.#socket.emit('task:submit', tasks)
+      if (this.#socket.connected) this.#socket.emit('task:submit', this.#submissions.finish())
+      else this.#submissions.discard()
     })
     this.#cancels = new FrameBatcher((requests) => {
       if (this.#socket.connected) this.#socket.emit('task:cancel', requests)
@@ -274,9 +294,9 @@ export class Client {
     if (options.timeout !== undefined && !(Number.isInteger(options.timeout) && options.timeout > 0)) {
       return reject(new ArgonError('BAD_REQUEST', 'options.timeout must be a positive integer (ms)'))
     }
-    let submission: TaskSubmission
+    let submission: Submission
     try {
-      const task = toTaskFunction(fn)
+      const task = toFunctionEntry(fn)
       let bytes: Buffer
       try {
         bytes = encodeValue(args)
@@ -286,7 +306,9 @@ export class Client {
       if (bytes.byteLength > this.#options.maxPayloadBytes) {
         throw new ArgonError('PAYLOAD_TOO_LARGE', `arguments are ${bytes.byteLength} bytes; the limit is ${this.#options.maxPayloadBytes}`)
       }
-      submission = { id: `${this.#clientId}-${(++this.#seq).toString(36)}`, fn: task, args: bytes, priority: options.priority, timeout: options.timeout }
+      if (options.priority !== undefined && !Object.hasOwn(PRIORITY_CODE, options.priority)) throw new ArgonError('BAD_REQUEST', 'options.priority must be high, normal or low')
+      const priority = PRIORITY_CODE[options.priority ?? 'normal']
+      submission = { id: `${this.#clientId}-${(++this.#seq).toString(36)}`, fn: task, args: bytes, priority, timeout: options.timeout ?? 0 }
     } catch (error) {
       return reject(error instanceof ArgonError ? error : new ArgonError('BAD_REQUEST', String(error)))
     }
@@ -303,7 +325,12 @@ export class Client {
   }
 
   #send(call: Call): void {
-    if (this.#socket.connected) this.#submissions.push(call.submission, call.submission.args.byteLength)
+    if (!this.#socket.connected) return
+    const { id, fn, args, priority, timeout } = call.submission
+    const writer = this.#submissions
+    this.#flushSubmissions.beforeAdd(writer.payloadBytes, args.byteLength)
+    writer.add(id, fn, 0, timeout, priority, args, 0, args.byteLength)
+    this.#flushSubmissions.added(writer.count, writer.payloadBytes)
   }
 
   /** Timeout or abort: answer the caller now and tell the manager to stop the task. */
@@ -317,31 +344,40 @@ export class Client {
     )
   }
 
-  #onOutcomes(frame: unknown): void {
-    const { valid, rejected } = parseBatch(taskOutcomeSchema, frame)
-    for (const outcome of valid) this.#onOutcome(outcome)
-    // An answer we cannot read still ends its call: never leave a caller waiting in silence.
-    for (const bad of rejected) {
-      const call = bad.id === undefined ? undefined : this.#pending.get(bad.id)
-      if (call) this.#settleError(call, new ArgonError('BAD_REQUEST', `the manager sent an answer that cannot be read: ${cutText(bad.error.message)}`))
-      else process.emitWarning(`argon: ignored an unreadable answer from the manager: ${cutText(bad.error.message)}`)
+  #onOutcomes(input: unknown): void {
+    const frame = readOutcomeFrame(input)
+    if (!frame.ok) {
+      // Never dropped silently: every call whose id can be read fails with the reason.
+      process.emitWarning(`argon: an answer frame from the manager could not be read: ${cutText(frame.message)}`)
+      for (const id of frame.ids) {
+        const call = this.#pending.get(id)
+        if (call) this.#settleError(call, new ArgonError('BAD_REQUEST', `the manager sent an answer that cannot be read: ${cutText(frame.message)}`))
+      }
+      return
+    }
+    const { ids, status, bytes, offsets } = frame
+    for (let i = 0; i < frame.count; i++) {
+      const call = this.#pending.get(ids[i]!)
+      if (!call) continue // already answered (a duplicate after a reconnect)
+      if (status[i] === STATUS_OK) {
+        let value: unknown
+        try {
+          value = decodeValueRange(bytes, offsets[i]!, offsets[i + 1]!)
+        } catch (error) {
+          this.#settleError(call, new ArgonError('BAD_REQUEST', `result cannot be read: ${(error as Error).message}`))
+          continue
+        }
+        this.#settleValue(call, value)
+        continue
+      }
+      const error = outcomeError(frame, i)
+      if (error === undefined) this.#settleError(call, new ArgonError('BAD_REQUEST', `the error of task ${call.submission.id} could not be read`))
+      else this.#onError(call, error)
     }
   }
 
-  #onOutcome(outcome: TaskOutcome): void {
-    const call = this.#pending.get(outcome.id)
-    if (!call) return // already answered (a duplicate after a reconnect)
-    if (outcome.ok) {
-      let value: unknown
-      try {
-        value = decodeValue(outcome.result)
-      } catch (error) {
-        return this.#settleError(call, new ArgonError('BAD_REQUEST', `result cannot be read: ${(error as Error).message}`))
-      }
-      this.#settleValue(call, value)
-      return
-    }
-    if (outcome.error.code === 'QUEUE_FULL' && call.retries < this.#options.retries) {
+  #onError(call: Call, error: WireError): void {
+    if (error.code === 'QUEUE_FULL' && call.retries < this.#options.retries) {
       call.retries++
       const delay = retryDelay(call.retries, this.#options.retryDelay, this.#options.maxRetryDelay)
       call.retryTimer = setTimeout(() => {
@@ -350,7 +386,7 @@ export class Client {
       }, delay)
       return
     }
-    this.#settleError(call, fromWire(outcome.error))
+    this.#settleError(call, fromWire(error))
   }
 
   #settleValue(call: Call, value: unknown): void {
@@ -382,7 +418,8 @@ export class Client {
       for (const call of this.#pending.values()) if (call.retryTimer === null) this.#send(call)
     })
     socket.on('disconnect', (reason) => {
-      this.#submissions.take()
+      // The next connection starts a new function table; what was not sent is resubmitted then.
+      this.#submissions.discard()
       if (reason === 'io server disconnect' && !this.#closed && !this.#fatal) {
         // The manager closed us (shutting down); Socket.IO leaves reconnecting to us.
         setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)

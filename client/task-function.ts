@@ -1,4 +1,4 @@
-import { MAX_FUNCTION_SOURCE_CHARS, type TaskFunction } from '../protocol/index.js'
+import { MAX_FUNCTION_SOURCE_CHARS, functionEntry, type FunctionEntry, type TaskFunction } from '../protocol/index.js'
 import { ArgonError } from './errors.js'
 import { whyCannotTravel } from './travel-check.js'
 
@@ -8,9 +8,9 @@ export interface ModuleTask {
   export: string
 }
 
-const cache = new WeakMap<object, TaskFunction>()
+const cache = new WeakMap<object, FunctionEntry>()
 /** Checked sources: a closure created per call is a new object with the same text. */
-const checkedSources = new Map<string, TaskFunction>()
+const checkedSources = new Map<string, FunctionEntry>()
 
 /**
  * Turns what the caller passed into what travels. A function travels as its source text and is
@@ -22,12 +22,21 @@ const checkedSources = new Map<string, TaskFunction>()
  * workers.
  */
 export function toTaskFunction(fn: unknown): TaskFunction {
+  return toFunctionEntry(fn).fn
+}
+
+/** `toTaskFunction` with the function's key, cached per function object and per source text. */
+export function toFunctionEntry(fn: unknown): FunctionEntry {
   if (typeof fn === 'object' && fn !== null && !Array.isArray(fn)) {
     const task = fn as Partial<ModuleTask>
     if (typeof task.module !== 'string' || task.module.length === 0 || typeof task.export !== 'string' || task.export.length === 0) {
       throw new ArgonError('BAD_REQUEST', 'a module task needs { module: string, export: string }')
     }
-    return { kind: 'module', module: task.module, export: task.export }
+    const known = cache.get(fn)
+    if (known && known.fn.kind === 'module' && known.fn.module === task.module && known.fn.export === task.export) return known
+    const entry = functionEntry({ kind: 'module', module: task.module, export: task.export })
+    cache.set(fn, entry)
+    return entry
   }
   if (typeof fn !== 'function') throw new ArgonError('BAD_REQUEST', `expected a function or { module, export }, got ${typeof fn}`)
   const known = cache.get(fn)
@@ -53,7 +62,7 @@ export function toTaskFunction(fn: unknown): TaskFunction {
     why = null
   }
   if (why !== null) throw new ArgonError('BAD_REQUEST', `function ${fn.name || '(anonymous)'} cannot travel: ${why}`)
-  const task: TaskFunction = { kind: 'source', source }
+  const task = functionEntry({ kind: 'source', source })
   cache.set(fn, task)
   if (checkedSources.size >= 1000) checkedSources.clear()
   checkedSources.set(source, task)

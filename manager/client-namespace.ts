@@ -1,19 +1,21 @@
 import type { Namespace, Socket } from 'socket.io'
 import {
+  FunctionRegistry,
+  PRIORITIES,
   cancelRequestSchema,
   cutText,
   describeForLog,
   clientHandshakeSchema,
   parseBatch,
-  taskSubmissionSchema,
+  readTaskFrame,
+  taskProblem,
   wireError,
   type ClientToManagerEvents,
   type ManagerToClientEvents,
-  type TaskSubmission,
 } from '../protocol/index.js'
 import { checkHandshake, handshakeError } from './auth.js'
 import type { ClientSessions } from './client-sessions.js'
-import type { Dispatcher } from './dispatcher.js'
+import type { Dispatcher, IncomingTask } from './dispatcher.js'
 import type { Logger } from './logger.js'
 import { RESERVED_EVENT_PREFIX } from '../protocol/packet-codec.js'
 import { frameRejecter } from './frame-rejections.js'
@@ -54,6 +56,8 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
   namespace.on('connection', (socket: ClientSocket) => {
     const clientId = socket.data.clientId
     sessions.attach(clientId, socket)
+    // This connection's function table: each function's source arrives once, then by number.
+    const functions = new FunctionRegistry(dispatcher.functions)
 
     const rejecter = frameRejecter(socket, 'bad-frame:client', { clientId }, warnings)
     const rejectFrame = rejecter.reject
@@ -63,26 +67,31 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
       else if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejectFrame(event, 'unknown event')
     })
 
-    socket.on('task:submit', (frame: unknown) => {
+    socket.on('task:submit', (input: unknown) => {
       try {
-        const { valid, rejected } = parseBatch(taskSubmissionSchema, frame)
-        // Bad items with an id are answered by id; the rest of the frame's problems in one reply.
-        const unanswerable = rejected.filter((bad) => bad.id === undefined)
-        for (const bad of rejected) {
-          if (bad.id === undefined) continue
-          warnings.warn('bad-task', { clientId, taskId: cutText(bad.id) }, `bad task: ${cutText(bad.error.message)}`)
-          dispatcher.refuse(clientId, bad.id, { ...bad.error, message: cutText(bad.error.message) })
+        const frame = readTaskFrame(input, functions)
+        if (!frame.ok) {
+          // Structurally broken: nothing of it runs, but every id that can be read gets its answer.
+          rejectFrame('task:submit', frame.message)
+          for (const id of frame.ids) dispatcher.refuse(clientId, id, wireError('BAD_REQUEST', `task:submit: ${frame.message}`))
+          return
         }
-        if (unanswerable.length > 0) rejectFrame('task:submit', `${unanswerable.length} item(s) without a readable id; first: ${unanswerable[0]!.error.message}`)
-        else if (rejected.length > 0) rejecter.noteBad()
-        const accepted: TaskSubmission[] = []
-        for (const task of valid) {
-          if (task.args.byteLength > options.maxPayloadBytes) {
-            warnings.warn('payload-too-large', { clientId, taskId: task.id, bytes: task.args.byteLength }, 'task arguments over the payload limit')
-            dispatcher.refuse(clientId, task.id, wireError('PAYLOAD_TOO_LARGE', `arguments are ${task.args.byteLength} bytes; the limit is ${options.maxPayloadBytes}`))
-          } else accepted.push(task)
+        const accepted: IncomingTask[] = []
+        const { ids, fns, offsets, priorities, timeouts } = frame
+        let bad = 0
+        for (let i = 0; i < frame.count; i++) {
+          const problem = taskProblem(frame, i, functions, options.maxPayloadBytes)
+          if (problem !== undefined) {
+            bad++
+            warnings.warn(problem.code === 'PAYLOAD_TOO_LARGE' ? 'payload-too-large' : 'bad-task', { clientId, taskId: ids[i] }, `bad task: ${problem.message}`)
+            dispatcher.refuse(clientId, ids[i]!, wireError(problem.code, problem.message))
+            continue
+          }
+          accepted.push({ id: ids[i]!, fn: functions.get(fns[i]!)!, start: offsets[i]!, end: offsets[i + 1]!, priority: PRIORITIES[priorities[i]!]!, timeout: timeouts[i]! })
         }
-        if (accepted.length > 0) dispatcher.submit(clientId, accepted)
+        // Bad tasks were answered by id; they still count against this connection's budget.
+        if (bad > 0) rejecter.noteBad()
+        if (accepted.length > 0) dispatcher.submitFrame(clientId, frame.bytes, accepted)
       } catch (error) {
         log.error({ err: error, clientId }, 'task:submit handler failed')
       }

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io'
-import { FrameBatcher, type TaskOutcome } from '../protocol/index.js'
+import { FrameBatcher, OutcomeFrameWriter, type TaskOutcome } from '../protocol/index.js'
 
 export interface ClientSessionLimits {
   /** How long answers wait for a disconnected client before they are dropped. */
@@ -23,6 +23,12 @@ function outcomeBytes(outcome: TaskOutcome): number {
   return outcome.ok ? outcome.result.byteLength : 256
 }
 
+/** A held result must not keep the whole frame it came in alive: copy it out when it is a small part. */
+function detached(outcome: TaskOutcome): TaskOutcome {
+  if (!outcome.ok || outcome.result.byteLength * 2 >= outcome.result.buffer.byteLength) return outcome
+  return { ...outcome, result: Buffer.from(outcome.result) }
+}
+
 /**
  * Where each client's answers go. Clients are known by the id they send in the handshake, so a
  * client that reconnects (new socket) gets the answers that arrived while it was away — kept for
@@ -32,6 +38,7 @@ export class ClientSessions {
   readonly #sessions = new Map<string, Session>()
   readonly #limits: ClientSessionLimits
   readonly #onDrop: (clientId: string, dropped: number) => void
+  readonly #writer = new OutcomeFrameWriter()
 
   constructor(limits: ClientSessionLimits, onDrop: (clientId: string, dropped: number) => void) {
     this.#limits = limits
@@ -100,13 +107,19 @@ export class ClientSessions {
   }
 
   #send(session: Session, outcomes: TaskOutcome[]): void {
-    if (session.socket?.connected) session.socket.emit('task:settled', outcomes)
-    else this.#hold(session, outcomes)
+    if (!session.socket?.connected) return this.#hold(session, outcomes)
+    // Results are forwarded by range: outcomes that came in one node frame are copied in one piece.
+    const writer = this.#writer
+    for (const outcome of outcomes) {
+      if (outcome.ok) writer.addResult(outcome.id, 0, 0, outcome.node, outcome.result, 0, outcome.result.byteLength)
+      else writer.addError(outcome.id, 0, 0, outcome.error)
+    }
+    session.socket.emit('task:settled', writer.finish())
   }
 
   #hold(session: Session, outcomes: TaskOutcome[]): void {
     for (const outcome of outcomes) {
-      session.held.push(outcome)
+      session.held.push(detached(outcome))
       session.heldBytes += outcomeBytes(outcome)
     }
     let dropped = 0

@@ -18,6 +18,7 @@ import {
   type NodeHeartbeat,
   type NodeStatus,
   type NodeTaskOutcome,
+  type OutcomeFrame,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
 import { isLoopbackHost, removeEndpointRecord, writeEndpointRecord, type EndpointRecord, type Fingerprint } from '../protocol/tls-files.js'
@@ -90,7 +91,7 @@ export interface ManagerOptions {
 
 /** Handle for an in-process node (a stand-alone agent runs its own pool this way). */
 export interface LocalNodeHandle {
-  settled(outcomes: NodeTaskOutcome[]): void
+  settled(outcomes: OutcomeFrame | NodeTaskOutcome[]): void
   heartbeat(beat: NodeHeartbeat): void
   leaving(returned: string[]): void
   detach(): void
@@ -280,7 +281,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     attachLocalNode(identity: NodeIdentity, link: NodeLink): LocalNodeHandle {
       dispatcher.nodeConnected(identity, link)
       return {
-        settled: (outcomes) => dispatcher.nodeSettled(identity.id, outcomes),
+        settled: (outcomes) => void dispatcher.nodeSettled(identity.id, outcomes),
         heartbeat: (beat) => dispatcher.heartbeat(identity.id, beat),
         leaving: (returned) => dispatcher.nodeLeaving(identity.id, returned),
         detach: () => dispatcher.nodeDisconnected(identity.id, 'detached'),

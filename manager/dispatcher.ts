@@ -1,14 +1,21 @@
 import {
   functionKey,
   windowHasRoom,
+  FunctionCatalog,
+  OutcomeFrameWriter,
+  STATUS_OK,
+  nodeWindowPerWorker,
+  outcomeError,
+  readOutcomeFrame,
   wireError,
+  type FunctionEntry,
+  type OutcomeFrame,
   type CancelRequest,
   type ClusterStatus,
   type NodeHeartbeat,
   type NodeStatus,
   type NodeTaskOutcome,
   type Priority,
-  type TaskFunction,
   type TaskOutcome,
   type TaskSubmission,
   type WireError,
@@ -21,14 +28,40 @@ import { NodeRegistry } from './node-registry.js'
 import { planSteals, RunTimeEstimates, STEAL_ANSWER_TIMEOUT_MS, type SchedulingStrategy } from './scheduling/index.js'
 import { TaskQueue } from './task-queue.js'
 
-/** A task the manager holds until it answers its client. */
-interface TaskEntry {
+/** What a node link needs of a task to send it on: its argument bytes are `bytes[start .. end)`. */
+export interface DispatchedTask {
   readonly id: string
-  readonly clientId: string
-  readonly fn: TaskFunction
-  readonly args: Uint8Array
+  readonly fn: FunctionEntry
+  readonly bytes: Uint8Array
+  readonly start: number
+  readonly end: number
   readonly priority: Priority
-  readonly timeout: number | undefined
+  /** ms; 0 = none. */
+  readonly timeout: number
+}
+
+/**
+ * The bytes of one incoming frame, shared by the tasks it carried. When only a small part of a
+ * large frame is still waiting, the survivors are copied out so the rest can be freed.
+ */
+interface SharedFrame {
+  readonly bytes: Uint8Array
+  readonly tasks: TaskEntry[]
+  liveBytes: number
+}
+
+/** Frames smaller than this are never compacted (a small frame may as well stay). */
+const COMPACT_MIN_FRAME_BYTES = 64 * 1024
+
+/** A task the manager holds until it answers its client. */
+interface TaskEntry extends DispatchedTask {
+  readonly clientId: string
+  bytes: Uint8Array
+  start: number
+  end: number
+  shared: SharedFrame | null
+  /** Kept by the TaskQueue: true while the task waits in it. */
+  queued: boolean
   readonly submittedAt: number
   /** Dispatches so far (each one an attempt). */
   attempts: number
@@ -36,8 +69,11 @@ interface TaskEntry {
   nodeId: string | null
   /** Name of the node that has it now or had it last. */
   nodeName: string | undefined
-  /** Ids of every node it was dispatched to: only those may answer it (a late answer included). */
-  readonly ranOn: string[]
+  /**
+   * Every node it was dispatched to: only those may answer it (a late answer included). One id,
+   * or a list once it ran on a second node (most tasks run once: no array for them).
+   */
+  ranOn: string | string[] | null
   dispatchedAt: number
 }
 
@@ -48,10 +84,20 @@ export interface DispatcherOptions {
   maxAttempts: number
   strategy: SchedulingStrategy
   activity: ActivityLog
-  /** Sends one answer to a client (the caller batches and buffers). */
+  /** Sends one answer to a client (the caller batches and buffers). A result is a view: copy it to keep it. */
   deliver: (clientId: string, outcome: TaskOutcome) => void
   /** A node answered a task it was never given (the answer is dropped). */
   onForged?: (nodeName: string, taskId: string) => void
+}
+
+/** One task of an incoming frame, as the client namespace hands it over. */
+export interface IncomingTask {
+  id: string
+  fn: FunctionEntry
+  start: number
+  end: number
+  priority: Priority
+  timeout: number
 }
 
 export class NotFoundError extends Error {
@@ -66,6 +112,8 @@ export class Dispatcher {
   readonly nodes = new NodeRegistry()
   readonly latency = new LatencyWindow()
   readonly rate = new RateCounter()
+  /** Every function the manager has seen, interned: tasks of one function share one entry. */
+  readonly functions = new FunctionCatalog()
   completed = 0
   failed = 0
   rejected = 0
@@ -83,6 +131,11 @@ export class Dispatcher {
   readonly #options: DispatcherOptions
   #lastRejectionEventAt = 0
   #rejectedSinceEvent = 0
+  /** Tasks finished since the last records flush: records for people are built per batch, off the per-task path. */
+  #finishedTasks: TaskEntry[] = []
+  #finishedErrors: (WireError | undefined)[] = []
+  #finishedRunMs: number[] = []
+  #recordsScheduled = false
 
   constructor(options: DispatcherOptions) {
     this.#options = options
@@ -103,38 +156,60 @@ export class Dispatcher {
 
   /** Accepts a batch from a client. A resubmitted id that is still pending is ignored (dedupe). */
   submit(clientId: string, submissions: readonly TaskSubmission[]): void {
-    const limit = this.#options.queueSize
     for (const submission of submissions) {
-      const existing = this.#tasks.get(submission.id)
-      if (existing) {
-        if (existing.clientId !== clientId) {
-          this.#options.deliver(clientId, { id: submission.id, ok: false, error: wireError('BAD_REQUEST', `task id ${submission.id} is in use by another client`) })
-        }
-        continue
-      }
-      if (limit !== null && this.#queue.size >= limit) {
-        this.#reject(clientId, submission.id)
-        continue
-      }
-      const task: TaskEntry = {
-        id: submission.id,
-        clientId,
-        fn: submission.fn,
-        args: submission.args,
-        priority: submission.priority ?? 'normal',
-        timeout: submission.timeout,
-        submittedAt: performance.now(),
-        attempts: 0,
-        state: 'queued',
-        nodeId: null,
-        nodeName: undefined,
-        ranOn: [],
-        dispatchedAt: 0,
-      }
-      this.#tasks.set(task.id, task)
-      this.#queue.push(task)
+      this.#accept(clientId, submission.id, this.functions.intern(submission.fn), submission.args, 0, submission.args.byteLength, submission.priority ?? 'normal', submission.timeout ?? 0, null)
     }
     this.pump()
+  }
+
+  /**
+   * Accepts the checked tasks of one client frame; each keeps a byte range of `bytes` (no copy,
+   * no decoding). Same rules as `submit`.
+   */
+  submitFrame(clientId: string, bytes: Uint8Array, tasks: readonly IncomingTask[]): void {
+    const shared: SharedFrame | null = bytes.byteLength >= COMPACT_MIN_FRAME_BYTES ? { bytes, tasks: [], liveBytes: 0 } : null
+    for (const task of tasks) this.#accept(clientId, task.id, task.fn, bytes, task.start, task.end, task.priority, task.timeout, shared)
+    this.pump()
+  }
+
+  #accept(clientId: string, id: string, fn: FunctionEntry, bytes: Uint8Array, start: number, end: number, priority: Priority, timeout: number, shared: SharedFrame | null): void {
+    const existing = this.#tasks.get(id)
+    if (existing) {
+      if (existing.clientId !== clientId) {
+        this.#options.deliver(clientId, { id, ok: false, error: wireError('BAD_REQUEST', `task id ${id} is in use by another client`) })
+      }
+      return
+    }
+    const limit = this.#options.queueSize
+    if (limit !== null && this.#queue.size >= limit) {
+      this.#reject(clientId, id)
+      return
+    }
+    const task: TaskEntry = {
+      id,
+      clientId,
+      fn,
+      bytes,
+      start,
+      end,
+      shared,
+      queued: false,
+      priority,
+      timeout,
+      submittedAt: performance.now(),
+      attempts: 0,
+      state: 'queued',
+      nodeId: null,
+      nodeName: undefined,
+      ranOn: null,
+      dispatchedAt: 0,
+    }
+    if (shared !== null) {
+      shared.tasks.push(task)
+      shared.liveBytes += end - start
+    }
+    this.#tasks.set(id, task)
+    this.#queue.push(task)
   }
 
   /** Answers a task with an error now (e.g. an invalid submission) without holding it. */
@@ -150,7 +225,7 @@ export class Dispatcher {
       if (!task || task.clientId !== clientId) continue
       const code = request.reason === 'timeout' ? 'TASK_TIMEOUT' : 'CANCELLED'
       if (task.state === 'queued') {
-        this.#queue.remove(task.id)
+        this.#queue.remove(task)
       } else if (task.nodeId !== null) {
         // The node keeps the slot until it reports the kill; its late answer is then dropped.
         this.nodes.get(task.nodeId)?.link?.cancel(request)
@@ -190,50 +265,71 @@ export class Dispatcher {
     this.pump()
   }
 
-  /** Answers from a node. Late and duplicate answers are dropped here. */
-  nodeSettled(nodeId: string, outcomes: readonly NodeTaskOutcome[]): void {
+  /**
+   * Answers from a node: an outcome frame (or, in process and in tests, outcome objects). Late
+   * and duplicate answers are dropped here. Returns how many outcomes were unreadable (an error
+   * that is not a valid WireError); those change nothing.
+   */
+  nodeSettled(nodeId: string, outcomes: OutcomeFrame | readonly NodeTaskOutcome[]): number {
     const node = this.nodes.get(nodeId)
-    if (!node) return
+    if (!node) return 0
     node.lastSeenAt = Date.now()
-    for (const outcome of outcomes) {
-      const wasAssigned = node.assigned.delete(outcome.id)
-      const lostChild = !outcome.ok && outcome.error.code === 'WORKER_LOST'
+    if (Array.isArray(outcomes) && outcomes.length === 0) return 0
+    const frame = Array.isArray(outcomes) ? outcomeFrameOf(outcomes as readonly NodeTaskOutcome[]) : (outcomes as OutcomeFrame)
+    let unreadable = 0
+    let completed = 0
+    const { ids, status, ms, attempts, offsets, bytes } = frame
+    for (let i = 0; i < frame.count; i++) {
+      const id = ids[i]!
+      const ok = status[i] === STATUS_OK
+      const error = ok ? undefined : outcomeError(frame, i)
+      if (!ok && error === undefined) {
+        // A readable id of a task this node holds is answered, so no slot stays taken.
+        unreadable++
+        this.nodeSentInvalid(nodeId, id, 'its error is not a valid error object')
+        continue
+      }
+      const wasAssigned = node.assigned.delete(id)
+      const lostChild = error !== undefined && error.code === 'WORKER_LOST'
       if (wasAssigned && !lostChild) {
-        node.recordRun(outcome.ms)
-        if (outcome.ok) {
-          node.completed++
-          node.rate.add()
-        } else if (outcome.error.code === 'TASK_FAILED') {
+        node.recordRun(ms[i]!)
+        if (ok) completed++
+        else if (error!.code === 'TASK_FAILED') {
           node.failed++
         }
       }
-      const task = this.#tasks.get(outcome.id)
+      const task = this.#tasks.get(id)
       if (!task) continue
-      if (wasAssigned && !lostChild) this.#learn(task, nodeId, outcome)
-      if (!wasAssigned && !task.ranOn.includes(nodeId)) {
+      if (wasAssigned && !lostChild) this.#learn(task, nodeId, error, ms[i]!)
+      if (!wasAssigned && !ranOn(task, nodeId)) {
         // Never given to this node: a forged or confused answer must not reach the client.
         this.forged++
-        this.#options.onForged?.(node.name, outcome.id)
+        this.#options.onForged?.(node.name, id)
         continue
       }
       if (lostChild) {
         // Only the current attempt's loss counts; a stale one is news of a run already replaced.
-        if (task.state === 'assigned' && task.nodeId === nodeId && task.attempts === outcome.attempt) this.#lose(task, node)
+        if (task.state === 'assigned' && task.nodeId === nodeId && task.attempts === attempts[i]) this.#lose(task, node)
         continue
       }
       if (task.state === 'queued') {
-        this.#queue.remove(task.id)
+        this.#queue.remove(task)
       } else if (task.nodeId !== null && task.nodeId !== nodeId) {
         // An earlier run finished first (its node came back); stop the newer run.
         this.nodes.get(task.nodeId)?.link?.cancel({ id: task.id, reason: 'cancel' })
       }
-      if (outcome.ok) {
-        this.#finish(task, { id: task.id, ok: true, result: outcome.result, node: node.name }, outcome.ms)
+      if (ok) {
+        this.#finish(task, { id, ok: true, result: bytes.subarray(offsets[i]!, offsets[i + 1]!), node: node.name }, ms[i])
       } else {
-        this.#finish(task, { id: task.id, ok: false, error: { ...outcome.error, node: node.name } }, outcome.ms)
+        this.#finish(task, { id, ok: false, error: { ...error!, node: node.name } }, ms[i])
       }
     }
+    if (completed > 0) {
+      node.completed += completed
+      node.rate.add(completed)
+    }
     this.pump()
+    return unreadable
   }
 
   /**
@@ -372,7 +468,7 @@ export class Dispatcher {
     let lastKey: string | undefined
     while (candidates.length > 0 && this.#queue.size > 0) {
       const next = this.#queue.peek()!
-      const key = functionKey(next.fn)
+      const key = next.fn.key
       if (key !== lastKey) {
         // Tasks of one function usually come in runs: estimate per node once per run.
         lastKey = key
@@ -389,10 +485,11 @@ export class Dispatcher {
       task.nodeId = node.id
       task.nodeName = node.name
       task.attempts++
-      if (!task.ranOn.includes(node.id)) task.ranOn.push(node.id)
+      if (task.ranOn === null) task.ranOn = node.id
+      else if (!ranOn(task, node.id)) task.ranOn = typeof task.ranOn === 'string' ? [task.ranOn, node.id] : [...task.ranOn, node.id]
       task.dispatchedAt = performance.now()
       node.assigned.add(task.id, expected.get(node.id))
-      node.link!.run({ id: task.id, attempt: task.attempts, fn: task.fn, args: task.args, timeout: task.timeout })
+      node.link!.run(task, task.attempts)
     }
   }
 
@@ -447,10 +544,10 @@ export class Dispatcher {
   }
 
   /** Feeds a finished run to the estimates of its function on its node. */
-  #learn(task: TaskEntry, nodeId: string, outcome: NodeTaskOutcome): void {
+  #learn(task: TaskEntry, nodeId: string, error: WireError | undefined, ms: number): void {
     // A cancelled or timed-out run says nothing about how long the function takes.
-    if (!outcome.ok && outcome.error.code !== 'TASK_FAILED') return
-    this.estimates.record(functionKey(task.fn), nodeId, outcome.ms)
+    if (error !== undefined && error.code !== 'TASK_FAILED') return
+    this.estimates.record(task.fn.key, nodeId, ms)
   }
 
   #lose(task: TaskEntry, node: NodeEntry): void {
@@ -487,35 +584,87 @@ export class Dispatcher {
 
   #finish(task: TaskEntry, outcome: TaskOutcome, runMs?: number): void {
     this.#tasks.delete(task.id)
+    if (task.shared !== null) this.#release(task)
     const now = performance.now()
     this.latency.record(now - task.submittedAt)
-    this.rate.add()
     if (outcome.ok) this.completed++
     else this.failed++
     const error = outcome.ok ? undefined : outcome.error
-    const status = outcome.ok ? 'succeeded' : error!.code === 'CANCELLED' ? 'cancelled' : error!.code === 'TASK_TIMEOUT' ? 'timed-out' : error!.code === 'WORKER_LOST' ? 'lost' : 'failed'
-    this.#options.activity.recordTask({
-      id: task.id,
-      label: task.fn.kind === 'source' ? shorten(task.fn.source) : `${task.fn.module}#${task.fn.export}`,
-      node: task.nodeName,
-      durationMs: runMs ?? (task.dispatchedAt > 0 ? now - task.dispatchedAt : 0),
-      status,
-      finishedAt: Date.now(),
-      attempts: task.attempts,
-      error: error
-        ? {
-            code: error.code,
-            message: error.message,
-            remoteName: typeof error.data?.remoteName === 'string' ? error.data.remoteName : undefined,
-            remoteStack: typeof error.data?.remoteStack === 'string' ? error.data.remoteStack : undefined,
-            thrown: typeof error.data?.thrown === 'string' ? error.data.thrown : undefined,
-          }
-        : undefined,
-      // Failures only: the error dialog shows the whole function with its failing line.
-      source: error?.code === 'TASK_FAILED' && task.fn.kind === 'source' ? task.fn.source.slice(0, 65_536) : undefined,
-    })
+    this.#finishedTasks.push(task)
+    this.#finishedErrors.push(error)
+    this.#finishedRunMs.push(runMs ?? (task.dispatchedAt > 0 ? now - task.dispatchedAt : 0))
+    if (!this.#recordsScheduled) {
+      this.#recordsScheduled = true
+      setImmediate(this.#flushRecords)
+    }
     if (error && error.code === 'TASK_FAILED') this.#options.activity.record('task-failed', `task ${task.id} failed on ${task.nodeName ?? '?'}: ${error.message.slice(0, 200)}`, { node: task.nodeName, taskId: task.id })
     this.#options.deliver(task.clientId, outcome)
+  }
+
+  /**
+   * The records for people of the tasks finished in this turn of the event loop (dashboard rows,
+   * task history, the cluster's rate): one batch, one clock read, after the answers went out.
+   */
+  readonly #flushRecords = (): void => {
+    this.#recordsScheduled = false
+    const tasks = this.#finishedTasks
+    const errors = this.#finishedErrors
+    const runMs = this.#finishedRunMs
+    this.#finishedTasks = []
+    this.#finishedErrors = []
+    this.#finishedRunMs = []
+    this.rate.add(tasks.length)
+    const finishedAt = Date.now()
+    const activity = this.#options.activity
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i]!
+      const error = errors[i]
+      activity.recordTask({
+        id: task.id,
+        label: labelOf(task.fn),
+        node: task.nodeName,
+        durationMs: runMs[i]!,
+        status: error === undefined ? 'succeeded' : error.code === 'CANCELLED' ? 'cancelled' : error.code === 'TASK_TIMEOUT' ? 'timed-out' : error.code === 'WORKER_LOST' ? 'lost' : 'failed',
+        finishedAt,
+        attempts: task.attempts,
+        error: error
+          ? {
+              code: error.code,
+              message: error.message,
+              remoteName: typeof error.data?.remoteName === 'string' ? error.data.remoteName : undefined,
+              remoteStack: typeof error.data?.remoteStack === 'string' ? error.data.remoteStack : undefined,
+              thrown: typeof error.data?.thrown === 'string' ? error.data.thrown : undefined,
+            }
+          : undefined,
+        // Failures only: the error dialog shows the whole function with its failing line.
+        source: error?.code === 'TASK_FAILED' && task.fn.fn.kind === 'source' ? task.fn.fn.source.slice(0, 65_536) : undefined,
+      })
+    }
+  }
+
+  /**
+   * A task of a large shared frame is done. Once the tasks still waiting hold under a quarter of
+   * the frame, they get their bytes copied out (one buffer for all of them) and the frame is freed.
+   */
+  #release(task: TaskEntry): void {
+    const shared = task.shared!
+    task.shared = null
+    shared.liveBytes -= task.end - task.start
+    if (shared.liveBytes * 4 >= shared.bytes.byteLength) return
+    const survivors = shared.tasks.filter((other) => other.shared === shared)
+    shared.tasks.length = 0
+    if (survivors.length === 0) return
+    const copy = Buffer.allocUnsafeSlow(shared.liveBytes)
+    let at = 0
+    for (const survivor of survivors) {
+      const length = survivor.end - survivor.start
+      copy.set(survivor.bytes.subarray(survivor.start, survivor.end), at)
+      survivor.bytes = copy
+      survivor.start = at
+      survivor.end = at + length
+      survivor.shared = null
+      at += length
+    }
   }
 
   #named(name: string): NodeEntry[] {
@@ -530,16 +679,35 @@ export class Dispatcher {
   }
 }
 
-const labels = new Map<string, string>()
+const labels = new WeakMap<FunctionEntry, string>()
 
-/** The dashboard's one-line label of a function (cached: the same few sources recur at high rates). */
-function shorten(source: string): string {
-  let label = labels.get(source)
+/** The dashboard's one-line label of a function: its source shortened, or module#export (cached per function). */
+function labelOf(entry: FunctionEntry): string {
+  let label = labels.get(entry)
   if (label === undefined) {
-    const flat = source.replace(/\s+/g, ' ').trim()
-    label = flat.length > 80 ? flat.slice(0, 77) + '…' : flat
-    if (labels.size >= 1000) labels.clear()
-    labels.set(source, label)
+    const fn = entry.fn
+    if (fn.kind === 'source') {
+      const flat = fn.source.replace(/\s+/g, ' ').trim()
+      label = flat.length > 80 ? flat.slice(0, 77) + '…' : flat
+    } else label = `${fn.module}#${fn.export}`
+    labels.set(entry, label)
   }
   return label
+}
+
+function ranOn(task: TaskEntry, nodeId: string): boolean {
+  const nodes = task.ranOn
+  return nodes === nodeId || (Array.isArray(nodes) && nodes.includes(nodeId))
+}
+
+/** Outcome objects as a frame (outcomes of an in-process node, and tests): the one path into nodeSettled. */
+export function outcomeFrameOf(outcomes: readonly NodeTaskOutcome[]): OutcomeFrame {
+  const writer = new OutcomeFrameWriter()
+  for (const outcome of outcomes) {
+    if (outcome.ok) writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
+    else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
+  }
+  const frame = readOutcomeFrame(writer.finish())
+  if (!frame.ok) throw new TypeError(`outcomes cannot travel: ${frame.message}`)
+  return frame
 }

@@ -1,10 +1,12 @@
-import type { CancelRequest, NodeHeartbeat, NodeState, NodeStatus, TaskAssignment } from '../protocol/index.js'
+import type { CancelRequest, NodeHeartbeat, NodeState, NodeStatus } from '../protocol/index.js'
+import type { DispatchedTask } from './dispatcher.js'
 import { NodeHoldings } from './node-holdings.js'
 import { UNMEASURED_TASK_MS, type SchedulableNode } from './scheduling/index.js'
 
 /** How the dispatcher reaches a node: a socket to a remote agent, or an in-process pool. */
 export interface NodeLink {
-  run(task: TaskAssignment): void
+  /** Sends a task on its `attempt`-th run. Read what you need now: the task object lives on. */
+  run(task: DispatchedTask, attempt: number): void
   cancel(request: CancelRequest): void
   state(state: NodeState): void
   /** Closes a remote node's connection (it went silent); absent for an in-process node. */

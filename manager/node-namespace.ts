@@ -1,20 +1,22 @@
 import type { Namespace, Socket } from 'socket.io'
 import {
+  FlushScheduler,
   FrameBatcher,
   cutText,
   describeForLog,
+  FunctionTable,
+  PRIORITY_CODE,
+  TaskFrameWriter,
   nodeHandshakeSchema,
   nodeHeartbeatSchema,
-  nodeTaskOutcomeSchema,
-  parseBatch,
   parseMessage,
   returnedTasksSchema,
+  readOutcomeFrame,
   wireError,
   type CancelRequest,
   type ManagerToNodeEvents,
   type NodeHandshake,
   type NodeToManagerEvents,
-  type TaskAssignment,
 } from '../protocol/index.js'
 import { checkHandshake, handshakeError } from './auth.js'
 import type { Dispatcher } from './dispatcher.js'
@@ -66,10 +68,20 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
     }
     sockets.set(identity.nodeId, socket)
 
-    const runs = new FrameBatcher<TaskAssignment>((tasks) => socket.emit('task:run', tasks))
+    // Assignments go straight into this link's next frame: ranges of the clients' frames, and each
+    // function's source once per connection.
+    const runs = new TaskFrameWriter(new FunctionTable())
+    const sendRuns = (): void => {
+      if (runs.count > 0) socket.emit('task:run', runs.finish())
+    }
+    const flushRuns = new FlushScheduler(sendRuns)
     const cancels = new FrameBatcher<CancelRequest>((requests) => socket.emit('task:cancel', requests))
     const link: NodeLink = {
-      run: (task) => runs.push(task, task.args.byteLength),
+      run: (task, attempt) => {
+        flushRuns.beforeAdd(runs.payloadBytes, task.end - task.start)
+        runs.add(task.id, task.fn, attempt, task.timeout, PRIORITY_CODE[task.priority], task.bytes, task.start, task.end)
+        flushRuns.added(runs.count, runs.payloadBytes)
+      },
       cancel: (request) => cancels.push(request),
       state: (state) => socket.emit('node:state', { state }),
       // A silent node is dropped; when it wakes it reconnects and registers again.
@@ -77,7 +89,7 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
       scale: (workers) => socket.emit('node:scale', { workers }),
       steal: (count) => {
         // Assignments already batched go out first, so the agent can hand back any of them.
-        runs.flush()
+        sendRuns()
         socket.emit('task:steal', { count })
       },
     }
@@ -94,15 +106,16 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
       else if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejectFrame(event, 'unknown event')
     })
 
-    socket.on('task:settled', (frame: unknown) => {
+    socket.on('task:settled', (input: unknown) => {
       try {
-        const { valid, rejected } = parseBatch(nodeTaskOutcomeSchema, frame)
-        for (const bad of rejected) {
-          // A readable id of a task this node holds is answered, so no slot stays taken.
-          if (bad.id !== undefined) dispatcher.nodeSentInvalid(identity.nodeId, bad.id, cutText(bad.error.message))
+        const frame = readOutcomeFrame(input)
+        if (!frame.ok) {
+          // Each readable id of a task this node holds is answered, so no slot stays taken.
+          for (const id of frame.ids) dispatcher.nodeSentInvalid(identity.nodeId, id, cutText(frame.message))
+          return rejectFrame('task:settled', frame.message)
         }
-        if (rejected.length > 0) rejectFrame('task:settled', `${rejected.length} invalid outcome(s); first: ${rejected[0]!.error.message}`)
-        if (valid.length > 0) dispatcher.nodeSettled(identity.nodeId, valid)
+        const unreadable = dispatcher.nodeSettled(identity.nodeId, frame)
+        if (unreadable > 0) rejectFrame('task:settled', `${unreadable} outcome(s) with an error that is not a valid error object`)
       } catch (error) {
         log.error({ err: error, node: identity.name }, 'task:settled handler failed')
       }
@@ -133,7 +146,7 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
     socket.on('disconnect', (reason) => {
       if (sockets.get(identity.nodeId) !== socket) return
       sockets.delete(identity.nodeId)
-      runs.take()
+      runs.discard()
       cancels.take()
       dispatcher.nodeDisconnected(identity.nodeId, reason)
       log.warn({ node: identity.name, reason }, 'node disconnected')

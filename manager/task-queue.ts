@@ -1,9 +1,11 @@
 import type { Priority } from '../protocol/index.js'
 
-/** What the queue needs of a task. */
+/** What the queue needs of a task: its priority, and a mark the queue keeps while it waits. */
 export interface Queueable {
   readonly id: string
   readonly priority: Priority
+  /** Set by the queue: true while the task waits in it. */
+  queued?: boolean
 }
 
 /**
@@ -62,31 +64,32 @@ const ORDER: readonly Priority[] = ['high', 'normal', 'low']
 
 /**
  * The manager's waiting tasks: FIFO within priority (`high` before `normal` before `low`).
- * Failover puts a task back at the head of its priority. Removal by id (cancel) is O(1): the id
- * leaves the live set and the stale entry is skipped when it reaches the head.
+ * Failover puts a task back at the head of its priority. Removal (cancel) is O(1): the task's
+ * `queued` mark is cleared and its entry is skipped when it reaches the head. No index by id: the
+ * owner already holds the task, and a million waiting tasks need no second map.
  */
 export class TaskQueue<T extends Queueable> {
   readonly #lanes: Record<Priority, Deque<T>> = { high: new Deque(), normal: new Deque(), low: new Deque() }
-  readonly #live = new Map<string, T>()
+  #size = 0
 
   /** Waiting tasks (cancelled ones excluded). */
   get size(): number {
-    return this.#live.size
+    return this.#size
   }
 
-  has(id: string): boolean {
-    return this.#live.has(id)
+  has(task: T): boolean {
+    return task.queued === true
   }
 
   /** Adds a task behind the others of its priority. */
   push(task: T): void {
-    this.#live.set(task.id, task)
+    this.#mark(task)
     this.#lanes[task.priority].pushBack(task)
   }
 
   /** Puts a task back in front of the others of its priority (failover). */
   pushFront(task: T): void {
-    this.#live.set(task.id, task)
+    this.#mark(task)
     this.#lanes[task.priority].pushFront(task)
   }
 
@@ -96,8 +99,9 @@ export class TaskQueue<T extends Queueable> {
       const lane = this.#lanes[priority]
       let task = lane.shift()
       while (task !== undefined) {
-        if (this.#live.get(task.id) === task) {
-          this.#live.delete(task.id)
+        if (task.queued === true) {
+          task.queued = false
+          this.#size--
           return task
         }
         task = lane.shift()
@@ -112,7 +116,7 @@ export class TaskQueue<T extends Queueable> {
       const lane = this.#lanes[priority]
       let task = lane.peek()
       while (task !== undefined) {
-        if (this.#live.get(task.id) === task) return task
+        if (task.queued === true) return task
         lane.shift()
         task = lane.peek()
       }
@@ -121,16 +125,29 @@ export class TaskQueue<T extends Queueable> {
   }
 
   /** Removes a waiting task; returns it, or undefined when it was not waiting. */
-  remove(id: string): T | undefined {
-    const task = this.#live.get(id)
-    if (task !== undefined) this.#live.delete(id)
+  remove(task: T): T | undefined {
+    if (task.queued !== true) return undefined
+    task.queued = false
+    this.#size--
     return task
   }
 
-  /** Waiting tasks in the order they would leave. */
+  /** Waiting tasks in the order they would leave (each once, even if a stale entry is still in a lane). */
   *[Symbol.iterator](): IterableIterator<T> {
+    const seen = new Set<T>()
     for (const priority of ORDER) {
-      for (const task of this.#lanes[priority]) if (this.#live.get(task.id) === task) yield task
+      for (const task of this.#lanes[priority]) {
+        if (task.queued === true && !seen.has(task)) {
+          seen.add(task)
+          yield task
+        }
+      }
     }
+  }
+
+  #mark(task: T): void {
+    // A task can only wait once: pushing one that waits already leaves a stale entry behind.
+    if (task.queued !== true) this.#size++
+    task.queued = true
   }
 }

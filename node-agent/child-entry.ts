@@ -4,18 +4,34 @@
  */
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { decodeValue, encodeValue } from '../protocol/structured-bytes.js'
+import { decodeValueRange, encodeValue } from '../protocol/structured-bytes.js'
 import { Worker } from 'node:worker_threads'
+// Straight from the modules (not protocol/index.js): a child starts faster without the schema library.
+import { OutcomeFrameWriter, readTaskFrame, type TaskFrame } from '../protocol/batch-frame.js'
+import { FunctionRegistry, type FunctionEntry } from '../protocol/function-table.js'
 import type { TaskFunction, WireError } from '../protocol/index.js'
 import { MAX_ERROR_MESSAGE_CHARS, MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
 import { cutText } from '../protocol/log-text.js'
-import type { ChildOutcome, ChildTask, FromChild, ToChild } from './child-messages.js'
+import type { FromChild, ToChild } from './child-messages.js'
 import { compileTaskSource } from './task-source.js'
 import { describeThrown } from './task-stack.js'
 
 type Callable = (...args: unknown[]) => unknown
 
-const compiled = new Map<string, Callable>()
+/** A task here: the i-th of a received frame, with its function resolved on arrival (a later frame may reset the table). */
+interface ChildTask {
+  frame: TaskFrame
+  index: number
+  fn: FunctionEntry | undefined
+}
+
+type ChildOutcome = { id: string; ok: true; result: Uint8Array; ms: number } | { id: string; ok: false; error: WireError; ms: number }
+
+/** The agent's side of this link numbers the functions; this mirrors its table. */
+const functions = new FunctionRegistry()
+/** Compiled functions by their link definition, least recently used first (bounded). */
+const MAX_COMPILED = 1000
+const compiled = new Map<FunctionEntry, Callable>()
 const modules = new Map<string, Callable>()
 const queue: ChildTask[] = []
 let draining = false
@@ -27,10 +43,27 @@ function send(message: FromChild): void {
   process.send!(message)
 }
 
+const writer = new OutcomeFrameWriter()
+
+function sendOutcomes(outcomes: ChildOutcome[]): void {
+  for (const outcome of outcomes) {
+    if (outcome.ok) writer.addResult(outcome.id, 0, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
+    else writer.addError(outcome.id, 0, outcome.ms, outcome.error)
+  }
+  send({ type: 'settled', frame: writer.finish() })
+}
+
 process.on('message', (message: ToChild) => {
   if (message.type === 'stop') process.exit(0)
   if (message.type === 'run') {
-    for (const task of message.tasks) queue.push(task)
+    const frame = readTaskFrame(message.frame, functions)
+    if (!frame.ok) {
+      // Never happens with our agent; answer what can be answered so no slot waits forever.
+      const outcomes = frame.ids.map((id) => failure(id, performance.now(), new TypeError(`unreadable task frame: ${frame.message}`), 'BAD_REQUEST'))
+      if (outcomes.length > 0) sendOutcomes(outcomes)
+      return
+    }
+    for (let i = 0; i < frame.count; i++) queue.push({ frame, index: i, fn: functions.get(frame.fns[i]!) })
     if (!draining) void drain()
   }
 })
@@ -54,39 +87,41 @@ async function drain(): Promise<void> {
     const outcome = runTask(task)
     outcomes.push(outcome instanceof Promise ? await outcome : outcome)
     if (performance.now() - since >= FLUSH_AFTER_MS) {
-      send({ type: 'settled', outcomes })
+      sendOutcomes(outcomes)
       outcomes = []
       since = performance.now()
     }
   }
-  if (outcomes.length > 0) send({ type: 'settled', outcomes })
+  if (outcomes.length > 0) sendOutcomes(outcomes)
   draining = false
 }
 
 /** Runs one task; stays synchronous for synchronous functions (no await per task). */
-function runTask(task: ChildTask): ChildOutcome | Promise<ChildOutcome> {
+function runTask({ frame, index, fn: entry }: ChildTask): ChildOutcome | Promise<ChildOutcome> {
   const started = performance.now()
+  const id = frame.ids[index]!
   let args: unknown[]
   try {
-    const decoded = decodeValue(task.args) as unknown
+    const decoded = decodeValueRange(frame.bytes, frame.offsets[index]!, frame.offsets[index + 1]!)
     if (!Array.isArray(decoded)) throw new TypeError('task arguments must be an array')
     args = decoded
   } catch (error) {
-    return failure(task.id, started, error, 'BAD_REQUEST')
+    return failure(id, started, error, 'BAD_REQUEST')
   }
+  if (entry === undefined) return failure(id, started, new TypeError(`unknown function id ${frame.fns[index]}`), 'BAD_REQUEST')
   let known: Callable | undefined
   try {
-    known = resolveKnown(task.fn)
+    known = resolveKnown(entry)
   } catch (error) {
-    return failure(task.id, started, error)
+    return failure(id, started, error)
   }
   if (known === undefined) {
-    return loadFunction(task.fn).then(
-      (fn) => settle(task.id, started, fn, args),
-      (error: unknown) => failure(task.id, started, error),
+    return loadFunction(entry.fn).then(
+      (fn) => settle(id, started, fn, args),
+      (error: unknown) => failure(id, started, error),
     )
   }
-  return settle(task.id, started, known, args)
+  return settle(id, started, known, args)
 }
 
 function settle(id: string, started: number, fn: Callable, args: unknown[]): ChildOutcome | Promise<ChildOutcome> {
@@ -145,20 +180,43 @@ function failure(id: string, started: number, thrown: unknown, code: 'TASK_FAILE
   return { id, ok: false, error: wire, ms: performance.now() - started }
 }
 
-function resolveKnown(fn: TaskFunction): Callable | undefined {
-  if (fn.kind === 'source') {
-    let callable = compiled.get(fn.source)
-    if (callable === undefined) {
-      callable = compileTaskSource(fn.source)
-      compiled.set(fn.source, callable)
-    }
-    return callable
+let lastEntry: FunctionEntry | undefined
+let lastCallable: Callable | undefined
+
+/** The compiled function of a link definition (tasks in a row mostly share one: that case is one compare). */
+function resolveKnown(entry: FunctionEntry): Callable | undefined {
+  if (entry === lastEntry) return lastCallable
+  const fn = entry.fn
+  let callable = compiled.get(entry)
+  if (callable !== undefined) {
+    // Least recently used first: move it to the end.
+    compiled.delete(entry)
+    compiled.set(entry, callable)
+  } else if (fn.kind === 'source') {
+    callable = compileTaskSource(fn.source)
+    remember(entry, callable)
+  } else {
+    callable = modules.get(`${fn.module}#${fn.export}`)
+    if (callable !== undefined) remember(entry, callable)
   }
-  return modules.get(`${fn.module}#${fn.export}`)
+  if (callable !== undefined) {
+    lastEntry = entry
+    lastCallable = callable
+  }
+  return callable
+}
+
+function remember(entry: FunctionEntry, callable: Callable): void {
+  if (compiled.size >= MAX_COMPILED) {
+    const oldest = compiled.keys().next().value!
+    compiled.delete(oldest)
+    if (oldest === lastEntry) lastEntry = undefined
+  }
+  compiled.set(entry, callable)
 }
 
 async function loadFunction(fn: TaskFunction): Promise<Callable> {
-  if (fn.kind === 'source') return resolveKnown(fn)!
+  if (fn.kind === 'source') throw new TypeError('a source function compiles synchronously')
   const specifier = isAbsolute(fn.module) ? pathToFileURL(fn.module).href : fn.module
   const loaded = (await import(specifier)) as Record<string, unknown>
   const callable = loaded[fn.export]

@@ -1,16 +1,9 @@
-import type { TaskFunction, WireError } from '../protocol/index.js'
+/**
+ * Agent ↔ child IPC (Node's `advanced` serialization, so a frame stays one buffer). Never leaves
+ * the machine. Tasks go down as task frames and outcomes come up as outcome frames
+ * (protocol/batch-frame.ts); each child has its own function table, so a function's source
+ * crosses to a child once per child process.
+ */
+export type ToChild = { type: 'run'; frame: Uint8Array } | { type: 'stop' }
 
-/** Agent ↔ child IPC (Node's `advanced` serialization, so bytes stay bytes). Never leaves the machine. */
-export interface ChildTask {
-  id: string
-  fn: TaskFunction
-  args: Uint8Array
-}
-
-export type ChildOutcome =
-  | { id: string; ok: true; result: Uint8Array; ms: number }
-  | { id: string; ok: false; error: WireError; ms: number }
-
-export type ToChild = { type: 'run'; tasks: ChildTask[] } | { type: 'stop' }
-
-export type FromChild = { type: 'ready' } | { type: 'settled'; outcomes: ChildOutcome[] }
+export type FromChild = { type: 'ready' } | { type: 'settled'; frame: Uint8Array }

@@ -1,9 +1,38 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { childHasRoom, functionKey, wireError, type CancelRequest, type NodeTaskOutcome, type TaskAssignment } from '../protocol/index.js'
+import {
+  FunctionTable,
+  PRIORITY_CODE,
+  STATUS_OK,
+  TaskFrameWriter,
+  childHasRoom,
+  outcomeError,
+  readOutcomeFrame,
+  wireError,
+  type CancelRequest,
+  type FunctionEntry,
+  type WireError,
+} from '../protocol/index.js'
 import { FunctionRunTimes } from '../manager/scheduling/estimates.js'
-import type { ChildOutcome, FromChild, ToChild } from './child-messages.js'
+import type { FromChild, ToChild } from './child-messages.js'
+
+/** A task on this node: its argument bytes are `bytes[start .. end)` of the frame it came in. */
+export interface PoolTask {
+  readonly id: string
+  readonly attempt: number
+  readonly fn: FunctionEntry
+  /** ms; 0 = none. */
+  readonly timeout: number
+  readonly bytes: Uint8Array
+  readonly start: number
+  readonly end: number
+}
+
+/** How a task ended on this node. A result is `bytes[start .. end)` of the child's outcome frame. */
+export type PoolOutcome =
+  | { readonly id: string; readonly attempt: number; readonly ms: number; readonly ok: true; readonly bytes: Uint8Array; readonly start: number; readonly end: number }
+  | { readonly id: string; readonly attempt: number; readonly ms: number; readonly ok: false; readonly error: WireError }
 
 export interface ChildPoolOptions {
   /** Child processes to run. */
@@ -13,7 +42,7 @@ export interface ChildPoolOptions {
   /** Extra environment for the children (ARGON_NODE_NAME, ARGON_NODE_ID). */
   env: Record<string, string>
   /** Receives every outcome, in the order they happen. */
-  onSettled: (outcome: NodeTaskOutcome) => void
+  onSettled: (outcome: PoolOutcome) => void
   /** Something went wrong that an operator should see. */
   onWarning?: (message: string) => void
 }
@@ -28,7 +57,9 @@ class Slot {
   child: ChildProcess | null = null
   ready = false
   /** Tasks sent to the child, in the order it runs them; the first one is running. */
-  readonly inFlight: TaskAssignment[] = []
+  readonly inFlight: PoolTask[] = []
+  /** The function table of the link to this child process (a new process starts a new one). */
+  readonly functions = new FunctionTable()
   /** The expected ms of each task in `inFlight` (undefined: its function was unmeasured). */
   readonly expectedMs: (number | undefined)[] = []
   /** Sums over `expectedMs`: measured ms, and how many were unmeasured. */
@@ -73,18 +104,20 @@ function childEntryPath(): string {
  * @example
  * ```ts
  * const pool = new ChildPool({ size: 4, maxRequests: 0, env: {}, onSettled: (outcome) => report(outcome) })
- * pool.run([{ id: 't1', attempt: 1, fn: { kind: 'source', source: '(a, b) => a + b' }, args: encodeValue([1, 2]) }])
+ * const args = encodeValue([1, 2])
+ * pool.run([{ id: 't1', attempt: 1, fn: functionEntry({ kind: 'source', source: '(a, b) => a + b' }), timeout: 0, bytes: args, start: 0, end: args.length }])
  * ```
  */
 export class ChildPool {
   readonly #options: ChildPoolOptions
   readonly #slots: Slot[] = []
-  #queue: TaskAssignment[] = []
+  #queue: PoolTask[] = []
   #queueHead = 0
   /** Run times per function on this node's children: each child's window is sized in time from them. */
   readonly #runTimes = new FunctionRunTimes()
   #closing = false
   #idleWaiters: (() => void)[] = []
+  #readyWaiters: (() => void)[] = []
 
   constructor(options: ChildPoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new TypeError('options.size must be a positive integer')
@@ -99,6 +132,22 @@ export class ChildPool {
 
   get size(): number {
     return this.#slots.filter((slot) => !slot.removed).length
+  }
+
+  /**
+   * Resolves once every child has started (or after `timeoutMs`): an agent that joins before
+   * then would see its first tasks pile up on the children that happen to be up already.
+   */
+  whenReady(timeoutMs: number): Promise<void> {
+    if (this.#slots.every((slot) => slot.ready)) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs)
+      timer.unref()
+      this.#readyWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
   }
 
   /** Tasks on children right now (running or next in line there). */
@@ -123,7 +172,7 @@ export class ChildPool {
   }
 
   /** Queues tasks; one call per received batch, so children get batches too. */
-  run(tasks: readonly TaskAssignment[]): void {
+  run(tasks: readonly PoolTask[]): void {
     for (const task of tasks) this.#queue.push(task)
     this.#schedule()
   }
@@ -155,14 +204,14 @@ export class ChildPool {
    * Work stealing: removes and returns up to `count` tasks no child has started (the most
    * recently queued first; the oldest stay, so they start soonest here).
    */
-  takeBack(count: number): TaskAssignment[] {
+  takeBack(count: number): PoolTask[] {
     const take = Math.min(count, this.queued)
     if (take <= 0) return []
     return this.#queue.splice(this.#queue.length - take, take)
   }
 
   /** Removes and returns the tasks that no child has started yet (queued here, not sent). */
-  takeQueued(): TaskAssignment[] {
+  takeQueued(): PoolTask[] {
     const taken = this.#queue.slice(this.#queueHead)
     this.#queue = []
     this.#queueHead = 0
@@ -200,6 +249,7 @@ export class ChildPool {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     slot.child = child
+    slot.functions.clear()
     slot.ready = false
     slot.served = 0
     slot.retiring = false
@@ -207,30 +257,39 @@ export class ChildPool {
     child.on('message', (message: FromChild) => {
       if (message.type === 'ready') {
         slot.ready = true
+        if (this.#slots.every((each) => each.ready)) for (const wake of this.#readyWaiters.splice(0)) wake()
         this.#schedule()
-      } else if (message.type === 'settled') this.#onSettled(slot, message.outcomes)
+      } else if (message.type === 'settled') this.#onSettled(slot, message.frame)
     })
     child.once('exit', (code, signal) => this.#onExit(slot, child, code, signal))
     child.on('error', (error) => this.#options.onWarning?.(`child ${slot.index}: ${error.message}`))
   }
 
-  #onSettled(slot: Slot, outcomes: ChildOutcome[]): void {
-    for (const outcome of outcomes) {
+  #onSettled(slot: Slot, input: Uint8Array): void {
+    const frame = readOutcomeFrame(input)
+    if (!frame.ok) {
+      this.#options.onWarning?.(`child ${slot.index} sent an unreadable outcome frame: ${frame.message}`)
+      return
+    }
+    const { ids, ms, status, bytes, offsets } = frame
+    for (let i = 0; i < frame.count; i++) {
       const task = slot.inFlight[0]
-      if (!task || task.id !== outcome.id) {
-        this.#options.onWarning?.(`child ${slot.index} answered ${outcome.id} out of order`)
+      if (!task || task.id !== ids[i]) {
+        this.#options.onWarning?.(`child ${slot.index} answered ${ids[i]} out of order`)
         continue
       }
       slot.inFlight.shift()
+      const runMs = ms[i]!
       const expected = slot.expectedMs.shift()
       if (expected === undefined) slot.unknown = Math.max(0, slot.unknown - 1)
       else slot.knownMs = slot.inFlight.length === 0 ? 0 : Math.max(0, slot.knownMs - expected)
-      if (outcome.ok || outcome.error.code === 'TASK_FAILED') this.#runTimes.record(functionKey(task.fn), outcome.ms)
-      if (slot.answered.delete(outcome.id)) continue
+      const ok = status[i] === STATUS_OK
+      const error = ok ? undefined : (outcomeError(frame, i) ?? wireError('TASK_FAILED', `task ${task.id} failed with an error that could not be read`))
+      // A cancelled or timed-out run says nothing about how long the function takes.
+      if (ok || error!.code === 'TASK_FAILED') this.#runTimes.record(task.fn.key, runMs)
+      if (slot.answered.delete(task.id)) continue
       this.#options.onSettled(
-        outcome.ok
-          ? { id: task.id, attempt: task.attempt, ok: true, result: outcome.result, ms: outcome.ms }
-          : { id: task.id, attempt: task.attempt, ok: false, error: outcome.error, ms: outcome.ms },
+        ok ? { id: task.id, attempt: task.attempt, ok: true, bytes, start: offsets[i]!, end: offsets[i + 1]!, ms: runMs } : { id: task.id, attempt: task.attempt, ok: false, error: error!, ms: runMs },
       )
     }
     this.#armTimer(slot)
@@ -301,8 +360,8 @@ export class ChildPool {
     this.#schedule()
   }
 
-  #answer(task: TaskAssignment, code: 'TASK_TIMEOUT' | 'CANCELLED'): void {
-    const message = code === 'TASK_TIMEOUT' ? `task ${task.id} timed out after ${task.timeout ?? '?'} ms` : `task ${task.id} was cancelled`
+  #answer(task: PoolTask, code: 'TASK_TIMEOUT' | 'CANCELLED'): void {
+    const message = code === 'TASK_TIMEOUT' ? `task ${task.id} timed out after ${task.timeout} ms` : `task ${task.id} was cancelled`
     this.#options.onSettled({ id: task.id, attempt: task.attempt, ok: false, error: wireError(code, message), ms: 0 })
   }
 
@@ -318,7 +377,7 @@ export class ChildPool {
     if (slot.timer) clearTimeout(slot.timer)
     slot.timer = null
     slot.headId = head?.id ?? null
-    if (head?.timeout !== undefined) {
+    if (head !== undefined && head.timeout > 0) {
       slot.timer = setTimeout(() => {
         if (slot.inFlight[0] === head) this.#killFor(slot, { id: head.id, code: 'TASK_TIMEOUT' })
       }, head.timeout)
@@ -333,10 +392,10 @@ export class ChildPool {
       if (!slot.ready || slot.retiring || slot.kill) continue
       let room = this.#options.maxRequests > 0 ? this.#options.maxRequests - slot.served : Infinity
       const held = { slots: 1, count: slot.inFlight.length, knownMs: slot.knownMs, unknown: slot.unknown }
-      const batch: TaskAssignment[] = []
+      const batch: PoolTask[] = []
       while (room > 0 && this.#queueHead < this.#queue.length) {
         const task = this.#queue[this.#queueHead]!
-        const expected = this.#runTimes.expected(functionKey(task.fn))
+        const expected = this.#runTimes.expected(task.fn.key)
         if (!childHasRoom(held, expected)) break
         this.#queueHead++
         room--
@@ -355,7 +414,12 @@ export class ChildPool {
       slot.knownMs = held.knownMs
       slot.unknown = held.unknown
       slot.served += batch.length
-      this.#send(slot, { type: 'run', tasks: batch.map((task) => ({ id: task.id, fn: task.fn, args: task.args })) })
+      // One frame per child: the tasks' byte ranges (adjacent ones copied in one piece).
+      const writer = new TaskFrameWriter(slot.functions)
+      for (const task of batch) {
+        writer.add(task.id, task.fn, task.attempt, task.timeout, PRIORITY_CODE.normal, task.bytes, task.start, task.end)
+      }
+      this.#send(slot, { type: 'run', frame: writer.finish() })
       this.#armTimer(slot)
       if (this.#options.maxRequests > 0 && slot.served >= this.#options.maxRequests) slot.retiring = true
       if (this.queued === 0) break

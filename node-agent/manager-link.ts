@@ -1,7 +1,10 @@
 import { io, type Socket } from 'socket.io-client'
 import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
   FrameBatcher,
+  FunctionRegistry,
   NAMESPACES,
+  OutcomeFrameWriter,
   PROTOCOL_VERSION,
   SOCKET_PATHS,
   cancelRequestSchema,
@@ -12,18 +15,19 @@ import {
   parseMessage,
   refusalCode,
   stealRequestSchema,
-  taskAssignmentSchema,
+  readTaskFrame,
+  taskProblem,
+  wireError,
   type ManagerToNodeEvents,
   type NodeHandshake,
   type NodeHeartbeat,
   type NodeState,
-  type NodeTaskOutcome,
   type NodeToManagerEvents,
   type ManagerEndpoint,
   type TlsTrustOptions,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
-import type { ChildPool } from './child-pool.js'
+import type { ChildPool, PoolOutcome, PoolTask } from './child-pool.js'
 
 export interface ManagerLinkOptions {
   host: string
@@ -49,8 +53,11 @@ export class ManagerLink {
   readonly #options: ManagerLinkOptions
   readonly #socket: Socket<ManagerToNodeEvents, NodeToManagerEvents>
   readonly #endpoint: ManagerEndpoint
-  readonly #outcomes: FrameBatcher<NodeTaskOutcome>
-  #held: NodeTaskOutcome[] = []
+  readonly #outcomes: FrameBatcher<PoolOutcome>
+  readonly #writer = new OutcomeFrameWriter()
+  /** This connection's function table, as the manager numbers it (a new connection starts afresh). */
+  readonly #functions = new FunctionRegistry()
+  #held: PoolOutcome[] = []
   #heartbeat: NodeJS.Timeout | null = null
   #closed = false
   #wasConnected = false
@@ -74,8 +81,14 @@ export class ManagerLink {
       timeout: 5000,
     })
     this.#outcomes = new FrameBatcher((outcomes) => {
-      if (this.#socket.connected) this.#socket.emit('task:settled', outcomes)
-      else this.#hold(outcomes)
+      if (!this.#socket.connected) return this.#hold(outcomes)
+      // Results are forwarded by range: a child's outcomes sent on together are one copy.
+      const writer = this.#writer
+      for (const outcome of outcomes) {
+        if (outcome.ok) writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.bytes, outcome.start, outcome.end)
+        else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
+      }
+      this.#socket.emit('task:settled', writer.finish())
     })
     this.#wire()
   }
@@ -84,8 +97,8 @@ export class ManagerLink {
     return this.#socket.connected
   }
 
-  report(outcome: NodeTaskOutcome): void {
-    if (this.#socket.connected) this.#outcomes.push(outcome, outcome.ok ? outcome.result.byteLength : 0)
+  report(outcome: PoolOutcome): void {
+    if (this.#socket.connected) this.#outcomes.push(outcome, outcome.ok ? outcome.end - outcome.start : 0)
     else this.#hold([outcome])
   }
 
@@ -115,6 +128,7 @@ export class ManagerLink {
     const socket = this.#socket
     const { log, pool } = this.#options
     socket.on('connect', () => {
+      this.#functions.clear()
       log(`joined manager ${this.#options.host}:${this.#options.port}${this.#describeTls()} as ${this.#options.identity.name} (id ${this.#options.identity.nodeId}${this.#wasConnected ? ', reconnected' : ''})`)
       this.#wasConnected = true
       const held = this.#held
@@ -163,10 +177,25 @@ export class ManagerLink {
       const cause = (error.description as { message?: string } | undefined)?.message ?? error.message
       log(`cannot reach manager ${this.#options.host}:${this.#options.port} (${cause}); attempt ${attempt} failed, next in about ${formatSeconds(nextReconnectDelayMs(attempt))}`)
     })
-    socket.on('task:run', (frame: unknown) => {
-      const { valid, rejected } = parseBatch(taskAssignmentSchema, frame)
-      if (rejected.length > 0) log(`ignored ${rejected.length} malformed assignment(s): ${rejected[0]!.error.message}`)
-      if (valid.length > 0) pool.run(valid)
+    socket.on('task:run', (input: unknown) => {
+      const frame = readTaskFrame(input, this.#functions)
+      if (!frame.ok) {
+        // Answer every id that can be read, so the manager holds no task for us that we never run.
+        log(`malformed assignment frame (${frame.ids.length} readable id(s) answered BAD_REQUEST): ${frame.message}`)
+        for (const id of frame.ids) this.report({ id, attempt: 0, ms: 0, ok: false, error: wireError('BAD_REQUEST', `task:run: ${frame.message}`) })
+        return
+      }
+      const tasks: PoolTask[] = []
+      const { ids, fns, attempts, timeouts, offsets, bytes } = frame
+      for (let i = 0; i < frame.count; i++) {
+        const problem = taskProblem(frame, i, this.#functions, DEFAULT_MAX_PAYLOAD_BYTES * 64)
+        if (problem !== undefined) {
+          this.report({ id: ids[i]!, attempt: attempts[i]!, ms: 0, ok: false, error: wireError('BAD_REQUEST', `task:run: ${problem.message}`) })
+          continue
+        }
+        tasks.push({ id: ids[i]!, attempt: attempts[i]!, fn: this.#functions.get(fns[i]!)!, timeout: timeouts[i]!, bytes, start: offsets[i]!, end: offsets[i + 1]! })
+      }
+      if (tasks.length > 0) pool.run(tasks)
     })
     socket.on('task:cancel', (frame: unknown) => {
       const { valid } = parseBatch(cancelRequestSchema, frame)
@@ -209,8 +238,11 @@ export class ManagerLink {
     return endpoint.verification === 'fingerprint' ? ` over TLS (pinned ${endpoint.fingerprint})` : ` over TLS (${endpoint.verification === 'ca' ? 'given CA' : 'system CAs'})`
   }
 
-  #hold(outcomes: NodeTaskOutcome[]): void {
-    for (const outcome of outcomes) this.#held.push(outcome)
+  #hold(outcomes: PoolOutcome[]): void {
+    for (const outcome of outcomes) {
+      // A held result must not keep its whole child frame alive.
+      this.#held.push(outcome.ok ? { ...outcome, bytes: Buffer.from(outcome.bytes.subarray(outcome.start, outcome.end)), start: 0, end: outcome.end - outcome.start } : outcome)
+    }
     if (this.#held.length > MAX_HELD_OUTCOMES) this.#held.splice(0, this.#held.length - MAX_HELD_OUTCOMES)
   }
 }

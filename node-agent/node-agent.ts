@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import { FrameBatcher, readOrCreateTokenFile, type NodeHeartbeat, type NodeTaskOutcome, type TaskAssignment, type TlsTrustOptions } from '../protocol/index.js'
+import { FrameBatcher, OutcomeFrameWriter, readOrCreateTokenFile, readOutcomeFrame, type NodeHeartbeat, type TlsTrustOptions } from '../protocol/index.js'
 import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
 import type { Logger } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
-import { ChildPool } from './child-pool.js'
+import { ChildPool, type PoolOutcome, type PoolTask } from './child-pool.js'
 import { ManagerLink } from './manager-link.js'
 import { ProcessUsage } from './process-usage.js'
 
@@ -59,7 +59,7 @@ export interface NodeAgent {
 export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
   const nodeId = randomUUID()
   const usage = new ProcessUsage()
-  let report: (outcome: NodeTaskOutcome) => void = () => undefined
+  let report: (outcome: PoolOutcome) => void = () => undefined
   const pool = new ChildPool({
     size: options.workers,
     maxRequests: options.maxRequests,
@@ -77,6 +77,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       pool.destroy()
       throw new TypeError('no token: pass --token, set ARGON_TOKEN, or run on the manager\'s machine (it shares the token file)')
     }
+    await pool.whenReady(10_000)
     const link = new ManagerLink({ host: options.join.host, port: options.join.port, trust: options.join.trust ?? {}, identity: { ...identity, token: options.token }, pool, heartbeat, log: options.log, onFatal: options.onFatal })
     report = (outcome) => link.report(outcome)
     return {
@@ -112,12 +113,27 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     pool.destroy()
     throw error
   })
-  const outcomes = new FrameBatcher<NodeTaskOutcome>((batch) => handle.settled(batch))
+  // In process, outcomes take the same frame path as from a remote agent (one reader, one set of checks).
+  const writer = new OutcomeFrameWriter()
+  const outcomes = new FrameBatcher<PoolOutcome>((batch) => {
+    for (const outcome of batch) {
+      if (outcome.ok) writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.bytes, outcome.start, outcome.end)
+      else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
+    }
+    const frame = readOutcomeFrame(writer.finish())
+    if (frame.ok) handle.settled(frame)
+    else options.log(`internal error: an outcome frame could not be read back (${frame.message})`)
+  })
   // The dispatcher hands over one task at a time; gather them so children still get batches.
-  const runs = new FrameBatcher<TaskAssignment>((tasks) => pool.run(tasks))
+  const runs = new FrameBatcher<PoolTask>((tasks) => pool.run(tasks))
   const handle: LocalNodeHandle = manager.attachLocalNode(
     { id: nodeId, name: options.name, host: identity.host, workers: options.workers, version: identity.version },
-    { run: (task) => runs.push(task), cancel: (request) => pool.cancel(request), state: () => undefined, scale: (workers) => pool.resize(workers) },
+    {
+      run: (task, attempt) => runs.push({ id: task.id, attempt, fn: task.fn, timeout: task.timeout, bytes: task.bytes, start: task.start, end: task.end }),
+      cancel: (request) => pool.cancel(request),
+      state: () => undefined,
+      scale: (workers) => pool.resize(workers),
+    },
   )
   report = (outcome) => outcomes.push(outcome)
   // A node gets work from its first heartbeat on.

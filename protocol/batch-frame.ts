@@ -20,12 +20,12 @@
  * a task's argument bytes by range, and ranges that are adjacent in the source (tasks of one
  * incoming frame sent on together) are copied in one piece. Checks are structural and O(1) per task.
  * Typed-array columns use the platform byte order, little-endian on every platform Node supports.
+ * No schema library here: child processes load this module, and start faster without one.
  */
-import { z } from 'zod'
-import { MAX_BATCH_ITEMS } from './limits.js'
-import { type FunctionEntry, type FunctionRegistry, type FunctionTable } from './function-table.js'
-import { taskFunctionSchema, PRIORITIES, type Priority, type TaskFunction } from './task.js'
-import { wireErrorSchema, type WireError } from './wire-error.js'
+import { MAX_BATCH_ITEMS, MAX_FUNCTION_SOURCE_CHARS } from './limits.js'
+import type { FunctionEntry, FunctionRegistry, FunctionTable } from './function-table.js'
+import type { Priority, TaskFunction } from './task.js'
+import type { WireError } from './wire-error.js'
 
 const MAGIC = 0x31464741
 const HEADER_BYTES = 32
@@ -50,6 +50,7 @@ const MAX_NODE_NAMES = 0xfffe
 
 /** Priority ⇄ the frame's priority byte. */
 export const PRIORITY_CODE: Readonly<Record<Priority, number>> = { high: 0, normal: 1, low: 2 }
+const PRIORITY_COUNT = 3
 
 /** True when `id` can travel in a frame. */
 export function isWellFormedTaskId(id: string): boolean {
@@ -334,9 +335,13 @@ function unreadable(message: string, ids: string[] = []): UnreadableFrame {
   return { ok: false, message, ids }
 }
 
-/** Copies `length` bytes at `at` into a fresh (aligned) typed array. */
-function column<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(bytes: Buffer, at: number, make: (count: number) => T, count: number): T {
-  const array = make(count)
+type ColumnType = Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | Float64ArrayConstructor
+
+/** A column of `count` values at `at`: a view of the frame when aligned, else an aligned copy. */
+function column<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(bytes: Buffer, at: number, Type: ColumnType, count: number): T {
+  const offset = bytes.byteOffset + at
+  if (offset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer as ArrayBuffer, offset, count) as T
+  const array = new Type(count) as T
   new Uint8Array(array.buffer).set(bytes.subarray(at, at + array.byteLength))
   return array
 }
@@ -356,7 +361,8 @@ function readShape(input: unknown, kind: number, columnBytes: number): FrameShap
   const payloadBytes = bytes.readUInt32LE(24)
   const idsAt = HEADER_BYTES + defsBytes
   // The ids are read first, so a frame that fails a later check is still answered id by id.
-  const ids = idsAt + idsBytes <= bytes.length ? bytes.toString('latin1', idsAt, idsAt + idsBytes).split('\n') : []
+  const idsText = idsAt + idsBytes <= bytes.length ? bytes.toString('latin1', idsAt, idsAt + idsBytes) : undefined
+  const ids = idsText === undefined ? [] : idsText.split('\n')
   const readable = () => ids.filter(isWellFormedTaskId).slice(0, MAX_BATCH_ITEMS)
   if (count < 1 || count > MAX_BATCH_ITEMS) return unreadable(`a batch holds 1..${MAX_BATCH_ITEMS} tasks; the header says ${count}`, readable())
   const expected = HEADER_BYTES + defsBytes + idsBytes + namesBytes + count * columnBytes + 4 * (count + 1) + payloadBytes
@@ -366,28 +372,54 @@ function readShape(input: unknown, kind: number, columnBytes: number): FrameShap
     const length = ids[i]!.length
     if (length < 1 || length > MAX_TASK_ID_CHARS) return unreadable(`task id ${i} has ${length} characters (1..${MAX_TASK_ID_CHARS})`, readable())
   }
-  if (ILL_FORMED_ID_TEXT.test(bytes.toString('latin1', idsAt, idsAt + idsBytes))) return unreadable('task ids must be printable ASCII', readable())
+  if (ILL_FORMED_ID_TEXT.test(idsText!)) return unreadable('task ids must be printable ASCII', readable())
   const columns = idsAt + idsBytes + namesBytes
   const offsetsAt = columns + count * columnBytes
   const payloadAt = offsetsAt + 4 * (count + 1)
-  const offsets = column(bytes, offsetsAt, (n) => new Uint32Array(n), count + 1)
-  if (offsets[0] !== 0 || offsets[count] !== payloadBytes) return unreadable('payload offsets must start at 0 and end at the payload length', ids)
+  const relative = column<Uint32Array>(bytes, offsetsAt, Uint32Array, count + 1)
+  if (relative[0] !== 0 || relative[count] !== payloadBytes) return unreadable('payload offsets must start at 0 and end at the payload length', ids)
+  // Absolute offsets into the frame from here on (a copy: the frame itself is never written).
+  const offsets = new Uint32Array(count + 1)
+  offsets[0] = payloadAt
   for (let i = 0; i < count; i++) {
-    if (offsets[i + 1]! < offsets[i]!) return unreadable(`payload offsets decrease at task ${i}`, ids)
+    const next = relative[i + 1]!
+    if (next < relative[i]!) return unreadable(`payload offsets decrease at task ${i}`, ids)
+    offsets[i + 1] = next + payloadAt
   }
-  // Absolute offsets into the frame from here on.
-  for (let i = 0; i <= count; i++) offsets[i] = offsets[i]! + payloadAt
   return { ok: true, bytes, flags, count, defs: [HEADER_BYTES, defsBytes], names: [idsAt + idsBytes, namesBytes], ids, columns, offsets }
 }
 
-const defsSchema = z.array(z.tuple([z.number().int().min(1).max(2 ** 32 - 1), taskFunctionSchema])).max(MAX_BATCH_ITEMS)
-const namesSchema = z.array(z.string().max(256)).max(MAX_NODE_NAMES)
+function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= max
+}
 
-function parseJsonSection<T>(bytes: Buffer, [at, length]: [number, number], schema: z.ZodType<T>): T | undefined {
+/** The same rules as taskFunctionSchema. */
+function isTaskFunction(value: unknown): value is TaskFunction {
+  if (typeof value !== 'object' || value === null) return false
+  const fn = value as Record<string, unknown>
+  if (fn.kind === 'source') return isText(fn.source, MAX_FUNCTION_SOURCE_CHARS)
+  return fn.kind === 'module' && isText(fn.module, 4096) && isText(fn.export, 256)
+}
+
+function isDefinitionList(value: unknown): value is [number, TaskFunction][] {
+  if (!Array.isArray(value) || value.length > MAX_BATCH_ITEMS) return false
+  for (const item of value) {
+    if (!Array.isArray(item) || item.length !== 2) return false
+    const id: unknown = item[0]
+    if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > 2 ** 32 - 1 || !isTaskFunction(item[1])) return false
+  }
+  return true
+}
+
+function isNameList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length <= MAX_NODE_NAMES && value.every((name) => typeof name === 'string' && name.length <= 256)
+}
+
+function parseJsonSection<T>(bytes: Buffer, [at, length]: [number, number], check: (value: unknown) => value is T): T | undefined {
   if (length === 0) return undefined
   try {
-    const parsed = schema.safeParse(JSON.parse(bytes.toString('utf8', at, at + length)))
-    return parsed.success ? parsed.data : undefined
+    const value: unknown = JSON.parse(bytes.toString('utf8', at, at + length))
+    return check(value) ? value : undefined
   } catch {
     return undefined
   }
@@ -420,19 +452,19 @@ export function readTaskFrame(input: unknown, registry: FunctionRegistry): TaskF
   const { bytes, count, columns } = shape
   let defs: [number, TaskFunction][] = []
   if (shape.defs[1] > 0) {
-    const parsed = parseJsonSection(bytes, shape.defs, defsSchema)
+    const parsed = parseJsonSection(bytes, shape.defs, isDefinitionList)
     if (parsed === undefined) return unreadable('the function definitions are not a valid [[id, function], …] list', shape.ids)
-    defs = parsed as [number, TaskFunction][]
+    defs = parsed
   }
   if (shape.names[1] !== 0) return unreadable('a task frame has no names section', shape.ids)
   const frame: TaskFrame = {
     ok: true,
     count,
     ids: shape.ids,
-    fns: column(bytes, columns, (n) => new Uint32Array(n), count),
-    attempts: column(bytes, columns + 4 * count, (n) => new Uint32Array(n), count),
-    timeouts: column(bytes, columns + 8 * count, (n) => new Uint32Array(n), count),
-    priorities: column(bytes, columns + 12 * count, (n) => new Uint8Array(n), count),
+    fns: column<Uint32Array>(bytes, columns, Uint32Array, count),
+    attempts: column(bytes, columns + 4 * count, Uint32Array, count),
+    timeouts: column(bytes, columns + 8 * count, Uint32Array, count),
+    priorities: column(bytes, columns + 12 * count, Uint8Array, count),
     bytes,
     offsets: shape.offsets,
   }
@@ -446,7 +478,7 @@ export function readTaskFrame(input: unknown, registry: FunctionRegistry): TaskF
 /** What is wrong with task i of a readable frame, or undefined when nothing is. O(1). */
 export function taskProblem(frame: TaskFrame, i: number, registry: FunctionRegistry, maxPayloadBytes: number): { code: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE'; message: string } | undefined {
   if (registry.get(frame.fns[i]!) === undefined) return { code: 'BAD_REQUEST', message: `unknown function id ${frame.fns[i]} (not defined on this link)` }
-  if (frame.priorities[i]! >= PRIORITIES.length) return { code: 'BAD_REQUEST', message: `bad priority code ${frame.priorities[i]}` }
+  if (frame.priorities[i]! >= PRIORITY_COUNT) return { code: 'BAD_REQUEST', message: `bad priority code ${frame.priorities[i]}` }
   if (frame.timeouts[i]! > MAX_TIMEOUT_MS) return { code: 'BAD_REQUEST', message: `timeout ${frame.timeouts[i]} ms is over ${MAX_TIMEOUT_MS}` }
   const size = frame.offsets[i + 1]! - frame.offsets[i]!
   if (size > maxPayloadBytes) return { code: 'PAYLOAD_TOO_LARGE', message: `arguments are ${size} bytes; the limit is ${maxPayloadBytes}` }
@@ -475,7 +507,7 @@ export function readOutcomeFrame(input: unknown): OutcomeFrame | UnreadableFrame
   if (shape.defs[1] !== 0) return unreadable('an outcome frame has no function definitions', shape.ids)
   let nodeNames: string[] = []
   if (shape.names[1] > 0) {
-    const parsed = parseJsonSection(bytes, shape.names, namesSchema)
+    const parsed = parseJsonSection(bytes, shape.names, isNameList)
     if (parsed === undefined) return unreadable('the node names are not a list of strings', shape.ids)
     nodeNames = parsed
   }
@@ -483,10 +515,10 @@ export function readOutcomeFrame(input: unknown): OutcomeFrame | UnreadableFrame
     ok: true,
     count,
     ids: shape.ids,
-    attempts: column(bytes, columns, (n) => new Uint32Array(n), count),
-    ms: column(bytes, columns + 4 * count, (n) => new Float64Array(n), count),
-    status: column(bytes, columns + 12 * count, (n) => new Uint8Array(n), count),
-    nodes: column(bytes, columns + 13 * count, (n) => new Uint16Array(n), count),
+    attempts: column<Uint32Array>(bytes, columns, Uint32Array, count),
+    ms: column(bytes, columns + 4 * count, Float64Array, count),
+    status: column(bytes, columns + 12 * count, Uint8Array, count),
+    nodes: column(bytes, columns + 13 * count, Uint16Array, count),
     nodeNames,
     bytes,
     offsets: shape.offsets,
@@ -505,16 +537,6 @@ export function readOutcomeFrame(input: unknown): OutcomeFrame | UnreadableFrame
 export function outcomeNode(frame: OutcomeFrame, i: number): string | undefined {
   const index = frame.nodes[i]!
   return index === NO_NODE ? undefined : frame.nodeNames[index]
-}
-
-/** The error of outcome i (STATUS_ERROR), or undefined when its JSON is not a valid WireError. */
-export function outcomeError(frame: OutcomeFrame, i: number): WireError | undefined {
-  try {
-    const parsed = wireErrorSchema.safeParse(JSON.parse(frame.bytes.toString('utf8', frame.offsets[i]!, frame.offsets[i + 1]!)))
-    return parsed.success ? parsed.data : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /** The result bytes of outcome i as a view (copy it to keep it long: the view holds the whole frame). */

@@ -4,14 +4,15 @@
  * against the schemas on arrival, since the other end may not be ours.
  */
 import type { ClusterStatus, DashboardUpdate, NodeHeartbeat, NodeNameRequest, NodeScaleRequest, NodeState, NodeStatus, TaskPage, TaskQuery } from './cluster.js'
-import type { CancelRequest, NodeTaskOutcome, StealRequest, TaskAssignment, TaskOutcome, TaskSubmission } from './task.js'
+import type { CancelRequest, StealRequest } from './task.js'
 import type { Reply, WireError } from './wire-error.js'
 
 export type Ack<T> = (reply: Reply<T>) => void
 
 /** Client → manager (or a stand-alone node-agent), namespace `/client`. */
 export interface ClientToManagerEvents {
-  'task:submit': (tasks: TaskSubmission[]) => void
+  /** A task frame (protocol/batch-frame.ts). */
+  'task:submit': (frame: Uint8Array) => void
   'task:cancel': (requests: CancelRequest[]) => void
   'cluster:status': (ack: Ack<ClusterStatus>) => void
   /** Answered once every frame sent before it has been handled: send it before disconnecting. */
@@ -20,14 +21,16 @@ export interface ClientToManagerEvents {
 
 /** Manager → client, namespace `/client`. */
 export interface ManagerToClientEvents {
-  'task:settled': (outcomes: TaskOutcome[]) => void
+  /** An outcome frame: each task id answered exactly once. */
+  'task:settled': (frame: Uint8Array) => void
   /** A frame that could not be read at all (no task id to answer). */
   'request:rejected': (error: WireError) => void
 }
 
 /** Node-agent → manager, namespace `/node`. */
 export interface NodeToManagerEvents {
-  'task:settled': (outcomes: NodeTaskOutcome[]) => void
+  /** An outcome frame, with attempt and run time per task. */
+  'task:settled': (frame: Uint8Array) => void
   'node:heartbeat': (beat: NodeHeartbeat) => void
   /**
    * The agent is shutting down: assign it nothing more. `returned` lists tasks it had received
@@ -45,7 +48,8 @@ export interface NodeToManagerEvents {
 
 /** Manager → node-agent, namespace `/node`. */
 export interface ManagerToNodeEvents {
-  'task:run': (tasks: TaskAssignment[]) => void
+  /** A task frame, with the attempt per task. */
+  'task:run': (frame: Uint8Array) => void
   'task:cancel': (requests: CancelRequest[]) => void
   /** Work stealing: hand back up to `count` tasks no child has started (answered by `task:returned`). */
   'task:steal': (request: StealRequest) => void

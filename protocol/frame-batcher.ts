@@ -59,3 +59,39 @@ export class FrameBatcher<T> {
     this.flush()
   }
 }
+
+/**
+ * The flush timing of FrameBatcher for senders that write straight into a frame writer (no item
+ * objects): `added()` after each item flushes at once past the batch limits, else once as a
+ * microtask after the handler that added it.
+ */
+export class FlushScheduler {
+  #scheduled = false
+  readonly #flush: () => void
+
+  constructor(flush: () => void) {
+    this.#flush = flush
+  }
+
+  /**
+   * Call before adding an item of `itemBytes` to a frame that holds `pendingBytes`: a big item
+   * leaves without the batch before it, so no frame outgrows one big payload (as FrameBatcher).
+   */
+  beforeAdd(pendingBytes: number, itemBytes: number): void {
+    if (pendingBytes > 0 && pendingBytes + itemBytes > BATCH_FLUSH_BYTES) this.#flush()
+  }
+
+  /** Call after adding an item; `count` and `bytes` are what the pending frame holds now. */
+  added(count: number, bytes: number): void {
+    if (count >= MAX_BATCH_ITEMS || bytes >= BATCH_FLUSH_BYTES) this.#flush()
+    else if (!this.#scheduled) {
+      this.#scheduled = true
+      queueMicrotask(this.#onFlush)
+    }
+  }
+
+  readonly #onFlush = (): void => {
+    this.#scheduled = false
+    this.#flush()
+  }
+}

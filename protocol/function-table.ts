@@ -98,6 +98,7 @@ export class FunctionTable {
 export class FunctionRegistry {
   readonly #entries = new Map<number, FunctionEntry>()
   readonly #catalog: FunctionCatalog | undefined
+  #generation = 0
 
   /** @param catalog interns received functions (the manager shares entries across links). */
   constructor(catalog?: FunctionCatalog, readonly limit = MAX_LINK_FUNCTIONS) {
@@ -106,6 +107,11 @@ export class FunctionRegistry {
 
   get size(): number {
     return this.#entries.size
+  }
+
+  /** Goes up at every reset: ids seen before it may now name other functions. */
+  get generation(): number {
+    return this.#generation
   }
 
   get(id: number): FunctionEntry | undefined {
@@ -121,5 +127,6 @@ export class FunctionRegistry {
 
   clear(): void {
     this.#entries.clear()
+    this.#generation++
   }
 }

@@ -107,13 +107,14 @@ export {
   readOutcomeFrame,
   taskProblem,
   outcomeNode,
-  outcomeError,
   outcomeResult,
   type TaskFrame,
   type OutcomeFrame,
   type UnreadableFrame,
 } from './batch-frame.js'
-export { FrameBatcher } from './frame-batcher.js'
+export { outcomeError } from './outcome-error.js'
+export { taskFrameOf, outcomeFrameOfAnswers, answersOf, nodeOutcomeFrameOf, assignmentsOf } from './frame-objects.js'
+export { FrameBatcher, FlushScheduler } from './frame-batcher.js'
 export { prefetchWindow, nodeWindowPerWorker, windowHasRoom, childHasRoom, PREFETCH_HORIZON_MS, MAX_PREFETCH_PER_SLOT, LONG_TASK_MS, CHILD_PREFETCH_MAX_MS, type HeldWork } from './prefetch.js'
 export { argonHome, tokenFilePath, readTokenFile, readOrCreateTokenFile, resolveToken, readTokenFrom } from './token-file.js'
 export {

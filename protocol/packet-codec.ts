@@ -1,10 +1,12 @@
 /**
- * A Socket.IO parser that carries each packet as one V8-serialized binary frame.
+ * A Socket.IO parser that carries each packet as one binary frame.
  *
- * Why: the default parser sends every Buffer inside a packet as its own WebSocket frame, so a
- * batch of 1,000 tasks (each with its own argument bytes) would cost 1,001 frames. Here a batch
- * is one frame, encoded and decoded natively, and the bytes inside stay opaque. Used on the
- * machine path (clients and agents); browsers use the default parser on the control path.
+ * Why: the default parser sends every Buffer inside a packet as its own WebSocket frame. Here a
+ * packet is one frame. The hot packets — an event whose one argument is a batch frame of bytes
+ * (task:submit, task:run, task:settled) — are a 3-byte header, the namespace, the event name and
+ * the bytes as they are: no serializer object, no per-packet callback. Every other packet is
+ * V8-serialized. Used on the machine path (clients and agents); browsers use the default parser
+ * on the control path.
  */
 import { EventEmitter } from 'node:events'
 import { deserialize, serialize } from 'node:v8'
@@ -15,6 +17,13 @@ const DISCONNECT = 1
 const EVENT = 2
 const ACK = 3
 const CONNECT_ERROR = 4
+
+/**
+ * First byte of a bytes-event frame. A V8-serialized frame starts with its version tag 0xFF, so
+ * the two never mix. Layout: tag · u8 namespace length · namespace · u8 event length · event · bytes.
+ */
+const BYTES_EVENT_TAG = 0x01
+const MAX_SHORT_TEXT = 255
 
 /**
  * Event names Socket.IO keeps for itself (socket.io-parser refuses them on the wire), plus `error`
@@ -32,8 +41,28 @@ interface Packet {
   id?: number
 }
 
+/** Latin-1 text of at most 255 characters (event names and namespaces are ASCII). */
+function isShortText(text: string): boolean {
+  return text.length <= MAX_SHORT_TEXT && Buffer.byteLength(text, 'latin1') === text.length && !/[^\x20-\x7e]/.test(text)
+}
+
 export class Encoder {
   encode(packet: Packet): Buffer[] {
+    const data = packet.data
+    if (packet.type === EVENT && packet.id === undefined && Array.isArray(data) && data.length === 2 && typeof data[0] === 'string' && data[1] instanceof Uint8Array) {
+      const event = data[0]
+      const bytes = data[1]
+      if (isShortText(packet.nsp) && isShortText(event)) {
+        const out = Buffer.allocUnsafe(3 + packet.nsp.length + event.length + bytes.byteLength)
+        out[0] = BYTES_EVENT_TAG
+        out[1] = packet.nsp.length
+        let at = 2 + out.write(packet.nsp, 2, 'latin1')
+        out[at++] = event.length
+        at += out.write(event, at, 'latin1')
+        out.set(bytes, at)
+        return [out]
+      }
+    }
     const plain: Packet = { type: packet.type, nsp: packet.nsp }
     if (packet.data !== undefined) plain.data = packet.data
     if (packet.id !== undefined) plain.id = packet.id
@@ -44,7 +73,7 @@ export class Encoder {
 export class Decoder extends EventEmitter {
   add(chunk: unknown): void {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('expected a binary packet')
-    const packet: unknown = deserialize(chunk)
+    const packet: unknown = chunk[0] === BYTES_EVENT_TAG ? readBytesEvent(chunk) : deserialize(chunk)
     if (!isPacket(packet)) throw new TypeError('invalid packet')
     if (packet.type === EVENT) {
       const data = packet.data as unknown[]
@@ -57,6 +86,19 @@ export class Decoder extends EventEmitter {
   destroy(): void {
     this.removeAllListeners()
   }
+}
+
+/** A bytes-event frame as a packet; the bytes are a view of the frame (no copy). */
+function readBytesEvent(chunk: Uint8Array): Packet {
+  const frame = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+  const nspLength = frame[1]
+  if (nspLength === undefined || 2 + nspLength >= frame.length) throw new TypeError('truncated packet')
+  const nsp = frame.toString('latin1', 2, 2 + nspLength)
+  const eventLength = frame[2 + nspLength]!
+  const eventAt = 3 + nspLength
+  if (eventAt + eventLength > frame.length) throw new TypeError('truncated packet')
+  const event = frame.toString('latin1', eventAt, eventAt + eventLength)
+  return { type: EVENT, nsp, data: [event, frame.subarray(eventAt + eventLength)] }
 }
 
 function isPacket(value: unknown): value is Packet {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { Client } from '../../client/index.js'
 import { spawnNode, type SpawnedProcess } from '../harness/processes.js'
 import type { System } from '../harness/system.js'
-import { add, cpu10ms } from '../harness/task-functions.js'
+import { add, cpu10ms, rotate } from '../harness/task-functions.js'
 
 // Compiled to dist-bench/bench/argon/, so the repository root is three levels up.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -57,6 +57,7 @@ export function createArgon(options: ArgonOptions = {}): System {
     },
     call: (x, y) => client!.process(add, [x, y]),
     cpu10ms: () => client!.process(cpu10ms, []),
+    rotate: (text) => client!.process(rotate, [text]),
     async stop() {
       await client?.close()
       client = undefined

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { io as connect, type Socket } from 'socket.io-client'
 import { spawnNode, type SpawnedProcess } from '../harness/processes.js'
 import type { System } from '../harness/system.js'
-import { ADD_SOURCE, CPU_SOURCE, type CpuSample } from '../harness/task-functions.js'
+import { ADD_SOURCE, CPU_SOURCE, ROTATE_SOURCE, type CpuSample } from '../harness/task-functions.js'
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 
@@ -38,6 +38,7 @@ export function createBareChain(): System {
     },
     call: (x, y) => run<number>(ADD_SOURCE, [x, y]),
     cpu10ms: () => run<CpuSample>(CPU_SOURCE, []),
+    rotate: (text) => run<string>(ROTATE_SOURCE, [text]),
     async stop() {
       socket?.close()
       socket = undefined

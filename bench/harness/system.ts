@@ -15,6 +15,8 @@ export interface System {
   call(x: number, y: number): Promise<number>
   /** Runs the 10 ms busy loop on a worker; resolves with where and when it ran. */
   cpu10ms(): Promise<CpuSample>
+  /** Runs `rotate(text)` on a worker (W4: a large argument and a large result). */
+  rotate(text: string): Promise<string>
   /** Stops every process the system started (idempotent). */
   stop(): Promise<void>
 }

@@ -18,6 +18,12 @@ export const cpu10ms = (): [number, number, number] => {
   return [process.pid, performance.timeOrigin + start, performance.timeOrigin + performance.now()]
 }
 
+/**
+ * W4: large payloads both ways. Returns a new string as long as its argument (rotated by one
+ * character), so the result really has to cross every hop back.
+ */
+export const rotate = (text: string): string => text.slice(1) + text.charAt(0)
+
 /** What one W2 task reports: `[pid, startEpochMs, endEpochMs]`. */
 export type CpuSample = [pid: number, start: number, end: number]
 
@@ -26,3 +32,4 @@ export const CPU_TASK_MS = 10
 
 export const ADD_SOURCE = add.toString()
 export const CPU_SOURCE = cpu10ms.toString()
+export const ROTATE_SOURCE = rotate.toString()

@@ -101,3 +101,27 @@ export async function cpuBound(system: System, count: number, workers: number): 
     perWorker: [...byPid.values()].map((runs) => runs.length).sort((a, b) => b - a),
   }
 }
+
+export interface PayloadResult {
+  /** Argument plus result bytes moved per second, MB (10^6 bytes). */
+  megabytesPerSecond: number
+  wallMs: number
+}
+
+/** W4: `count` rotate calls with a `bytes`-long string argument (and result), at most `inFlight` outstanding. */
+export async function largePayloads(system: System, count: number, bytes: number, inFlight: number): Promise<PayloadResult> {
+  const text = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil(bytes / 36)).slice(0, bytes)
+  const expected = text.slice(1) + text.charAt(0)
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      next++
+      const got = await system.rotate(text)
+      if (got.length !== expected.length || got.charCodeAt(got.length - 1) !== expected.charCodeAt(expected.length - 1)) throw new Error('wrong W4 result')
+    }
+  }
+  const start = performance.now()
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane))
+  const wallMs = performance.now() - start
+  return { megabytesPerSecond: (count * bytes * 2) / 1e6 / (wallMs / 1000), wallMs }
+}

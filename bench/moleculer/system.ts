@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import moleculer from 'moleculer'
 import { spawnNode, type SpawnedProcess } from '../harness/processes.js'
 import type { System } from '../harness/system.js'
-import { ADD_SOURCE, CPU_SOURCE, type CpuSample } from '../harness/task-functions.js'
+import { ADD_SOURCE, CPU_SOURCE, ROTATE_SOURCE, type CpuSample } from '../harness/task-functions.js'
 import { brokerOptions, SERVICE } from './broker-options.js'
 
 const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url))
@@ -47,6 +47,7 @@ export function createMoleculer(): System {
     },
     call: (x, y) => run<number>(ADD_SOURCE, [x, y]),
     cpu10ms: () => run<CpuSample>(CPU_SOURCE, []),
+    rotate: (text) => run<string>(ROTATE_SOURCE, [text]),
     async stop() {
       await caller?.stop()
       caller = undefined

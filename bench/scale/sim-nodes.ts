@@ -11,15 +11,17 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { io, type Socket } from 'socket.io-client'
 import {
   FrameBatcher,
+  FunctionRegistry,
   NAMESPACES,
   PROTOCOL_VERSION,
   SOCKET_PATHS,
   machineUpgradeHeaders,
+  nodeOutcomeFrameOf,
+  readTaskFrame,
   type ManagerToNodeEvents,
   type NodeHandshake,
   type NodeTaskOutcome,
   type NodeToManagerEvents,
-  type TaskAssignment,
 } from '../../protocol/index.js'
 import { packetCodec } from '../../protocol/packet-codec.js'
 import { decodeValue, encodeValue } from '../../protocol/structured-bytes.js'
@@ -33,7 +35,8 @@ const startedAt = Date.now()
 class SimulatedNode {
   readonly #socket: Socket<ManagerToNodeEvents, NodeToManagerEvents>
   readonly #outcomes: FrameBatcher<NodeTaskOutcome>
-  readonly #waiting: TaskAssignment[] = []
+  readonly #waiting: { id: string; attempt: number; args: Uint8Array }[] = []
+  readonly #functions = new FunctionRegistry()
   #running = false
   connected = false
 
@@ -59,8 +62,10 @@ class SimulatedNode {
       reconnectionDelay: 250,
       reconnectionDelayMax: 5000,
     })
-    this.#outcomes = new FrameBatcher((outcomes) => this.#socket.emit('task:settled', outcomes))
+    this.#outcomes = new FrameBatcher((outcomes) => this.#socket.emit('task:settled', nodeOutcomeFrameOf(outcomes)))
     this.#socket.on('connect', () => {
+      // A new connection: the manager numbers its functions afresh.
+      this.#functions.clear()
       this.connected = true
       // As a real agent does: the first heartbeat at once (a node gets work from then on).
       this.heartbeat()
@@ -71,15 +76,19 @@ class SimulatedNode {
       // The manager re-queued what we held; what runs now is dropped as late when it arrives.
       this.#waiting.length = 0
     })
+    this.#socket.on('task:run', (input) => {
+      const frame = readTaskFrame(input, this.#functions)
+      if (!frame.ok) return
+      for (let i = 0; i < frame.count; i++) {
+        this.#waiting.push({ id: frame.ids[i]!, attempt: frame.attempts[i]!, args: frame.bytes.subarray(frame.offsets[i]!, frame.offsets[i + 1]!) })
+      }
+      this.#next()
+    })
     // Work stealing: hand back unstarted tasks from the end of the line (always answered).
     this.#socket.on('task:steal', (request) => {
       const count = Math.min(request.count, this.#waiting.length)
       const returned = this.#waiting.splice(this.#waiting.length - count, count)
       this.#socket.emit('task:returned', returned.map((task) => task.id))
-    })
-    this.#socket.on('task:run', (tasks) => {
-      this.#waiting.push(...tasks)
-      this.#next()
     })
   }
 

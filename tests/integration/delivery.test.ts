@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Socket } from 'socket.io-client'
-import { NAMESPACES, PROTOCOL_VERSION, encodeValue, decodeValue, type TaskOutcome } from '../../protocol/index.js'
+import { NAMESPACES, PROTOCOL_VERSION, answersOf, encodeValue, decodeValue, taskFrameOf, type TaskOutcome } from '../../protocol/index.js'
 import { fixture, rawMachineSocket, startCluster, withTimeout } from './support.js'
 
 
@@ -19,8 +19,8 @@ async function connectAs(port: number, token: string, clientId: string): Promise
 function answersOn(socket: Socket) {
   const answers: TaskOutcome[] = []
   const waiters = new Map<string, () => void>()
-  socket.on('task:settled', (outcomes: TaskOutcome[]) => {
-    for (const outcome of outcomes) {
+  socket.on('task:settled', (frame: Uint8Array) => {
+    for (const outcome of answersOf(frame)) {
       answers.push(outcome)
       waiters.get(outcome.id)?.()
     }
@@ -45,7 +45,7 @@ describe('delivery to a client that reconnects', () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }] })
     const clientId = 'client-away-0001'
     const first = await connectAs(manager.port, manager.token, clientId)
-    first.emit('task:submit', [{ id: `${clientId}-1`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([400, 'kept']) }])
+    first.emit('task:submit', taskFrameOf([{ id: `${clientId}-1`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([400, 'kept']) }]))
     // Leave before the task can finish (once the manager has handled the submission).
     await first.timeout(5000).emitWithAck('link:sync')
     first.disconnect()
@@ -61,15 +61,15 @@ describe('delivery to a client that reconnects', () => {
     const clientId = 'client-twice-0001'
     const task = { id: `${clientId}-1`, fn: { kind: 'module' as const, ...fixture('sleep') }, args: encodeValue([300, 'once']) }
     const first = await connectAs(manager.port, manager.token, clientId)
-    first.emit('task:submit', [task])
+    first.emit('task:submit', taskFrameOf([task]))
     await first.timeout(5000).emitWithAck('link:sync')
     first.disconnect()
     const second = await connectAs(manager.port, manager.token, clientId)
     const received = answersOn(second)
-    second.emit('task:submit', [task])
+    second.emit('task:submit', taskFrameOf([task]))
     await received.waitFor(task.id)
     // One worker, FIFO: a second run of the task would be answered before this later one.
-    second.emit('task:submit', [{ id: `${clientId}-2`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([10, 'marker']) }])
+    second.emit('task:submit', taskFrameOf([{ id: `${clientId}-2`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([10, 'marker']) }]))
     await received.waitFor(`${clientId}-2`)
     expect(received.answers.filter((outcome) => outcome.id === task.id)).toHaveLength(1)
   })

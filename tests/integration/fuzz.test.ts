@@ -6,7 +6,21 @@
 import fc from 'fast-check'
 import { io, type Socket } from 'socket.io-client'
 import { describe, expect, it, vi } from 'vitest'
-import { NAMESPACES, PROTOCOL_VERSION, SOCKET_PATHS, encodeValue, taskIdSchema, type TaskOutcome } from '../../protocol/index.js'
+import {
+  FunctionRegistry,
+  FunctionTable,
+  NAMESPACES,
+  OutcomeFrameWriter,
+  PROTOCOL_VERSION,
+  SOCKET_PATHS,
+  TaskFrameWriter,
+  answersOf,
+  assignmentsOf,
+  encodeValue,
+  functionEntry,
+  readTaskFrame,
+  wireError,
+} from '../../protocol/index.js'
 import { connectOutcome, emitRaw, fixture, openClient, rawMachineSocket, startCluster, waitForStatus, withTimeout } from './support.js'
 
 const SEED = Number(process.env.ARGON_FUZZ_SEED ?? 20261130)
@@ -37,15 +51,49 @@ const submission = fc.record(
   },
   { requiredKeys: ['id'] },
 )
+/** Task frames as a peer could build them, with any option values, then maybe one byte changed. */
+const frameFunctions = [
+  functionEntry({ kind: 'source', source: '(a) => a' }),
+  functionEntry({ kind: 'source', source: 'not a function at all' }),
+  functionEntry({ kind: 'module', module: '/no/such/module.mjs', export: 'nothing' }),
+]
+const framedTask = fc.record({
+  id: fc.stringMatching(/^fz-[\x21-\x7e]{1,20}$/),
+  fn: fc.nat(frameFunctions.length - 1),
+  timeout: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60_000 }), fc.nat()),
+  priority: fc.nat(9),
+  args: fc.oneof(fc.constant(encodeValue([1])), fc.uint8Array({ maxLength: 16 })),
+})
+const taskFrame = fc
+  .tuple(fc.array(framedTask, { minLength: 1, maxLength: 8 }), fc.option(fc.tuple(fc.nat(), fc.nat(255)), { nil: undefined }))
+  .map(([tasks, flip]) => {
+    const writer = new TaskFrameWriter(new FunctionTable())
+    for (const task of tasks) {
+      const args = Buffer.from(task.args)
+      writer.add(task.id, frameFunctions[task.fn]!, 0, task.timeout, task.priority, args, 0, args.length)
+    }
+    const frame = writer.finish()
+    if (flip) frame[flip[0] % frame.length] = flip[1]
+    return frame
+  })
+const outcomeFrame = fc
+  .tuple(fc.array(fc.tuple(fc.oneof(fc.stringMatching(/^fz-[\x21-\x7e]{1,20}$/), fc.constantFrom('fz-forged-1', 'fz-forged-2')), fc.boolean()), { minLength: 1, maxLength: 8 }), fc.option(fc.tuple(fc.nat(), fc.nat(255)), { nil: undefined }))
+  .map(([outcomes, flip]) => {
+    const writer = new OutcomeFrameWriter()
+    for (const [id, ok] of outcomes) {
+      if (ok) writer.addResult(id, 1, 1, undefined, encodeValue('fz'), 0, encodeValue('fz').length)
+      else writer.addError(id, 1, 1, wireError('TASK_FAILED', 'fz'))
+    }
+    const frame = writer.finish()
+    if (flip) frame[flip[0] % frame.length] = flip[1]
+    return frame
+  })
 const eventName = (known: string[]) => fc.oneof(fc.constantFrom(...known), fc.constantFrom('disconnect', 'disconnecting', 'error', 'newListener', 'connect'), fc.string({ maxLength: 30 }), hugeString)
 
-/** Readable ids of the task:submit items in a frame: those the manager must answer. */
+/** Readable ids of a task:submit frame: those the manager must answer (whether it runs them or refuses them). */
 function readableIds(event: string, payload: unknown): string[] {
-  if (event !== 'task:submit' || !Array.isArray(payload)) return []
-  return payload.flatMap((item: unknown) => {
-    const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined
-    return taskIdSchema.safeParse(id).success ? [id as string] : []
-  })
+  if (event !== 'task:submit') return []
+  return readTaskFrame(payload, new FunctionRegistry()).ids
 }
 
 describe('fuzzed frames on every namespace', () => {
@@ -58,10 +106,10 @@ describe('fuzzed frames on every namespace', () => {
     // /client: a raw peer that may send anything at all.
     const raw = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'fuzz-client-01' })
     const answered = new Set<string>()
-    raw.on('task:settled', (outcomes: TaskOutcome[]) => outcomes.forEach((outcome) => answered.add(outcome.id)))
+    raw.on('task:settled', (frame: Uint8Array) => answersOf(frame).forEach((outcome) => answered.add(outcome.id)))
     expect(await withTimeout(connectOutcome(raw), 10_000, 'the fuzz client')).toBe('connected')
     const clientFrames = fc.sample(
-      fc.tuple(eventName(['task:submit', 'task:cancel', 'cluster:status', 'link:sync']), fc.oneof(fc.array(submission, { minLength: 1, maxLength: 8 }), junk)),
+      fc.tuple(eventName(['task:submit', 'task:cancel', 'cluster:status', 'link:sync']), fc.oneof(taskFrame, taskFrame, fc.array(submission, { minLength: 1, maxLength: 8 }), junk)),
       { numRuns: FRAMES, seed: SEED },
     )
     const expected = new Set<string>()
@@ -85,14 +133,14 @@ describe('fuzzed frames on every namespace', () => {
       version: 'fuzz',
     })
     const given: string[] = []
-    node.on('task:run', (tasks: { id: string }[]) => tasks.forEach((task) => given.push(task.id)))
+    node.on('task:run', (frame: Uint8Array) => assignmentsOf(frame).forEach((task) => given.push(task.id)))
     expect(await withTimeout(connectOutcome(node), 10_000, 'the fuzz node')).toBe('connected')
     const outcome = fc.record(
       { id: fc.oneof(taskId, fc.constantFrom('fz-forged-1', 'fz-forged-2')), attempt: fc.oneof(fc.integer({ min: -1, max: 4 }), junk), ok: fc.oneof(fc.boolean(), junk), result: fc.oneof(fc.uint8Array({ maxLength: 8 }), junk), error: junk, ms: fc.oneof(fc.double(), junk) },
       { requiredKeys: [] },
     )
     const nodeFrames = fc.sample(
-      fc.tuple(eventName(['task:settled', 'node:heartbeat', 'node:leaving', 'link:sync']), fc.oneof(fc.array(outcome, { minLength: 1, maxLength: 8 }), fc.array(taskId, { maxLength: 5 }), junk)),
+      fc.tuple(eventName(['task:settled', 'node:heartbeat', 'node:leaving', 'link:sync']), fc.oneof(outcomeFrame, fc.array(outcome, { minLength: 1, maxLength: 8 }), fc.array(taskId, { maxLength: 5 }), junk)),
       { numRuns: FRAMES, seed: SEED + 1 },
     )
     for (const [index, [event, payload]] of nodeFrames.entries()) {

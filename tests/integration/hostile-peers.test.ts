@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { Manager as SocketManager, type Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { NAMESPACES, PROTOCOL_VERSION, encodeValue, type NodeTaskOutcome, type TaskOutcome, type WireError } from '../../protocol/index.js'
+import { NAMESPACES, PROTOCOL_VERSION, answersOf, assignmentsOf, encodeValue, nodeOutcomeFrameOf, taskFrameOf, type NodeTaskOutcome, type TaskOutcome, type WireError } from '../../protocol/index.js'
 import { runArgon } from '../helpers/processes.js'
 import { connectOutcome, emitRaw, expectCode, fixture, openClient, rawMachineSocket, startCluster, waitForStatus, withTimeout } from './support.js'
 
@@ -118,7 +118,7 @@ describe('reserved event names', () => {
     const raw = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'reserved-client-1' })
     const rejected = collectRejections(raw)
     const answers = new Map<string, TaskOutcome>()
-    raw.on('task:settled', (outcomes: TaskOutcome[]) => outcomes.forEach((outcome) => answers.set(outcome.id, outcome)))
+    raw.on('task:settled', (frame: Uint8Array) => answersOf(frame).forEach((outcome) => answers.set(outcome.id, outcome)))
     await connected(raw)
 
     for (const name of ['disconnect', 'disconnecting', 'error', 'newListener', 'removeListener']) {
@@ -129,7 +129,7 @@ describe('reserved event names', () => {
     for (const error of rejected) expect(error.code).toBe('BAD_REQUEST')
 
     // Still the same session: a task submitted now is answered on this socket.
-    raw.emit('task:submit', [{ id: 'reserved-client-1-t1', fn: { kind: 'source', source: '(a, b) => a + b' }, args: encodeValue([2, 3]) }])
+    raw.emit('task:submit', taskFrameOf([{ id: 'reserved-client-1-t1', fn: { kind: 'source', source: '(a, b) => a + b' }, args: encodeValue([2, 3]) }]))
     await vi.waitFor(() => expect(answers.get('reserved-client-1-t1')).toMatchObject({ ok: true }), { timeout: 10_000 })
     expect(raw.connected).toBe(true)
   })
@@ -139,7 +139,7 @@ describe('reserved event names', () => {
     const raw = rawNode(manager.port, manager.token, 'reserved-node-0001', 's'.repeat(32), 'raw-reserved')
     const rejected = collectRejections(raw)
     const runs: string[] = []
-    raw.on('task:run', (tasks: { id: string }[]) => tasks.forEach((task) => runs.push(task.id)))
+    raw.on('task:run', (frame: Uint8Array) => assignmentsOf(frame).forEach((task) => runs.push(task.id)))
     await connected(raw)
 
     const client = openClient(manager)
@@ -153,7 +153,7 @@ describe('reserved event names', () => {
     expect(status.nodes).toMatchObject([{ name: 'raw-reserved', state: 'active', assigned: 1 }])
     // The task was not re-queued behind the node's back: its answer still comes from this node.
     const outcome: NodeTaskOutcome = { id: runs[0]!, attempt: 1, ok: true, result: encodeValue(42), ms: 1 }
-    raw.emit('task:settled', [outcome])
+    raw.emit('task:settled', nodeOutcomeFrameOf([outcome]))
     await expect(pending).resolves.toBe(42)
   })
 })
@@ -163,17 +163,17 @@ describe('least trust between peers', () => {
     const { manager } = await startCluster({ agents: [{ name: 'honest' }] })
     const submitter = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'forgery-victim-1' })
     const answers: TaskOutcome[] = []
-    submitter.on('task:settled', (outcomes: TaskOutcome[]) => answers.push(...outcomes))
+    submitter.on('task:settled', (frame: Uint8Array) => answers.push(...answersOf(frame)))
     await connected(submitter)
     const id = 'forgery-victim-1-slow'
-    submitter.emit('task:submit', [{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([1500, 'real']) }])
+    submitter.emit('task:submit', taskFrameOf([{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([1500, 'real']) }]))
     const observer = openClient(manager)
     await waitForStatus(observer, (status) => expect(status.running).toBe(1))
 
     const forger = rawNode(manager.port, manager.token, 'forger-node-0001', 'f'.repeat(32), 'forger')
     const rejected = collectRejections(forger)
     await connected(forger)
-    forger.emit('task:settled', [{ id, attempt: 1, ok: true, result: encodeValue('forged'), ms: 1 } satisfies NodeTaskOutcome])
+    forger.emit('task:settled', nodeOutcomeFrameOf([{ id, attempt: 1, ok: true, result: encodeValue('forged'), ms: 1 } satisfies NodeTaskOutcome]))
     await synced(forger)
     expect(answers).toEqual([])
 
@@ -202,13 +202,13 @@ describe('least trust between peers', () => {
     const { manager } = await startCluster({ agents: [] })
     const raw = rawNode(manager.port, manager.token, 'garbled-node-0001', 'g'.repeat(32), 'garbled')
     const runs: string[] = []
-    raw.on('task:run', (tasks: { id: string }[]) => tasks.forEach((task) => runs.push(task.id)))
+    raw.on('task:run', (frame: Uint8Array) => assignmentsOf(frame).forEach((task) => runs.push(task.id)))
     await connected(raw)
     const client = openClient(manager)
     const pending = client.process((x: number) => x, [1])
     await vi.waitFor(() => expect(runs).toHaveLength(1), { timeout: 10_000 })
 
-    raw.emit('task:settled', [{ id: runs[0], attempt: 1, ok: false, error: { code: 'NO_SUCH_CODE', message: 42 } }])
+    raw.emit('task:settled', nodeOutcomeFrameOf([{ id: runs[0]!, attempt: 1, ok: false, error: { code: 'NO_SUCH_CODE', message: 42 } as unknown as WireError, ms: 0 }]))
     const error = await expectCode(pending, 'BAD_REQUEST')
     expect(error.message).toMatch(/invalid outcome/)
     expect((await client.status()).running).toBe(0)

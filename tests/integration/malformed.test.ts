@@ -4,7 +4,17 @@
  */
 import type { Socket } from 'socket.io-client'
 import { describe, expect, it, vi } from 'vitest'
-import { DEFAULT_MAX_PAYLOAD_BYTES, PROTOCOL_VERSION, type TaskOutcome, type WireError } from '../../protocol/index.js'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  FunctionTable,
+  PROTOCOL_VERSION,
+  TaskFrameWriter,
+  answersOf,
+  functionEntry,
+  taskFrameOf,
+  type TaskOutcome,
+  type WireError,
+} from '../../protocol/index.js'
 import { fixture, openClient, rawMachineSocket, startCluster, withTimeout } from './support.js'
 
 interface RawClient {
@@ -20,8 +30,8 @@ async function rawClient(port: number, token: string): Promise<RawClient> {
   const socket = rawMachineSocket(port, '/client', { token, protocol: PROTOCOL_VERSION, clientId: 'x'.repeat(16) })
   const settled = new Map<string, TaskOutcome>()
   const rejected: WireError[] = []
-  socket.on('task:settled', (outcomes: TaskOutcome[]) => {
-    for (const outcome of outcomes) settled.set(outcome.id, outcome)
+  socket.on('task:settled', (frame: Uint8Array) => {
+    for (const outcome of answersOf(frame)) settled.set(outcome.id, outcome)
   })
   socket.on('request:rejected', (error: WireError) => rejected.push(error))
   await withTimeout(
@@ -52,7 +62,16 @@ function errorCode(outcome: TaskOutcome): string | undefined {
   return outcome.ok ? undefined : outcome.error.code
 }
 
-const source = (text: string) => ({ kind: 'source', source: text })
+const source = (text: string) => ({ kind: 'source' as const, source: text })
+const identity = functionEntry(source('(x) => x'))
+
+/** One task per frame with whatever options the test wants (the writer does not check them). */
+function frameWith(id: string, options: { timeout?: number; priority?: number; table?: FunctionTable } = {}): Buffer {
+  const writer = new TaskFrameWriter(options.table ?? new FunctionTable())
+  const args = Buffer.from([1])
+  writer.add(id, identity, 0, options.timeout ?? 0, options.priority ?? 1, args, 0, 1)
+  return writer.finish()
+}
 
 describe('malformed frames', () => {
   it('answers each bad task with BAD_REQUEST or PAYLOAD_TOO_LARGE and keeps serving', async () => {
@@ -69,22 +88,26 @@ describe('malformed frames', () => {
     await vi.waitFor(() => expect(raw.rejected.length).toBeGreaterThanOrEqual(before + 2), { timeout: 10_000 })
     for (const error of raw.rejected) expect(error.code).toBe('BAD_REQUEST')
 
-    // Items with a readable id are answered one by one, each with its own code.
-    raw.socket.emit('task:submit', [
-      { id: 'wrong-types', fn: source('() => 1'), args: 'not bytes' },
-      { id: 'number-source', fn: { kind: 'source', source: 42 }, args },
-      { id: 'unknown-kind', fn: { kind: 'shell', command: 'true' }, args },
-      { id: 'negative-timeout', fn: source('() => 1'), args, timeout: -5 },
-      { id: 'bad-priority', fn: source('() => 1'), args, priority: 'urgent' },
-      { id: 'no-fn', args },
-      42,
-      null,
-    ])
-    for (const id of ['wrong-types', 'number-source', 'unknown-kind', 'negative-timeout', 'bad-priority', 'no-fn']) {
+    // Tasks with a readable id are answered one by one, each with its own code.
+    raw.socket.emit('task:submit', frameWith('huge-timeout', { timeout: 2 ** 31 }))
+    raw.socket.emit('task:submit', frameWith('bad-priority', { priority: 9 }))
+    // A function number this connection never defined (its definition went out in a frame never sent).
+    const table = new FunctionTable()
+    frameWith('never-sent', { table })
+    raw.socket.emit('task:submit', frameWith('unknown-function', { table }))
+    // A definition that is not a function: the whole frame is refused, each of its ids answered.
+    const badDefinition = Buffer.from(taskFrameOf([{ id: 'number-source', fn: source('() => 1'), args }, { id: 'same-frame', fn: source('() => 1'), args }]).toString('latin1').replace('"source":"() => 1"', '"source":424242424'), 'latin1')
+    raw.socket.emit('task:submit', badDefinition)
+    // Offsets that run backwards: refused whole, each id answered.
+    const backwards = taskFrameOf([{ id: 'offsets-a', fn: source('() => 1'), args }, { id: 'offsets-b', fn: source('() => 1'), args }])
+    backwards.writeUInt32LE(5, backwards.length - 2 * args.length - 12 + 4)
+    raw.socket.emit('task:submit', backwards)
+    for (const id of ['huge-timeout', 'bad-priority', 'unknown-function', 'number-source', 'same-frame', 'offsets-a', 'offsets-b']) {
       expect(errorCode(await raw.waitSettled(id)), id).toBe('BAD_REQUEST')
     }
+    expect(raw.settled.has('never-sent')).toBe(false)
 
-    raw.socket.emit('task:submit', [{ id: 'too-large', fn: source('(x) => x'), args: new Uint8Array(DEFAULT_MAX_PAYLOAD_BYTES + 1) }])
+    raw.socket.emit('task:submit', taskFrameOf([{ id: 'too-large', fn: source('(x) => x'), args: new Uint8Array(DEFAULT_MAX_PAYLOAD_BYTES + 1) }]))
     expect(errorCode(await raw.waitSettled('too-large'))).toBe('PAYLOAD_TOO_LARGE')
 
     // Garbage on the other events changes nothing either.

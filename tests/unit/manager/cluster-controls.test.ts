@@ -12,7 +12,7 @@ function setup() {
   const controls = new ClusterControls(dispatcher, activity, () => dispatcher.status(0))
   const runs: TaskAssignment[] = []
   const scales: number[] = []
-  const link: NodeLink = { run: (task) => runs.push(task), cancel: () => undefined, state: () => undefined, scale: (workers) => scales.push(workers) }
+  const link: NodeLink = { run: (task, attempt) => runs.push({ id: task.id, attempt, fn: task.fn.fn, args: task.bytes.subarray(task.start, task.end) }), cancel: () => undefined, state: () => undefined, scale: (workers) => scales.push(workers) }
   dispatcher.nodeConnected({ id: 'id-a', name: 'a', host: 'h', workers: 1, version: '0' }, link)
   // A node takes work from its first heartbeat on.
   dispatcher.heartbeat('id-a', { busy: 0, workerBusy: [false], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })

@@ -1,6 +1,6 @@
 import { encodeValue, type CancelRequest, type NodeState, type TaskAssignment, type TaskFunction, type TaskOutcome } from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher } from '../../../manager/dispatcher.js'
+import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
 import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
 
@@ -28,7 +28,8 @@ class SimNode implements NodeLink {
     /** Run-time multiplier: 2 = half as fast. */
     readonly slowness: number,
   ) {}
-  run(task: TaskAssignment): void {
+  run(dispatched: DispatchedTask, attempt: number): void {
+    const task: TaskAssignment = { id: dispatched.id, attempt, fn: dispatched.fn.fn, args: dispatched.bytes.subarray(dispatched.start, dispatched.end), timeout: dispatched.timeout || undefined }
     this.waiting.push(task)
     this.sim.later(() => this.start())
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { encodeValue, type CancelRequest, type NodeState, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher } from '../../../manager/dispatcher.js'
+import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
 import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
 import { ClusterSimulation, tasks, trivialFn } from './cluster-simulation.js'
@@ -11,7 +11,8 @@ class RecordingLink implements NodeLink {
   readonly runs: TaskAssignment[] = []
   readonly cancels: CancelRequest[] = []
   readonly steals: number[] = []
-  run(task: TaskAssignment): void {
+  run(dispatched: DispatchedTask, attempt: number): void {
+    const task: TaskAssignment = { id: dispatched.id, attempt, fn: dispatched.fn.fn, args: dispatched.bytes.subarray(dispatched.start, dispatched.end), timeout: dispatched.timeout || undefined }
     this.runs.push(task)
   }
   cancel(request: CancelRequest): void {

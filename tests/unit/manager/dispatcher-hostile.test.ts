@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { encodeValue, wireError, type CancelRequest, type NodeState, type TaskAssignment, type TaskOutcome } from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher } from '../../../manager/dispatcher.js'
+import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
 import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
 
@@ -18,7 +18,8 @@ class RecordingLink implements NodeLink {
     readonly name: string,
     readonly givenTo: Map<string, Set<string>>,
   ) {}
-  run(task: TaskAssignment): void {
+  run(dispatched: DispatchedTask, attempt: number): void {
+    const task: TaskAssignment = { id: dispatched.id, attempt, fn: dispatched.fn.fn, args: dispatched.bytes.subarray(dispatched.start, dispatched.end) }
     this.open.push(task)
     this.givenTo.set(task.id, (this.givenTo.get(task.id) ?? new Set()).add(this.name))
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { encodeValue, type CancelRequest, type NodeState, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher } from '../../../manager/dispatcher.js'
+import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
 import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
 
@@ -10,8 +10,8 @@ class RecordingLink implements NodeLink {
   readonly runs: TaskAssignment[] = []
   readonly cancels: CancelRequest[] = []
   readonly states: NodeState[] = []
-  run(task: TaskAssignment): void {
-    this.runs.push(task)
+  run(task: DispatchedTask, attempt: number): void {
+    this.runs.push({ id: task.id, attempt, fn: task.fn.fn, args: task.bytes.subarray(task.start, task.end), timeout: task.timeout || undefined })
   }
   cancel(request: CancelRequest): void {
     this.cancels.push(request)

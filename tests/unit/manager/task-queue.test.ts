@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { Priority } from '../../../protocol/index.js'
 import { TaskQueue } from '../../../manager/task-queue.js'
 
-const task = (id: string, priority: Priority = 'normal') => ({ id, priority })
+const task = (id: string, priority: Priority = 'normal'): { id: string; priority: Priority; queued?: boolean } => ({ id, priority })
 
-function drain(queue: TaskQueue<{ id: string; priority: Priority }>): string[] {
+function drain(queue: TaskQueue<{ id: string; priority: Priority; queued?: boolean }>): string[] {
   const out: string[] = []
   for (let next = queue.shift(); next; next = queue.shift()) out.push(next.id)
   return out
@@ -31,12 +31,14 @@ describe('TaskQueue', () => {
     expect(drain(queue)).toEqual(['lost', 'a', 'b'])
   })
 
-  it('removes a waiting task by id and skips it later', () => {
+  it('removes a waiting task and skips it later', () => {
     const queue = new TaskQueue()
-    for (const id of ['a', 'b', 'c']) queue.push(task(id))
-    expect(queue.remove('b')?.id).toBe('b')
-    expect(queue.remove('b')).toBeUndefined()
-    expect(queue.has('b')).toBe(false)
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => task(id))
+    for (const entry of [a!, b!, c!]) queue.push(entry)
+    expect(queue.remove(b!)?.id).toBe('b')
+    expect(queue.remove(b!)).toBeUndefined()
+    expect(queue.has(b!)).toBe(false)
+    expect(queue.has(a!)).toBe(true)
     expect(queue.size).toBe(2)
     expect([...queue].map((entry) => entry.id)).toEqual(['a', 'c'])
     expect(drain(queue)).toEqual(['a', 'c'])
@@ -52,5 +54,17 @@ describe('TaskQueue', () => {
     expect(order.slice(0, 4)).toEqual(['f0', 'f1', 'f2', 't40'])
     expect(order.at(-1)).toBe('u49')
     expect(order).toHaveLength(113)
+  })
+
+  it('counts a task once when it is pushed again while waiting, and serves it once', () => {
+    const queue = new TaskQueue()
+    const a = task('a')
+    queue.push(a)
+    queue.pushFront(a)
+    queue.push(task('b'))
+    expect(queue.size).toBe(2)
+    expect([...queue].map((entry) => entry.id)).toEqual(['a', 'b'])
+    expect(drain(queue)).toEqual(['a', 'b'])
+    expect(queue.size).toBe(0)
   })
 })

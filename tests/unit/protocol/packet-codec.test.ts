@@ -41,4 +41,29 @@ describe('packet codec', () => {
     expect(() => decode(serialize({ type: 2, nsp: 'client', data: ['x'] }))).toThrow()
     expect(() => decode(serialize({ type: 3, nsp: '/client', data: [] }))).toThrow()
   })
+
+  it('carries an event with one bytes argument as the bytes themselves, read back as a view', () => {
+    const bytes = Buffer.from([7, 8, 9, 10])
+    const [frame] = new Encoder().encode({ type: 2, nsp: '/node', data: ['task:run', bytes] })
+    expect(frame![0]).toBe(1)
+    expect(frame!.length).toBe(3 + '/node'.length + 'task:run'.length + bytes.length)
+    const [packet] = decode(frame) as { type: number; nsp: string; data: [string, Uint8Array] }[]
+    expect(packet).toMatchObject({ type: 2, nsp: '/node' })
+    expect(packet!.data[0]).toBe('task:run')
+    expect([...packet!.data[1]]).toEqual([7, 8, 9, 10])
+    expect(packet!.data[1].buffer).toBe(frame!.buffer)
+    // With an ack, or another shape, the packet takes the V8 path.
+    const [withAck] = new Encoder().encode({ type: 2, nsp: '/node', id: 3, data: ['x', bytes] })
+    expect(withAck![0]).toBe(0xff)
+  })
+
+  it('renames reserved event names on the bytes path too, and refuses truncated frames', () => {
+    const [frame] = new Encoder().encode({ type: 2, nsp: '/client', data: ['disconnect', Buffer.from([1])] })
+    const [packet] = decode(frame) as { data: [string, Uint8Array] }[]
+    expect(packet!.data[0]).toBe('reserved:disconnect')
+    expect(() => decode(Buffer.from([1, 200, 0x2f]))).toThrow()
+    expect(() => decode(Buffer.from([1, 2, 0x2f, 0x61, 50, 0x78]))).toThrow()
+    // A namespace that does not start with '/' is not a packet.
+    expect(() => decode(Buffer.from([1, 1, 0x61, 1, 0x78]))).toThrow()
+  })
 })
