@@ -222,16 +222,16 @@ describe('clients touch only their own tasks', () => {
     const intruder = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'other-client-01' })
     const ownerAnswers: TaskOutcome[] = []
     const intruderAnswers: TaskOutcome[] = []
-    owner.on('task:settled', (outcomes: TaskOutcome[]) => ownerAnswers.push(...outcomes))
-    intruder.on('task:settled', (outcomes: TaskOutcome[]) => intruderAnswers.push(...outcomes))
+    owner.on('task:settled', (frame: Uint8Array) => ownerAnswers.push(...answersOf(frame)))
+    intruder.on('task:settled', (frame: Uint8Array) => intruderAnswers.push(...answersOf(frame)))
     await connected(owner)
     await connected(intruder)
 
     const id = 'owner-client-01-t1'
-    owner.emit('task:submit', [{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([800, 'mine']) }])
+    owner.emit('task:submit', taskFrameOf([{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([800, 'mine']) }]))
     await synced(owner)
     intruder.emit('task:cancel', [{ id, reason: 'cancel' }])
-    intruder.emit('task:submit', [{ id, fn: { kind: 'source', source: '() => "theirs"' }, args: encodeValue([]) }])
+    intruder.emit('task:submit', taskFrameOf([{ id, fn: { kind: 'source', source: '() => "theirs"' }, args: encodeValue([]) }]))
     await synced(intruder)
 
     await vi.waitFor(() => expect(ownerAnswers).toHaveLength(1), { timeout: 15_000 })
