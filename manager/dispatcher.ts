@@ -237,6 +237,8 @@ export class Dispatcher {
 
   /** An agent connected (first time or again). */
   nodeConnected(identity: NodeIdentity, link: NodeLink): NodeEntry {
+    // A restarted machine comes back under a new id and replaces its offline entry: its old figures go.
+    for (const old of this.nodes.byName(identity.name)) if (old.id !== identity.id && old.link === null) this.estimates.forgetNode(old.id)
     const { node, returning } = this.nodes.connect(identity, link)
     const drained = this.nodes.isDrained(node.name)
     if (drained) link.state('draining')
@@ -419,8 +421,9 @@ export class Dispatcher {
 
   /** Forgets an offline node. */
   dismiss(name: string): void {
-    this.#named(name)
+    const nodes = this.#named(name)
     if (!this.nodes.dismiss(name)) throw new NotFoundError(`node ${name} is connected; only offline nodes can be dismissed`)
+    for (const node of nodes) if (this.nodes.get(node.id) === undefined) this.estimates.forgetNode(node.id)
     this.#options.activity.record('node-dismissed', `${name} dismissed`, { node: name })
   }
 

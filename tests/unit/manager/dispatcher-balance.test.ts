@@ -169,6 +169,22 @@ describe('Dispatcher balance', () => {
     expect(a.steals).toEqual([1])
   })
 
+  it('forgets the run times of a node that is dismissed', () => {
+    const { dispatcher, join, submit, settle } = setup()
+    const a = join('a', 1)
+    const b = join('b', 1)
+    submit(['wa', 'wb'])
+    settle('a', a.runs[0]!, 100)
+    settle('b', b.runs[0]!, 300)
+    const key = 's' + SLEEP.source
+    expect(dispatcher.estimates.expected(key, 'a')).toBe(100)
+    dispatcher.nodeDisconnected('a', 'transport close')
+    dispatcher.dismiss('a')
+    // Only the cluster's figure is left for that id, as for a node never seen.
+    expect(dispatcher.estimates.expected(key, 'a')).toBe(dispatcher.estimates.expected(key, 'never-seen'))
+    expect(dispatcher.estimates.expected(key, 'a')).not.toBe(100)
+  })
+
   it('gives nodes of different sizes and speeds work in proportion to what they complete', () => {
     const sizes = new ClusterSimulation()
     const big = sizes.join('big', 3)
