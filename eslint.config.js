@@ -3,10 +3,23 @@
 // protocol; manager/ and node-agent/ never import electron).
 import tseslint from 'typescript-eslint'
 
-const noElectron = { name: 'electron', message: 'Only electron/ may import electron: the manager must run under plain Node.' }
+const noElectron = {
+  name: 'electron',
+  message: 'Only electron/ may import electron: the manager must run under plain Node.',
+}
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-bench/**', 'out/**', 'release/**', 'node_modules/**', '**/*.svelte', 'renderer/public/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-bench/**',
+      'out/**',
+      'release/**',
+      'node_modules/**',
+      '**/*.svelte',
+      'renderer/public/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],
@@ -19,7 +32,12 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectron],
-          patterns: [{ group: ['../manager/*', '../node-agent/*', '../client/*', '../cli/*', '../electron/*', '../renderer/*'], message: 'protocol/ is imported by everyone and imports no one.' }],
+          patterns: [
+            {
+              group: ['../manager/*', '../node-agent/*', '../client/*', '../cli/*', '../electron/*', '../renderer/*'],
+              message: 'protocol/ is imported by everyone and imports no one.',
+            },
+          ],
         },
       ],
     },
@@ -31,7 +49,21 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectron],
-          patterns: [{ group: ['../node-agent/*', '../client/*', '../electron/*', '../renderer/*', '../../node-agent/*', '../../client/*', '../../electron/*', '../../renderer/*'], message: 'manager/ depends on protocol/ only.' }],
+          patterns: [
+            {
+              group: [
+                '../node-agent/*',
+                '../client/*',
+                '../electron/*',
+                '../renderer/*',
+                '../../node-agent/*',
+                '../../client/*',
+                '../../electron/*',
+                '../../renderer/*',
+              ],
+              message: 'manager/ depends on protocol/ only.',
+            },
+          ],
         },
       ],
     },
@@ -41,7 +73,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [noElectron], patterns: [{ group: ['../client/*', '../electron/*', '../renderer/*'], message: 'node-agent/ depends on protocol/ (and manager/ for stand-alone mode).' }] },
+        {
+          paths: [noElectron],
+          patterns: [
+            {
+              group: ['../client/*', '../electron/*', '../renderer/*'],
+              message: 'node-agent/ depends on protocol/ (and manager/ for stand-alone mode).',
+            },
+          ],
+        },
       ],
     },
   },
@@ -50,7 +90,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [noElectron], patterns: [{ group: ['../manager/*', '../node-agent/*', '../cli/*', '../electron/*', '../renderer/*'], message: 'client/ depends on socket.io-client and protocol/ only.' }] },
+        {
+          paths: [noElectron],
+          patterns: [
+            {
+              group: ['../manager/*', '../node-agent/*', '../cli/*', '../electron/*', '../renderer/*'],
+              message: 'client/ depends on socket.io-client and protocol/ only.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -62,8 +110,14 @@ export default tseslint.config(
         {
           paths: [noElectron],
           patterns: [
-            { group: ['**/manager/*', '**/node-agent/*', '**/client/*', '**/cli/*', '**/electron/*'], message: 'The dashboard talks to the manager over the control socket only.' },
-            { group: ['**/protocol/packet-codec*', '**/protocol/token-file*', '**/protocol/structured-bytes*'], message: 'Browser code: no Node-only protocol modules.' },
+            {
+              group: ['**/manager/*', '**/node-agent/*', '**/client/*', '**/cli/*', '**/electron/*'],
+              message: 'The dashboard talks to the manager over the control socket only.',
+            },
+            {
+              group: ['**/protocol/packet-codec*', '**/protocol/token-file*', '**/protocol/structured-bytes*'],
+              message: 'Browser code: no Node-only protocol modules.',
+            },
           ],
         },
       ],

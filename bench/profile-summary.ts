@@ -53,21 +53,28 @@ function summarise(file: string, top: number): string {
     const special = frame.functionName.startsWith('(') ? frame.functionName : undefined
     const where = special ?? area(frame.url)
     areas.set(where, (areas.get(where) ?? 0) + us)
-    const name = `${frame.functionName || '(anonymous)'} ${frame.url ? `${area(frame.url)}:${frame.lineNumber + 1}` : ''}`.trim()
+    const name =
+      `${frame.functionName || '(anonymous)'} ${frame.url ? `${area(frame.url)}:${frame.lineNumber + 1}` : ''}`.trim()
     functions.set(name, (functions.get(name) ?? 0) + us)
   }
   const busyUs = totalUs - idleUs
   const pct = (us: number): string => `${((us / busyUs) * 100).toFixed(1).padStart(5)}%`
   const ms = (us: number): string => `${(us / 1000).toFixed(0)} ms`
-  const lines = [`${basename(file)}: ${ms(totalUs)} sampled, ${ms(busyUs)} busy (${((busyUs / totalUs) * 100).toFixed(0)}%)`]
+  const lines = [
+    `${basename(file)}: ${ms(totalUs)} sampled, ${ms(busyUs)} busy (${((busyUs / totalUs) * 100).toFixed(0)}%)`,
+  ]
   lines.push('  by area (share of busy time):')
   for (const [name, us] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${pct(us)}  ${name}`)
   lines.push('  top functions by self time:')
-  for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${pct(us)}  ${name}`)
+  for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`    ${pct(us)}  ${name}`)
   return lines.join('\n')
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '15' } } })
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '15' } },
+})
 const top = Number(values.top)
 const files = positionals.flatMap((path) =>
   statSync(path).isDirectory()

@@ -49,7 +49,9 @@ const { values: options } = parseArgs({
   },
 })
 const WORKLOADS = new Set((options.workloads ?? '').split(',').map((w) => w.trim()))
-for (const w of WORKLOADS) if (!['w1', 'w2', 'w3', 'w4', 'queued'].includes(w)) throw new TypeError(`--workloads: unknown workload '${w}' (w1, w2, w3, w4, queued)`)
+for (const w of WORKLOADS)
+  if (!['w1', 'w2', 'w3', 'w4', 'queued'].includes(w))
+    throw new TypeError(`--workloads: unknown workload '${w}' (w1, w2, w3, w4, queued)`)
 
 function positiveInt(name: string, text: string | undefined): number {
   const value = Number(text)
@@ -65,18 +67,51 @@ const QUIET_MAX = Number(options['quiet-max'])
 if (!(QUIET_MAX > 0 && QUIET_MAX <= 1)) throw new TypeError('--quiet-max must be a fraction in (0, 1]')
 const QUIET_TIMEOUT_MS = positiveInt('quiet-timeout', options['quiet-timeout']) * 1000
 const SIZES = QUICK
-  ? { w1a: 200, w1b: 5_000, inFlight: 1_000, w2: 40, warmSeq: 50, warmBurst: 1_000, warmCpu: 8, w4: 100, w4Warm: 20, queued: 100_000 }
-  : { w1a: 2_000, w1b: 50_000, inFlight: 1_000, w2: 400, warmSeq: 2_000, warmBurst: 10_000, warmCpu: 20, w4: 1_000, w4Warm: 100, queued: 1_000_000 }
+  ? {
+      w1a: 200,
+      w1b: 5_000,
+      inFlight: 1_000,
+      w2: 40,
+      warmSeq: 50,
+      warmBurst: 1_000,
+      warmCpu: 8,
+      w4: 100,
+      w4Warm: 20,
+      queued: 100_000,
+    }
+  : {
+      w1a: 2_000,
+      w1b: 50_000,
+      inFlight: 1_000,
+      w2: 400,
+      warmSeq: 2_000,
+      warmBurst: 10_000,
+      warmCpu: 20,
+      w4: 1_000,
+      w4Warm: 100,
+      queued: 1_000_000,
+    }
 /** W4: argument (and result) size, and tasks in flight. */
 const W4_BYTES = 256 * 1024
 const W4_IN_FLIGHT = 8
 /** Upper bounds so a stuck system fails its measurement instead of hanging the run. */
-const LIMIT_MS = { start: 60_000, w1a: 120_000, w1b: 300_000, w2: 120_000, w4: 300_000, queued: 600_000, warm: 300_000, stop: 30_000, run: 90 * 60_000 }
+const LIMIT_MS = {
+  start: 60_000,
+  w1a: 120_000,
+  w1b: 300_000,
+  w2: 120_000,
+  w4: 300_000,
+  queued: 600_000,
+  warm: 300_000,
+  stop: 30_000,
+  run: 90 * 60_000,
+}
 
 // Set before anything is spawned: child processes inherit their parent's priority.
 const PRIORITY = options.priority === undefined ? undefined : Number(options.priority)
 if (PRIORITY !== undefined) {
-  if (!Number.isInteger(PRIORITY) || PRIORITY < -20 || PRIORITY > 19) throw new TypeError('--priority must be an integer from -20 to 19')
+  if (!Number.isInteger(PRIORITY) || PRIORITY < -20 || PRIORITY > 19)
+    throw new TypeError('--priority must be an integer from -20 to 19')
   setPriority(PRIORITY)
 }
 
@@ -84,10 +119,15 @@ if (PRIORITY !== undefined) {
 const factories: Record<string, () => Promise<System>> = {
   bare: async () => createBareChain(),
   moleculer: async () => createMoleculer(),
-  argon: async () => (await import('./argon/system.js')).createArgon(options.profile ? { profileDir: options.profile } : {}),
+  argon: async () =>
+    (await import('./argon/system.js')).createArgon(options.profile ? { profileDir: options.profile } : {}),
 }
-const keys = (options.systems ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-for (const key of keys) if (!(key in factories)) throw new TypeError(`--systems: unknown system '${key}' (bare, moleculer, argon)`)
+const keys = (options.systems ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
+for (const key of keys)
+  if (!(key in factories)) throw new TypeError(`--systems: unknown system '${key}' (bare, moleculer, argon)`)
 const systems: Array<{ key: string; system: System }> = []
 for (const key of keys) systems.push({ key, system: await (factories[key] as () => Promise<System>)() })
 
@@ -125,7 +165,25 @@ interface Samples {
   cpuW1b: Array<Map<string, number>>
   failure?: string
 }
-const samples = new Map<string, Samples>(systems.map(({ key }) => [key, { w1aP50: [], w1aP99: [], w1b: [], w2Wall: [], w2Efficiency: [], w2Gap: [], w2LeadIn: [], w2Tail: [], w4: [], busyBefore: [], cpuW1a: [], cpuW1b: [] }]))
+const samples = new Map<string, Samples>(
+  systems.map(({ key }) => [
+    key,
+    {
+      w1aP50: [],
+      w1aP99: [],
+      w1b: [],
+      w2Wall: [],
+      w2Efficiency: [],
+      w2Gap: [],
+      w2LeadIn: [],
+      w2Tail: [],
+      w4: [],
+      busyBefore: [],
+      cpuW1a: [],
+      cpuW1b: [],
+    },
+  ]),
+)
 
 const fmt = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
 const log = (line: string): void => console.log(line)
@@ -137,7 +195,8 @@ const log = (line: string): void => console.log(line)
 async function quiet(s: Samples): Promise<void> {
   const busy = await waitForQuiet({ maxBusy: QUIET_MAX, windowMs: 500, timeoutMs: QUIET_TIMEOUT_MS })
   s.busyBefore.push(busy)
-  if (busy > QUIET_MAX) log(`  (machine still ${fmt(busy * 100, 0)}% busy after ${QUIET_TIMEOUT_MS / 1000} s; measuring anyway)`)
+  if (busy > QUIET_MAX)
+    log(`  (machine still ${fmt(busy * 100, 0)}% busy after ${QUIET_TIMEOUT_MS / 1000} s; measuring anyway)`)
 }
 
 /** `total µs = role µs · role µs …` for one CPU-per-task breakdown. */
@@ -189,7 +248,9 @@ async function measureW1(system: System, s: Samples, round: number): Promise<voi
     s.w1aP50.push(latency.p50Ms)
     s.w1aP99.push(latency.p99Ms)
     s.w1b.push(rate.tasksPerSecond)
-    log(`  round ${round}  ${system.name.padEnd(22)} W1a p50 ${fmt(latency.p50Ms, 3)} ms  p99 ${fmt(latency.p99Ms, 3)} ms   W1b ${fmt(rate.tasksPerSecond, 0)} tasks/s`)
+    log(
+      `  round ${round}  ${system.name.padEnd(22)} W1a p50 ${fmt(latency.p50Ms, 3)} ms  p99 ${fmt(latency.p99Ms, 3)} ms   W1b ${fmt(rate.tasksPerSecond, 0)} tasks/s`,
+    )
     log(`  ${' '.repeat(30)}W1b CPU/task: ${cpuLine(cpu)}`)
   })
 }
@@ -228,8 +289,12 @@ async function measureW3(round: number): Promise<void> {
       const list = w3Samples.get(workload.key) ?? []
       list.push(result)
       w3Samples.set(workload.key, list)
-      const split = Object.entries(result.perNode).map(([node, count]) => `${node} ${count}`).join(', ')
-      log(`  round ${round}  W3 ${workload.key.padEnd(14)} makespan ${fmt(result.makespanMs, 0)} ms  ideal ${fmt(result.idealMs, 0)} ms  ratio ${fmt(result.ratio, 3)}  (${split}; stolen ${result.stolen})`)
+      const split = Object.entries(result.perNode)
+        .map(([node, count]) => `${node} ${count}`)
+        .join(', ')
+      log(
+        `  round ${round}  W3 ${workload.key.padEnd(14)} makespan ${fmt(result.makespanMs, 0)} ms  ideal ${fmt(result.idealMs, 0)} ms  ratio ${fmt(result.ratio, 3)}  (${split}; stolen ${result.stolen})`,
+      )
     } catch (error) {
       w3Failure = error instanceof Error ? error.message : String(error)
       console.error(`  round ${round}  W3 ${workload.key}: FAILED: ${w3Failure}`)
@@ -242,14 +307,21 @@ async function measureW3(round: number): Promise<void> {
 function w3Report(): string[] {
   if (w3Samples.size === 0) return w3Failure ? [`W3 failed: ${w3Failure}`] : []
   const { balanceWorkloads } = w3Module!
-  const rows = ['| W3 balance workload (Argon, median of rounds) | Makespan (ms) | Ideal (ms) | Ratio | ≤ 1.15 | Tasks per node (last round) |', '|---|---:|---:|---:|:---:|---|']
+  const rows = [
+    '| W3 balance workload (Argon, median of rounds) | Makespan (ms) | Ideal (ms) | Ratio | ≤ 1.15 | Tasks per node (last round) |',
+    '|---|---:|---:|---:|:---:|---|',
+  ]
   for (const workload of balanceWorkloads(QUICK ? 0.25 : 1)) {
     const results = w3Samples.get(workload.key)
     if (!results) continue
     const ratio = median(results.map((r) => r.ratio))
     const last = results[results.length - 1]!
-    const split = Object.entries(last.perNode).map(([node, count]) => `${node} ${count}`).join(', ')
-    rows.push(`| ${workload.label} | ${fmt(median(results.map((r) => r.makespanMs)), 0)} | ${fmt(median(results.map((r) => r.idealMs)), 0)} | ${fmt(ratio, 3)} | ${ratio <= 1.15 ? 'yes' : 'no'} | ${split} |`)
+    const split = Object.entries(last.perNode)
+      .map(([node, count]) => `${node} ${count}`)
+      .join(', ')
+    rows.push(
+      `| ${workload.label} | ${fmt(median(results.map((r) => r.makespanMs)), 0)} | ${fmt(median(results.map((r) => r.idealMs)), 0)} | ${fmt(ratio, 3)} | ${ratio <= 1.15 ? 'yes' : 'no'} | ${split} |`,
+    )
   }
   if (w3Failure) rows.push('', `W3 failed: ${w3Failure}`)
   return rows
@@ -258,9 +330,15 @@ async function measureW4(system: System, s: Samples, round: number): Promise<voi
   await session(system, W1_WORKERS, async () => {
     await within(LIMIT_MS.warm, `${system.name} warm-up`, largePayloads(system, SIZES.w4Warm, W4_BYTES, W4_IN_FLIGHT))
     await quiet(s)
-    const result = await within(LIMIT_MS.w4, `${system.name} W4`, largePayloads(system, SIZES.w4, W4_BYTES, W4_IN_FLIGHT))
+    const result = await within(
+      LIMIT_MS.w4,
+      `${system.name} W4`,
+      largePayloads(system, SIZES.w4, W4_BYTES, W4_IN_FLIGHT),
+    )
     s.w4.push(result.megabytesPerSecond)
-    log(`  round ${round}  ${system.name.padEnd(22)} W4 ${fmt(result.megabytesPerSecond, 0)} MB/s (${fmt(result.wallMs, 0)} ms)`)
+    log(
+      `  round ${round}  ${system.name.padEnd(22)} W4 ${fmt(result.megabytesPerSecond, 0)} MB/s (${fmt(result.wallMs, 0)} ms)`,
+    )
   })
 }
 
@@ -270,11 +348,17 @@ let queuedFailure: string | undefined
 
 async function main(): Promise<void> {
   const started = new Date()
-  log(`Argon benchmark: ${ROUNDS} round(s), systems interleaved; W1 on ${W1_WORKERS} worker process(es), W2 on ${W2_WORKERS}${QUICK ? ' (quick mode: small counts)' : ''}${PRIORITY !== undefined ? `; priority ${PRIORITY}` : ''}`)
+  log(
+    `Argon benchmark: ${ROUNDS} round(s), systems interleaved; W1 on ${W1_WORKERS} worker process(es), W2 on ${W2_WORKERS}${QUICK ? ' (quick mode: small counts)' : ''}${PRIORITY !== undefined ? `; priority ${PRIORITY}` : ''}`,
+  )
   for (let round = 1; round <= ROUNDS; round++) {
     // Rotate the order each round so no system always runs first (or right after another).
     const order = systems.map((_, i) => systems[(i + round - 1) % systems.length]!)
-    for (const measure of [WORKLOADS.has('w1') ? measureW1 : null, WORKLOADS.has('w2') ? measureW2 : null, WORKLOADS.has('w4') ? measureW4 : null].filter((m) => m !== null)) {
+    for (const measure of [
+      WORKLOADS.has('w1') ? measureW1 : null,
+      WORKLOADS.has('w2') ? measureW2 : null,
+      WORKLOADS.has('w4') ? measureW4 : null,
+    ].filter((m) => m !== null)) {
       for (const { key, system } of order) {
         const s = samples.get(key)!
         if (s.failure !== undefined) continue
@@ -292,7 +376,9 @@ async function main(): Promise<void> {
     try {
       const { queuedMemory } = await import('./argon/queued-memory.js')
       queued = await queuedMemory(SIZES.queued, LIMIT_MS.queued)
-      log(`  Argon manager with ${SIZES.queued.toLocaleString('en-US')} queued tasks: ${fmt(queued.bytesPerTask, 0)} bytes per task (resident ${fmt(queued.residentBeforeMb, 0)} → ${fmt(queued.residentAfterMb, 0)} MiB)`)
+      log(
+        `  Argon manager with ${SIZES.queued.toLocaleString('en-US')} queued tasks: ${fmt(queued.bytesPerTask, 0)} bytes per task (resident ${fmt(queued.residentBeforeMb, 0)} → ${fmt(queued.residentAfterMb, 0)} MiB)`,
+      )
     } catch (error) {
       queuedFailure = error instanceof Error ? error.message : String(error)
       console.error(`  queued-memory measurement FAILED: ${queuedFailure}`)
@@ -306,12 +392,31 @@ async function main(): Promise<void> {
 function sourceCommit(): string | undefined {
   const cwd = fileURLToPath(new URL('../../', import.meta.url))
   try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'protocol', 'manager', 'node-agent', 'client', 'cli', 'bench'], {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
       cwd,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim()
+    const dirty = execFileSync(
+      'git',
+      [
+        'status',
+        '--porcelain',
+        '--untracked-files=no',
+        '--',
+        'protocol',
+        'manager',
+        'node-agent',
+        'client',
+        'cli',
+        'bench',
+      ],
+      {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).trim()
     return dirty ? `${head}+changes` : head
   } catch {
     return undefined
@@ -328,15 +433,51 @@ function report(started: Date): void {
   const table = [
     `| Workload (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}) | ${cols.map((c) => c.name).join(' | ')} |`,
     `|---|${cols.map(() => '---:').join('|')}|`,
-    row(`W1a p50 latency, ${n(SIZES.w1a)} sequential calls (ms)`, med((s) => s.w1aP50), 3),
-    row(`W1a p99 latency (ms)`, med((s) => s.w1aP99), 3),
-    row(`W1b throughput, ${n(SIZES.w1b)} calls, ≤ ${n(SIZES.inFlight)} in flight (tasks/s)`, med((s) => s.w1b), 0),
-    row(`W2 wall time, ${n(SIZES.w2)} × 10 ms CPU (ms)`, med((s) => s.w2Wall), 0),
-    row(`W2 efficiency = ${n(SIZES.w2)} × 10 ms ÷ (wall × ${W2_WORKERS})`, med((s) => s.w2Efficiency), 3),
-    row(`W2 mean idle time of a worker between two tasks (ms)`, med((s) => s.w2Gap), 2),
-    row(`W4 large payloads, ${n(SIZES.w4)} × 256 KiB argument + 256 KiB result, ≤ ${W4_IN_FLIGHT} in flight (MB/s)`, med((s) => s.w4), 0),
-    row(`W1b CPU per task, all processes (µs)`, cols.map(({ s }) => cpuTotal(s.cpuW1b)), 1),
-    row(`W1a CPU per task, all processes (µs)`, cols.map(({ s }) => cpuTotal(s.cpuW1a)), 0),
+    row(
+      `W1a p50 latency, ${n(SIZES.w1a)} sequential calls (ms)`,
+      med((s) => s.w1aP50),
+      3,
+    ),
+    row(
+      `W1a p99 latency (ms)`,
+      med((s) => s.w1aP99),
+      3,
+    ),
+    row(
+      `W1b throughput, ${n(SIZES.w1b)} calls, ≤ ${n(SIZES.inFlight)} in flight (tasks/s)`,
+      med((s) => s.w1b),
+      0,
+    ),
+    row(
+      `W2 wall time, ${n(SIZES.w2)} × 10 ms CPU (ms)`,
+      med((s) => s.w2Wall),
+      0,
+    ),
+    row(
+      `W2 efficiency = ${n(SIZES.w2)} × 10 ms ÷ (wall × ${W2_WORKERS})`,
+      med((s) => s.w2Efficiency),
+      3,
+    ),
+    row(
+      `W2 mean idle time of a worker between two tasks (ms)`,
+      med((s) => s.w2Gap),
+      2,
+    ),
+    row(
+      `W4 large payloads, ${n(SIZES.w4)} × 256 KiB argument + 256 KiB result, ≤ ${W4_IN_FLIGHT} in flight (MB/s)`,
+      med((s) => s.w4),
+      0,
+    ),
+    row(
+      `W1b CPU per task, all processes (µs)`,
+      cols.map(({ s }) => cpuTotal(s.cpuW1b)),
+      1,
+    ),
+    row(
+      `W1a CPU per task, all processes (µs)`,
+      cols.map(({ s }) => cpuTotal(s.cpuW1a)),
+      0,
+    ),
   ]
   if (queued !== undefined || queuedFailure !== undefined) {
     table.push(
@@ -352,10 +493,30 @@ function report(started: Date): void {
     return s ? median(pick(s)) : Number.NaN
   }
   const ratioRows: Array<[string, number, string, (v: number) => boolean]> = [
-    ['W1b tasks/s, Argon ÷ Moleculer', medianOf('argon', (s) => s.w1b) / medianOf('moleculer', (s) => s.w1b), '≥ 1.0', (v) => v >= 1],
-    ['W1a p50, Argon ÷ bare chain', medianOf('argon', (s) => s.w1aP50) / medianOf('bare', (s) => s.w1aP50), '≤ 1.0', (v) => v <= 1],
-    ['W4 MB/s, Argon ÷ bare chain', medianOf('argon', (s) => s.w4) / medianOf('bare', (s) => s.w4), '≥ 0.8', (v) => v >= 0.8],
-    ['W1b CPU per task, Argon, all 4 processes (µs)', byKey('argon') ? cpuTotal(byKey('argon')!.cpuW1b) : Number.NaN, '≤ 15', (v) => v <= 15],
+    [
+      'W1b tasks/s, Argon ÷ Moleculer',
+      medianOf('argon', (s) => s.w1b) / medianOf('moleculer', (s) => s.w1b),
+      '≥ 1.0',
+      (v) => v >= 1,
+    ],
+    [
+      'W1a p50, Argon ÷ bare chain',
+      medianOf('argon', (s) => s.w1aP50) / medianOf('bare', (s) => s.w1aP50),
+      '≤ 1.0',
+      (v) => v <= 1,
+    ],
+    [
+      'W4 MB/s, Argon ÷ bare chain',
+      medianOf('argon', (s) => s.w4) / medianOf('bare', (s) => s.w4),
+      '≥ 0.8',
+      (v) => v >= 0.8,
+    ],
+    [
+      'W1b CPU per task, Argon, all 4 processes (µs)',
+      byKey('argon') ? cpuTotal(byKey('argon')!.cpuW1b) : Number.NaN,
+      '≤ 15',
+      (v) => v <= 15,
+    ],
     ['Manager bytes per queued task, Argon', queued?.bytesPerTask ?? Number.NaN, '< 300', (v) => v < 300],
     ...systems.map(({ key, system }): [string, number, string, (v: number) => boolean] => [
       `W2 efficiency, ${system.name}`,
@@ -367,13 +528,24 @@ function report(started: Date): void {
   const ratios = [
     '| Ratio | Value | Target | Met |',
     '|---|---:|---:|:---:|',
-    ...ratioRows.map(([label, value, target, met]) => `| ${label} | ${fmt(value, 3)} | ${target} | ${Number.isFinite(value) ? (met(value) ? 'yes' : 'no') : 'n/a'} |`),
+    ...ratioRows.map(
+      ([label, value, target, met]) =>
+        `| ${label} | ${fmt(value, 3)} | ${target} | ${Number.isFinite(value) ? (met(value) ? 'yes' : 'no') : 'n/a'} |`,
+    ),
   ]
 
   const workerLine = `Worker processes: ${W1_WORKERS} for W1a/W1b and ${W2_WORKERS} for W2, the same in every system.`
   const failures = cols.filter((c) => c.s.failure !== undefined).map((c) => `- ${c.name} failed: ${c.s.failure}`)
   const w3 = w3Report()
-  const printed = [table.join('\n'), '', workerLine, '', ratios.join('\n'), ...(failures.length ? ['', ...failures] : []), ...(w3.length ? ['', ...w3] : [])].join('\n')
+  const printed = [
+    table.join('\n'),
+    '',
+    workerLine,
+    '',
+    ratios.join('\n'),
+    ...(failures.length ? ['', ...failures] : []),
+    ...(w3.length ? ['', ...w3] : []),
+  ].join('\n')
   log('')
   log(printed)
 
@@ -392,7 +564,9 @@ function report(started: Date): void {
     'rates above it barely moves when other programs load the machine, and it shows which hop the time goes to.',
     '',
     ...cols.flatMap(({ name, s }) =>
-      s.cpuW1b.length === 0 ? [] : [`- ${name}: W1a ${cpuLine(medianCpu(s.cpuW1a))}`, `- ${name}: W1b ${cpuLine(medianCpu(s.cpuW1b))}`],
+      s.cpuW1b.length === 0
+        ? []
+        : [`- ${name}: W1a ${cpuLine(medianCpu(s.cpuW1a))}`, `- ${name}: W1b ${cpuLine(medianCpu(s.cpuW1b))}`],
     ),
   ]
   log('')
@@ -432,5 +606,6 @@ try {
   process.exitCode = 1
 } finally {
   killAllNow()
-  if (runningCount() > 0) console.error(`${runningCount()} benchmark process(es) were still running and have been killed`)
+  if (runningCount() > 0)
+    console.error(`${runningCount()} benchmark process(es) were still running and have been killed`)
 }

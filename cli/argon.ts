@@ -4,7 +4,14 @@ import { managerCommand } from '../manager/cli.js'
 import { demoCommand } from './demo-command.js'
 import { packageVersion } from '../manager/package-info.js'
 import { nodeAgentCommand } from '../node-agent/cli.js'
-import { dismissCommand, nodesCommand, pauseCommand, rotationCommand, scaleCommand, tasksCommand } from './control-commands.js'
+import {
+  dismissCommand,
+  nodesCommand,
+  pauseCommand,
+  rotationCommand,
+  scaleCommand,
+  tasksCommand,
+} from './control-commands.js'
 
 const program = new Command('argon')
   .description('Argon: a distributed task-processing cluster for TypeScript/Node.')

@@ -9,7 +9,12 @@ import { parseFingerprint, readTokenFrom, type TlsTrustOptions } from '../protoc
 /** Adds `--token T` (also ARGON_TOKEN) and `--token-file PATH`. */
 export function addTokenOptions(command: Command, fallback: string): Command {
   return command
-    .addOption(new Option('--token <token>', `shared secret (visible to other local users in ps: prefer --token-file or ARGON_TOKEN) (default: $ARGON_TOKEN, else ${fallback})`).env('ARGON_TOKEN'))
+    .addOption(
+      new Option(
+        '--token <token>',
+        `shared secret (visible to other local users in ps: prefer --token-file or ARGON_TOKEN) (default: $ARGON_TOKEN, else ${fallback})`,
+      ).env('ARGON_TOKEN'),
+    )
     .option('--token-file <path>', 'read the shared secret from this file (its first line)')
 }
 
@@ -38,9 +43,16 @@ export function fingerprint(value: string): string {
 /** Adds `--fingerprint sha256:…`, `--ca FILE` and `--tls` / `--no-tls` (how to trust the manager). */
 export function addTrustOptions(command: Command): Command {
   return command
-    .option('--fingerprint <sha256>', "pin the manager's TLS certificate by the fingerprint it printed (sha256:…); implies TLS", fingerprint)
+    .option(
+      '--fingerprint <sha256>',
+      "pin the manager's TLS certificate by the fingerprint it printed (sha256:…); implies TLS",
+      fingerprint,
+    )
     .option('--ca <file>', "verify the manager's TLS certificate against this CA certificate (PEM); implies TLS")
-    .option('--tls', "use TLS, verified by the system's CAs (default: TLS when --fingerprint or --ca is given, or when a manager on this machine serves TLS on that port)")
+    .option(
+      '--tls',
+      "use TLS, verified by the system's CAs (default: TLS when --fingerprint or --ca is given, or when a manager on this machine serves TLS on that port)",
+    )
     .option('--no-tls', 'connect without TLS')
 }
 
@@ -51,9 +63,12 @@ export function trustFromFlags(flags: { fingerprint?: string; ca?: string; tls?:
     try {
       ca = readFileSync(flags.ca)
     } catch (error) {
-      throw new Error(`cannot read the CA file ${flags.ca}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+      throw new Error(
+        `cannot read the CA file ${flags.ca}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      )
     }
   }
-  if (flags.tls === false && (flags.fingerprint !== undefined || ca !== undefined)) throw new Error('--no-tls cannot go with --fingerprint or --ca')
+  if (flags.tls === false && (flags.fingerprint !== undefined || ca !== undefined))
+    throw new Error('--no-tls cannot go with --fingerprint or --ca')
   return { tls: flags.tls, fingerprint: flags.fingerprint, ca }
 }

@@ -52,7 +52,11 @@ async function withControl<T>(command: Command, use: (socket: ControlSocket) => 
   } catch (error) {
     throw new CommandFailure('BAD_REQUEST', (error as Error).message)
   }
-  if (!token) throw new CommandFailure('UNAUTHORIZED', 'no token: pass --token-file or --token, set ARGON_TOKEN, or run on the manager\'s machine (it shares the token file)')
+  if (!token)
+    throw new CommandFailure(
+      'UNAUTHORIZED',
+      "no token: pass --token-file or --token, set ARGON_TOKEN, or run on the manager's machine (it shares the token file)",
+    )
   const socket: ControlSocket = io(`${endpoint.origin}${NAMESPACES.control}`, {
     ...endpoint.socketOptions,
     path: SOCKET_PATHS.control,
@@ -66,7 +70,11 @@ async function withControl<T>(command: Command, use: (socket: ControlSocket) => 
       socket.once('connect', () => resolve())
       socket.once('connect_error', (error: Error & { data?: { code?: string } }) => {
         const tlsFailure = describeTlsFailure(error, endpoint)
-        reject(tlsFailure ? new CommandFailure(tlsFailure.code, tlsFailure.message) : describeConnectError(error, `${host}:${port}`))
+        reject(
+          tlsFailure
+            ? new CommandFailure(tlsFailure.code, tlsFailure.message)
+            : describeConnectError(error, `${host}:${port}`),
+        )
       })
     })
     return await use(socket)
@@ -76,12 +84,19 @@ async function withControl<T>(command: Command, use: (socket: ControlSocket) => 
 }
 
 /** Says what happened (reached or not, refused why) and what to do next. */
-function describeConnectError(error: Error & { data?: { code?: string }; description?: unknown }, where: string): CommandFailure {
+function describeConnectError(
+  error: Error & { data?: { code?: string }; description?: unknown },
+  where: string,
+): CommandFailure {
   const code = error.data?.code
   if (code === 'UNAUTHORIZED') {
-    return new CommandFailure(code, `reached the manager at ${where}; it refused the token: pass the manager's token with --token or ARGON_TOKEN, or --token-file PATH (it is in the manager's token file and in the dashboard URL it prints)`)
+    return new CommandFailure(
+      code,
+      `reached the manager at ${where}; it refused the token: pass the manager's token with --token or ARGON_TOKEN, or --token-file PATH (it is in the manager's token file and in the dashboard URL it prints)`,
+    )
   }
-  if (code !== undefined) return new CommandFailure(code, `reached the manager at ${where}; it refused the connection: ${error.message}`)
+  if (code !== undefined)
+    return new CommandFailure(code, `reached the manager at ${where}; it refused the connection: ${error.message}`)
   const cause = (error.description as { message?: string } | undefined)?.message ?? error.message
   return new CommandFailure(
     'CONNECTION_FAILED',
@@ -99,7 +114,9 @@ export function formatStatus(status: ClusterStatus, manager = 'HOST:PORT'): stri
   if (status.nodes.length === 0) {
     return `No nodes have joined this manager yet. Add one with:\n  node-agent --join ${manager}\n(on another machine add --token, as \`argon manager\` printed; \`argon demo\` runs a whole cluster on this one)\n\n${formatQueue(status)}`
   }
-  const rows = [['NAME', 'STATE', 'HOST', 'WORKERS', 'RUNNING', 'WAITING', 'ESTIMATE', 'STOLEN', 'COMPLETED', 'FAILED', 'ID']]
+  const rows = [
+    ['NAME', 'STATE', 'HOST', 'WORKERS', 'RUNNING', 'WAITING', 'ESTIMATE', 'STOLEN', 'COMPLETED', 'FAILED', 'ID'],
+  ]
   for (const node of status.nodes) {
     rows.push([
       node.name,
@@ -116,7 +133,14 @@ export function formatStatus(status: ClusterStatus, manager = 'HOST:PORT'): stri
     ])
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n')
+  const table = rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
   return `${table}\n\n${formatQueue(status)}`
 }
 
@@ -152,11 +176,17 @@ async function run(action: () => Promise<void>): Promise<void> {
 
 /** `argon nodes`: every node and the queue. */
 export function nodesCommand(): Command {
-  return controlOptions(new Command('nodes').description('Show every node (name, state, host, workers, tasks running and waiting there, the estimate of when they are done, tasks stolen from it, completed, failed, id) and the queue.'))
+  return controlOptions(
+    new Command('nodes').description(
+      'Show every node (name, state, host, workers, tasks running and waiting there, the estimate of when they are done, tasks stolen from it, completed, failed, id) and the queue.',
+    ),
+  )
     .option('--json', 'print the status as JSON')
     .action((flags: ControlFlags, command: Command) =>
       run(async () => {
-        const status = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:status')) as Reply<ClusterStatus>))
+        const status = await withControl(command, async (socket) =>
+          unwrap((await socket.timeout(5000).emitWithAck('cluster:status')) as Reply<ClusterStatus>),
+        )
         console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status, flags.manager))
       }),
     )
@@ -168,16 +198,28 @@ export function rotationCommand(kind: 'drain' | 'resume'): Command {
     kind === 'drain'
       ? 'Take a node out of rotation: it gets no new tasks; running ones finish. Kept by name while the manager runs.'
       : 'Put a drained node back in rotation; without a name, resume dispatch after `argon pause`.'
-  return controlOptions(new Command(kind).description(description).argument(kind === 'drain' ? '<name>' : '[name]', 'node name'))
+  return controlOptions(
+    new Command(kind).description(description).argument(kind === 'drain' ? '<name>' : '[name]', 'node name'),
+  )
     .option('--json', 'print the node status as JSON')
     .action((name: string | undefined, flags: ControlFlags, command: Command) =>
       run(async () => {
         if (name === undefined) {
-          const status = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:resume')) as Reply<ClusterStatus>))
-          console.log(flags.json ? JSON.stringify(status, null, 2) : `dispatch resumed; ${status.queued} task(s) waiting`)
+          const status = await withControl(command, async (socket) =>
+            unwrap((await socket.timeout(5000).emitWithAck('cluster:resume')) as Reply<ClusterStatus>),
+          )
+          console.log(
+            flags.json ? JSON.stringify(status, null, 2) : `dispatch resumed; ${status.queued} task(s) waiting`,
+          )
           return
         }
-        const node = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck(kind === 'drain' ? 'node:drain' : 'node:resume', { name })) as Reply<NodeStatus>))
+        const node = await withControl(command, async (socket) =>
+          unwrap(
+            (await socket
+              .timeout(5000)
+              .emitWithAck(kind === 'drain' ? 'node:drain' : 'node:resume', { name })) as Reply<NodeStatus>,
+          ),
+        )
         console.log(flags.json ? JSON.stringify(node, null, 2) : formatNode(node))
       }),
     )
@@ -193,8 +235,14 @@ export function pauseCommand(): Command {
     .option('--json', 'print the cluster status as JSON')
     .action((flags: ControlFlags, command: Command) =>
       run(async () => {
-        const status = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('cluster:pause')) as Reply<ClusterStatus>))
-        console.log(flags.json ? JSON.stringify(status, null, 2) : `dispatch paused; ${status.queued} task(s) waiting, ${status.running} running`)
+        const status = await withControl(command, async (socket) =>
+          unwrap((await socket.timeout(5000).emitWithAck('cluster:pause')) as Reply<ClusterStatus>),
+        )
+        console.log(
+          flags.json
+            ? JSON.stringify(status, null, 2)
+            : `dispatch paused; ${status.queued} task(s) waiting, ${status.running} running`,
+        )
       }),
     )
 }
@@ -203,15 +251,27 @@ export function pauseCommand(): Command {
 export function scaleCommand(): Command {
   return controlOptions(
     new Command('scale')
-      .description('Resize a connected node\'s pool of worker processes at runtime: new ones start at once; surplus ones finish their tasks, then exit.')
+      .description(
+        "Resize a connected node's pool of worker processes at runtime: new ones start at once; surplus ones finish their tasks, then exit.",
+      )
       .argument('<name>', 'node name'),
   )
     .requiredOption('--workers <n>', 'worker processes the node runs from now on', positiveInteger)
     .option('--json', 'print the node status as JSON')
     .action((name: string, flags: ControlFlags & { workers: number }, command: Command) =>
       run(async () => {
-        const node = await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('node:scale', { name, workers: flags.workers })) as Reply<NodeStatus>))
-        console.log(flags.json ? JSON.stringify(node, null, 2) : `${node.name}: ${node.workers} worker${node.workers === 1 ? '' : 's'}`)
+        const node = await withControl(command, async (socket) =>
+          unwrap(
+            (await socket
+              .timeout(5000)
+              .emitWithAck('node:scale', { name, workers: flags.workers })) as Reply<NodeStatus>,
+          ),
+        )
+        console.log(
+          flags.json
+            ? JSON.stringify(node, null, 2)
+            : `${node.name}: ${node.workers} worker${node.workers === 1 ? '' : 's'}`,
+        )
       }),
     )
 }
@@ -220,11 +280,15 @@ export function scaleCommand(): Command {
 export function dismissCommand(): Command {
   return controlOptions(
     new Command('dismiss')
-      .description('Forget an offline node: its card leaves the dashboard and its rotation choice is dropped. A connected node cannot be dismissed (NOT_FOUND).')
+      .description(
+        'Forget an offline node: its card leaves the dashboard and its rotation choice is dropped. A connected node cannot be dismissed (NOT_FOUND).',
+      )
       .argument('<name>', 'node name'),
   ).action((name: string, _flags: ControlFlags, command: Command) =>
     run(async () => {
-      await withControl(command, async (socket) => unwrap((await socket.timeout(5000).emitWithAck('node:dismiss', { name })) as Reply<null>))
+      await withControl(command, async (socket) =>
+        unwrap((await socket.timeout(5000).emitWithAck('node:dismiss', { name })) as Reply<null>),
+      )
       console.log(`${name}: dismissed`)
     }),
   )
@@ -258,7 +322,14 @@ export function formatTasks(tasks: readonly TaskRecord[]): string {
     ])
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n')
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 /** `argon tasks`: search the manager's task history. */
@@ -300,7 +371,11 @@ Examples:
           let before: number | undefined
           do {
             const pageSize = flags.all ? 1000 : Math.min(1000, flags.limit - found.length)
-            const page = unwrap((await socket.timeout(15_000).emitWithAck('tasks:query', { ...query, before, limit: pageSize })) as Reply<TaskPage>)
+            const page = unwrap(
+              (await socket
+                .timeout(15_000)
+                .emitWithAck('tasks:query', { ...query, before, limit: pageSize })) as Reply<TaskPage>,
+            )
             found.push(...page.tasks)
             before = page.next ?? undefined
           } while (before !== undefined && (flags.all || found.length < flags.limit))

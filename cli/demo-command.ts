@@ -23,7 +23,9 @@ const AGENT_NAMES = ['demo-1', 'demo-2']
  */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('Start a manager and two local agents, run a small workload with a progress bar, and print the dashboard URL.')
+    .description(
+      'Start a manager and two local agents, run a small workload with a progress bar, and print the dashboard URL.',
+    )
     .option('--port <port>', 'manager port (0 picks a free one)', port, 0)
     .option('--tasks <n>', 'tasks in the workload', positiveInteger, 200)
     .option('--once', 'stop everything when the workload is done (default: keep running until Ctrl-C)')
@@ -60,9 +62,13 @@ export function demoCommand(): Command {
         })
       })
       for (const name of AGENT_NAMES) {
-        const agent = spawn(process.execPath, [NODE_AGENT, '--join', address, '--token', manager.token, '--name', name, '--workers', '1', '--quiet'], {
-          stdio: ['ignore', 'inherit', 'inherit'],
-        })
+        const agent = spawn(
+          process.execPath,
+          [NODE_AGENT, '--join', address, '--token', manager.token, '--name', name, '--workers', '1', '--quiet'],
+          {
+            stdio: ['ignore', 'inherit', 'inherit'],
+          },
+        )
         agents.push(agent)
         console.log(`Agent ${name} started (pid ${agent.pid}), 1 worker`)
       }
@@ -70,7 +76,11 @@ export function demoCommand(): Command {
       console.log(`Both agents joined.\n`)
       console.log(`Dashboard: ${manager.dashboardUrl}`)
       console.log(`Nodes:     argon nodes --manager ${address}`)
-      console.log(flags.once ? 'Stops by itself when the workload is done (--once); Ctrl-C stops it sooner.\n' : 'Stop with Ctrl-C: it stops both agents and the manager.\n')
+      console.log(
+        flags.once
+          ? 'Stops by itself when the workload is done (--once); Ctrl-C stops it sooner.\n'
+          : 'Stop with Ctrl-C: it stops both agents and the manager.\n',
+      )
 
       client = new Client({ host: '127.0.0.1', port: manager.port, token: manager.token })
       const inputs = Array.from({ length: flags.tasks }, (_, index) => [20 + (index % 6)] as [number])
@@ -89,13 +99,17 @@ export function demoCommand(): Command {
       const perNode = new Map<string, number>()
       for (const result of results) perNode.set(result.node ?? '?', (perNode.get(result.node ?? '?') ?? 0) + 1)
       const seconds = (performance.now() - started) / 1000
-      console.log(`Ran ${results.length} tasks in ${seconds.toFixed(1)} s: ${[...perNode].map(([node, count]) => `${count} on ${node}`).join(', ')}`)
+      console.log(
+        `Ran ${results.length} tasks in ${seconds.toFixed(1)} s: ${[...perNode].map(([node, count]) => `${count} on ${node}`).join(', ')}`,
+      )
 
       if (flags.once) {
         await stop('done (--once)')
         process.exit(0)
       }
-      console.log(`\nThe cluster keeps running: open the dashboard, try the examples (ARGON_MANAGER=${address} npx tsx examples/client.ts), or press Ctrl-C to stop.`)
+      console.log(
+        `\nThe cluster keeps running: open the dashboard, try the examples (ARGON_MANAGER=${address} npx tsx examples/client.ts), or press Ctrl-C to stop.`,
+      )
     })
 }
 

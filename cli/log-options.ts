@@ -10,5 +10,10 @@ export interface LogFlags {
 export function logOptions(command: Command): Command {
   return command
     .option('--quiet', 'log only warnings and errors')
-    .addOption(new Option('--log-format <format>', 'log as JSON lines or pretty lines (default: pretty on a terminal, JSON otherwise)').choices(['json', 'pretty']))
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log as JSON lines or pretty lines (default: pretty on a terminal, JSON otherwise)',
+      ).choices(['json', 'pretty']),
+    )
 }

@@ -39,12 +39,15 @@ export function byteSize(value: string): number {
 export function duration(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/i.exec(value.trim())
   if (!match) throw new InvalidArgumentError('must be a duration such as 90s, 15m or 2h')
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms').toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd']
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    (match[2] ?? 'ms').toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd'
+  ]
   return Number(match[1]) * unit
 }
 
 /** A number of seconds, at least 1 (decimals allowed: 2.5). */
 export function seconds(value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError('must be a number of seconds, at least 1')
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || Number(value) < 1)
+    throw new InvalidArgumentError('must be a number of seconds, at least 1')
   return Number(value)
 }

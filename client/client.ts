@@ -158,13 +158,21 @@ export class Client {
       maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     }
     const { host, port } = this.#options
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError('options.port must be an integer 1..65535')
-    if (!Number.isInteger(this.#options.retries) || this.#options.retries < 0) throw new TypeError('options.retries must be a non-negative integer')
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new TypeError('options.port must be an integer 1..65535')
+    if (!Number.isInteger(this.#options.retries) || this.#options.retries < 0)
+      throw new TypeError('options.retries must be a non-negative integer')
     const maxPayload = this.#options.maxPayloadBytes
     if (!Number.isInteger(maxPayload) || maxPayload < 1 || maxPayload > MAX_TASK_PAYLOAD_BYTES) {
-      throw new TypeError(`options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`)
+      throw new TypeError(
+        `options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`,
+      )
     }
-    this.#endpoint = resolveManagerEndpoint(host, port, { tls: options.tls, fingerprint: options.fingerprint, ca: options.ca })
+    this.#endpoint = resolveManagerEndpoint(host, port, {
+      tls: options.tls,
+      fingerprint: options.fingerprint,
+      ca: options.ca,
+    })
     this.#socket = io(`${this.#endpoint.origin}${NAMESPACES.client}`, {
       ...this.#endpoint.socketOptions,
       path: SOCKET_PATHS.machine,
@@ -203,7 +211,9 @@ export class Client {
    * error re-thrown as a TaskError). The function travels as source: it sees no closure variables.
    */
   process<A extends unknown[], R>(fn: TaskFn<A, R>, args: A, options: CallOptions = {}): Promise<Awaited<R>> {
-    return new Promise<Awaited<R>>((resolve, reject) => this.#start(fn, args, options, resolve as (value: unknown) => void, reject))
+    return new Promise<Awaited<R>>((resolve, reject) =>
+      this.#start(fn, args, options, resolve as (value: unknown) => void, reject),
+    )
   }
 
   /** Starts `fn(...args)` now; returns a function that waits for the result. */
@@ -228,9 +238,14 @@ export class Client {
    * Runs `fn` once per argument list, at most `concurrency` at a time; resolves with the results in
    * order, or rejects with the first error (no new tasks start after it).
    */
-  async map<A extends unknown[], R>(fn: TaskFn<A, R>, argsList: readonly A[], options: MapOptions = {}): Promise<Awaited<R>[]> {
+  async map<A extends unknown[], R>(
+    fn: TaskFn<A, R>,
+    argsList: readonly A[],
+    options: MapOptions = {},
+  ): Promise<Awaited<R>[]> {
     const { concurrency = 100, onProgress, ...callOptions } = options
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError('options.concurrency must be a positive integer')
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new TypeError('options.concurrency must be a positive integer')
     const results = new Array<Awaited<R>>(argsList.length)
     let next = 0
     let done = 0
@@ -255,9 +270,12 @@ export class Client {
   /** The cluster's status (the seed's STATUS): every node, the queue, running tasks. */
   async status(): Promise<ClusterStatus> {
     await this.#ready()
-    const reply = (await this.#socket.timeout(10_000).emitWithAck('cluster:status').catch(() => {
-      throw new ArgonError('CONNECTION_FAILED', 'no answer to a status request within 10 s')
-    })) as Reply<ClusterStatus>
+    const reply = (await this.#socket
+      .timeout(10_000)
+      .emitWithAck('cluster:status')
+      .catch(() => {
+        throw new ArgonError('CONNECTION_FAILED', 'no answer to a status request within 10 s')
+      })) as Reply<ClusterStatus>
     if (!reply.ok) throw fromWire(reply.error)
     return reply.value
   }
@@ -285,7 +303,13 @@ export class Client {
     this.#socket.disconnect()
   }
 
-  #start(fn: unknown, args: unknown[], options: CallOptions, resolve: (value: unknown) => void, reject: (error: ArgonError) => void): void {
+  #start(
+    fn: unknown,
+    args: unknown[],
+    options: CallOptions,
+    resolve: (value: unknown) => void,
+    reject: (error: ArgonError) => void,
+  ): void {
     if (this.#closed) return reject(new ArgonError('CANCELLED', 'the client is closed'))
     if (this.#fatal) return reject(this.#fatal)
     if (!this.#everConnected && this.#connectDeadlinePassed) return reject(this.#connectionFailed())
@@ -304,15 +328,34 @@ export class Client {
         throw new ArgonError('BAD_REQUEST', `arguments cannot be serialized: ${(error as Error).message}`)
       }
       if (bytes.byteLength > this.#options.maxPayloadBytes) {
-        throw new ArgonError('PAYLOAD_TOO_LARGE', `arguments are ${bytes.byteLength} bytes; the limit is ${this.#options.maxPayloadBytes}`)
+        throw new ArgonError(
+          'PAYLOAD_TOO_LARGE',
+          `arguments are ${bytes.byteLength} bytes; the limit is ${this.#options.maxPayloadBytes}`,
+        )
       }
-      if (options.priority !== undefined && !Object.hasOwn(PRIORITY_CODE, options.priority)) throw new ArgonError('BAD_REQUEST', 'options.priority must be high, normal or low')
+      if (options.priority !== undefined && !Object.hasOwn(PRIORITY_CODE, options.priority))
+        throw new ArgonError('BAD_REQUEST', 'options.priority must be high, normal or low')
       const priority = PRIORITY_CODE[options.priority ?? 'normal']
-      submission = { id: `${this.#clientId}-${(++this.#seq).toString(36)}`, fn: task, args: bytes, priority, timeout: options.timeout ?? 0 }
+      submission = {
+        id: `${this.#clientId}-${(++this.#seq).toString(36)}`,
+        fn: task,
+        args: bytes,
+        priority,
+        timeout: options.timeout ?? 0,
+      }
     } catch (error) {
       return reject(error instanceof ArgonError ? error : new ArgonError('BAD_REQUEST', String(error)))
     }
-    const call: Call = { submission, resolve, reject, retries: 0, retryTimer: null, timeoutTimer: null, signal: options.signal, onAbort: null }
+    const call: Call = {
+      submission,
+      resolve,
+      reject,
+      retries: 0,
+      retryTimer: null,
+      timeoutTimer: null,
+      signal: options.signal,
+      onAbort: null,
+    }
     this.#pending.set(submission.id, call)
     if (options.timeout !== undefined) {
       call.timeoutTimer = setTimeout(() => this.#abandon(call, 'timeout'), options.timeout)
@@ -340,7 +383,9 @@ export class Client {
     const ms = call.submission.timeout
     this.#settleError(
       call,
-      reason === 'timeout' ? new ArgonError('TASK_TIMEOUT', `task timed out after ${ms} ms`) : new ArgonError('CANCELLED', 'task cancelled by its signal'),
+      reason === 'timeout'
+        ? new ArgonError('TASK_TIMEOUT', `task timed out after ${ms} ms`)
+        : new ArgonError('CANCELLED', 'task cancelled by its signal'),
     )
   }
 
@@ -351,7 +396,11 @@ export class Client {
       process.emitWarning(`argon: an answer frame from the manager could not be read: ${cutText(frame.message)}`)
       for (const id of frame.ids) {
         const call = this.#pending.get(id)
-        if (call) this.#settleError(call, new ArgonError('BAD_REQUEST', `the manager sent an answer that cannot be read: ${cutText(frame.message)}`))
+        if (call)
+          this.#settleError(
+            call,
+            new ArgonError('BAD_REQUEST', `the manager sent an answer that cannot be read: ${cutText(frame.message)}`),
+          )
       }
       return
     }
@@ -371,7 +420,11 @@ export class Client {
         continue
       }
       const error = outcomeError(frame, i)
-      if (error === undefined) this.#settleError(call, new ArgonError('BAD_REQUEST', `the error of task ${call.submission.id} could not be read`))
+      if (error === undefined)
+        this.#settleError(
+          call,
+          new ArgonError('BAD_REQUEST', `the error of task ${call.submission.id} could not be read`),
+        )
       else this.#onError(call, error)
     }
   }
@@ -460,7 +513,10 @@ export class Client {
   }
 
   #connectionFailed(): ArgonError {
-    return new ArgonError('CONNECTION_FAILED', `could not connect to ${this.#options.host}:${this.#options.port} within ${this.#options.connectTimeout} ms`)
+    return new ArgonError(
+      'CONNECTION_FAILED',
+      `could not connect to ${this.#options.host}:${this.#options.port} within ${this.#options.connectTimeout} ms`,
+    )
   }
 
   #ready(): Promise<void> {

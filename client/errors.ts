@@ -18,7 +18,11 @@ export class ArgonError extends Error {
   readonly node: string | undefined
   readonly data: Record<string, unknown> | undefined
 
-  constructor(code: ErrorCode, message: string, options: { retryable?: boolean; node?: string; data?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryable?: boolean; node?: string; data?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'ArgonError'
     this.code = code
@@ -43,7 +47,10 @@ export class TaskError extends ArgonError {
    */
   readonly thrown: unknown
 
-  constructor(message: string, options: { remoteName: string; remoteStack: string; remoteCode?: string; node?: string; thrown?: unknown }) {
+  constructor(
+    message: string,
+    options: { remoteName: string; remoteStack: string; remoteCode?: string; node?: string; thrown?: unknown },
+  ) {
     super('TASK_FAILED', message, { retryable: false, node: options.node, data: { remoteName: options.remoteName } })
     this.name = 'TaskError'
     this.remoteName = options.remoteName
@@ -85,7 +92,15 @@ export function toWire(error: ArgonError): WireError {
       },
     }
   }
-  return { name: error.name, code: error.code, message: error.message, retryable: error.retryable, node: error.node, data: error.data, stack: error.stack }
+  return {
+    name: error.name,
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+    node: error.node,
+    data: error.data,
+    stack: error.stack,
+  }
 }
 
 function parseThrown(text: string): unknown {

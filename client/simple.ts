@@ -19,7 +19,10 @@ let current: Client | null = null
  * await disconnect()
  * ```
  */
-export function connect(address: string = process.env.ARGON_MANAGER ?? '127.0.0.1:8000', options: Omit<ClientOptions, 'host' | 'port'> = {}): Client {
+export function connect(
+  address: string = process.env.ARGON_MANAGER ?? '127.0.0.1:8000',
+  options: Omit<ClientOptions, 'host' | 'port'> = {},
+): Client {
   const { host, port } = parseAddress(address, 8000)
   void current?.close()
   current = new Client({ ...options, host, port })

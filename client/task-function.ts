@@ -29,16 +29,23 @@ export function toTaskFunction(fn: unknown): TaskFunction {
 export function toFunctionEntry(fn: unknown): FunctionEntry {
   if (typeof fn === 'object' && fn !== null && !Array.isArray(fn)) {
     const task = fn as Partial<ModuleTask>
-    if (typeof task.module !== 'string' || task.module.length === 0 || typeof task.export !== 'string' || task.export.length === 0) {
+    if (
+      typeof task.module !== 'string' ||
+      task.module.length === 0 ||
+      typeof task.export !== 'string' ||
+      task.export.length === 0
+    ) {
       throw new ArgonError('BAD_REQUEST', 'a module task needs { module: string, export: string }')
     }
     const known = cache.get(fn)
-    if (known && known.fn.kind === 'module' && known.fn.module === task.module && known.fn.export === task.export) return known
+    if (known && known.fn.kind === 'module' && known.fn.module === task.module && known.fn.export === task.export)
+      return known
     const entry = functionEntry({ kind: 'module', module: task.module, export: task.export })
     cache.set(fn, entry)
     return entry
   }
-  if (typeof fn !== 'function') throw new ArgonError('BAD_REQUEST', `expected a function or { module, export }, got ${typeof fn}`)
+  if (typeof fn !== 'function')
+    throw new ArgonError('BAD_REQUEST', `expected a function or { module, export }, got ${typeof fn}`)
   const known = cache.get(fn)
   if (known) return known
   const source = Function.prototype.toString.call(fn)
@@ -48,16 +55,24 @@ export function toFunctionEntry(fn: unknown): FunctionEntry {
     return checked
   }
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
-    throw new ArgonError('BAD_REQUEST', `function ${fn.name || '(anonymous)'} is native or bound and cannot travel; pass an arrow or function expression`)
+    throw new ArgonError(
+      'BAD_REQUEST',
+      `function ${fn.name || '(anonymous)'} is native or bound and cannot travel; pass an arrow or function expression`,
+    )
   }
   if (/^class\b/.test(source)) throw new ArgonError('BAD_REQUEST', 'a class cannot run as a task; pass a function')
-  if (source.length > MAX_FUNCTION_SOURCE_CHARS) throw new ArgonError('BAD_REQUEST', `function source is over ${MAX_FUNCTION_SOURCE_CHARS} characters`)
+  if (source.length > MAX_FUNCTION_SOURCE_CHARS)
+    throw new ArgonError('BAD_REQUEST', `function source is over ${MAX_FUNCTION_SOURCE_CHARS} characters`)
   let why: string | null
   try {
     // Parse only: the child rebuilds it the same way.
     why = whyCannotTravel(source)
   } catch (error) {
-    if (error instanceof SyntaxError) throw new ArgonError('BAD_REQUEST', 'this function cannot travel (method shorthand?); pass an arrow or function expression')
+    if (error instanceof SyntaxError)
+      throw new ArgonError(
+        'BAD_REQUEST',
+        'this function cannot travel (method shorthand?); pass an arrow or function expression',
+      )
     // The check itself failed on something it does not know: let the worker be the judge.
     why = null
   }

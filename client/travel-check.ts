@@ -19,10 +19,12 @@ const BUILD_HELPER = /^(?:__[A-Za-z]\w*|_[a-z][A-Za-z\d]*|_[a-z\d]+(?:_[a-z\d]+)
 export function whyCannotTravel(source: string): string | null {
   const program = parse(`(${source}\n)`, { ecmaVersion: 'latest', sourceType: 'script', ranges: true })
   const free = new Set<string>()
-  for (const reference of analyze(program, { ecmaVersion: 2022, sourceType: 'script' }).globalScope.through) free.add(reference.identifier.name)
+  for (const reference of analyze(program, { ecmaVersion: 2022, sourceType: 'script' }).globalScope.through)
+    free.add(reference.identifier.name)
   for (const name of free) {
     if (name in globalThis) continue
-    if (name === 'require') return 'it calls `require`, which workers do not have: load modules inside the function with `await import(…)`'
+    if (name === 'require')
+      return 'it calls `require`, which workers do not have: load modules inside the function with `await import(…)`'
     if (/^tslib(_\d+)?$/.test(name)) {
       return `it calls TypeScript helpers through \`${name}\` (compiled with importHelpers): compile without importHelpers, the workers supply the helpers`
     }
@@ -56,14 +58,16 @@ function usesOuterThis(node: Node): boolean {
     }
     const current = value as Node & Record<string, unknown>
     if (typeof current.type !== 'string') return
-    if (current.type === 'FunctionExpression' || current.type === 'FunctionDeclaration' || current.type === 'ClassBody') return
+    if (current.type === 'FunctionExpression' || current.type === 'FunctionDeclaration' || current.type === 'ClassBody')
+      return
     if (current.type === 'ThisExpression') {
       // TypeScript passes the lexical `this` to `__awaiter` when it lowers an async arrow; unused.
       if (!isAwaiterThisArg(parentCall, current)) found = true
       return
     }
     for (const [key, child] of Object.entries(current)) {
-      if (key !== 'type' && key !== 'start' && key !== 'end') visit(child, current.type === 'CallExpression' ? current : null)
+      if (key !== 'type' && key !== 'start' && key !== 'end')
+        visit(child, current.type === 'CallExpression' ? current : null)
     }
   }
   visit((node as unknown as { body: unknown }).body, null)

@@ -44,7 +44,9 @@ export class ClusterTray {
       snapshot = undefined
     }
     const lines = snapshot ? summaryLines(summarizeCluster(snapshot.status)) : ['Manager not running']
-    const tooltip = snapshot ? summaryTooltip(summarizeCluster(snapshot.status), snapshot.port) : 'Argon — manager not running'
+    const tooltip = snapshot
+      ? summaryTooltip(summarizeCluster(snapshot.status), snapshot.port)
+      : 'Argon — manager not running'
     this.#tray.setToolTip(tooltip)
     const key = lines.join('\n')
     if (key === this.#shownLines) return
@@ -53,7 +55,11 @@ export class ClusterTray {
       ...lines.map((label): MenuItemConstructorOptions => ({ label, enabled: false })),
       { type: 'separator' },
       { label: 'Show dashboard', click: () => this.#actions.showDashboard() },
-      { label: 'Open dashboard in browser', enabled: snapshot !== undefined, click: () => this.#actions.openInBrowser() },
+      {
+        label: 'Open dashboard in browser',
+        enabled: snapshot !== undefined,
+        click: () => this.#actions.openInBrowser(),
+      },
       { label: 'Copy join command', enabled: snapshot !== undefined, click: () => this.#actions.copyJoinCommand() },
       { type: 'separator' },
       { label: 'Quit Argon', click: () => this.#actions.quit() },

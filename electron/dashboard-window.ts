@@ -27,7 +27,9 @@ export function hardenSession(session: Session, dashboardOrigin: OriginSource): 
     callback({ responseHeaders: withCsp(details.responseHeaders, dashboardCsp(origin)) })
   })
   const allowed = (permission: string, requestingUrl: string | undefined): boolean =>
-    ALLOWED_PERMISSIONS.has(permission) && originOf(requestingUrl) !== undefined && originOf(requestingUrl) === dashboardOrigin()
+    ALLOWED_PERMISSIONS.has(permission) &&
+    originOf(requestingUrl) !== undefined &&
+    originOf(requestingUrl) === dashboardOrigin()
   session.setPermissionRequestHandler((_contents, permission, callback, details) => {
     callback(allowed(permission, details.requestingUrl))
   })

@@ -30,7 +30,13 @@ import { IPC_CHANNELS } from './ipc-channels.js'
 import { trustManagerCertificate } from './manager-certificate.js'
 import { isTrustedSender, originOf } from './sender-check.js'
 import { parseSessionOverrides } from './session-overrides.js'
-import { loadDesktopSettings, parseDesktopSettings, sameSettings, saveDesktopSettings, settingsFilePath } from './settings-store.js'
+import {
+  loadDesktopSettings,
+  parseDesktopSettings,
+  sameSettings,
+  saveDesktopSettings,
+  settingsFilePath,
+} from './settings-store.js'
 
 type SaveResult = Awaited<ReturnType<DesktopApi['saveSettings']>>
 
@@ -151,7 +157,12 @@ async function startManagerInteractively(settings: DesktopSettings): Promise<Man
 }
 
 async function launchManager(settings: DesktopSettings): Promise<Manager> {
-  const started = await createManager({ host: settings.host, port: settings.port, queueSize: settings.queueSize, logger: managerLogger() })
+  const started = await createManager({
+    host: settings.host,
+    port: settings.port,
+    queueSize: settings.queueSize,
+    logger: managerLogger(),
+  })
   started.on('event', notifyNodeLost)
   return started
 }
@@ -235,7 +246,10 @@ async function applySettings(next: DesktopSettings): Promise<SaveResult> {
   try {
     saveDesktopSettings(settingsFile, next)
   } catch (error) {
-    return { ok: false, message: `the manager now uses these settings, but they could not be saved: ${describe(error)}` }
+    return {
+      ok: false,
+      message: `the manager now uses these settings, but they could not be saved: ${describe(error)}`,
+    }
   }
   return { ok: true }
 }

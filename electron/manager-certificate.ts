@@ -17,5 +17,7 @@ export function managerCertificateVerdict(certificatePem: string, managerFingerp
 
 /** Lets the dashboard window load the app's own TLS manager, whose certificate no CA signed. */
 export function trustManagerCertificate(session: Session, managerFingerprint: () => string | undefined): void {
-  session.setCertificateVerifyProc((request, callback) => callback(managerCertificateVerdict(request.certificate.data, managerFingerprint())))
+  session.setCertificateVerifyProc((request, callback) =>
+    callback(managerCertificateVerdict(request.certificate.data, managerFingerprint())),
+  )
 }

@@ -20,7 +20,8 @@ export const DEFAULT_DESKTOP_SETTINGS: Readonly<DesktopSettings> = Object.freeze
   queueSize: null,
 })
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 
 /**
  * Validates settings from disk or from the dashboard. Port 0 (a random port) is refused:
@@ -30,7 +31,9 @@ export const desktopSettingsSchema = z.object({
   host: z
     .string()
     .trim()
-    .refine((host) => isIP(host) !== 0 || HOSTNAME.test(host), { message: 'host must be an IP address or a host name' }),
+    .refine((host) => isIP(host) !== 0 || HOSTNAME.test(host), {
+      message: 'host must be an IP address or a host name',
+    }),
   port: z.number().int().min(1, { message: 'port must be 1..65535' }).max(65535, { message: 'port must be 1..65535' }),
   queueSize: z
     .number()
@@ -77,19 +80,29 @@ export function loadDesktopSettings(file: string): LoadedSettings {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { settings: { ...DEFAULT_DESKTOP_SETTINGS } }
-    return { settings: { ...DEFAULT_DESKTOP_SETTINGS }, problem: { code: 'unreadable', message: (error as Error).message } }
+    return {
+      settings: { ...DEFAULT_DESKTOP_SETTINGS },
+      problem: { code: 'unreadable', message: (error as Error).message },
+    }
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    return { settings: { ...DEFAULT_DESKTOP_SETTINGS }, problem: { code: 'invalid-json', message: (error as Error).message } }
+    return {
+      settings: { ...DEFAULT_DESKTOP_SETTINGS },
+      problem: { code: 'invalid-json', message: (error as Error).message },
+    }
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { settings: { ...DEFAULT_DESKTOP_SETTINGS }, problem: { code: 'invalid', message: 'the file does not hold an object' } }
+    return {
+      settings: { ...DEFAULT_DESKTOP_SETTINGS },
+      problem: { code: 'invalid', message: 'the file does not hold an object' },
+    }
   }
   const parsed = parseDesktopSettings({ ...DEFAULT_DESKTOP_SETTINGS, ...json })
-  if (!parsed.ok) return { settings: { ...DEFAULT_DESKTOP_SETTINGS }, problem: { code: 'invalid', message: parsed.message } }
+  if (!parsed.ok)
+    return { settings: { ...DEFAULT_DESKTOP_SETTINGS }, problem: { code: 'invalid', message: parsed.message } }
   return { settings: parsed.settings }
 }
 

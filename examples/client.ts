@@ -29,16 +29,21 @@ try {
   console.log('fib:', await client.process({ module: tasks, export: 'fib' }, [20])) // 6765
 
   try {
-    await client.process((name: string) => {
-      throw new Error(`no such user: ${name}`)
-    }, ['ada'])
+    await client.process(
+      (name: string) => {
+        throw new Error(`no such user: ${name}`)
+      },
+      ['ada'],
+    )
   } catch (error) {
     if (!(error instanceof TaskError)) throw error
     console.log(`task failed on ${error.node}: ${error.message}`) // no such user: ada
   }
 
   const status = await client.status()
-  console.log(`nodes: ${status.nodes.length}, queued: ${status.queued} (limit ${status.queueLimit ?? 'none'}), running: ${status.running}`)
+  console.log(
+    `nodes: ${status.nodes.length}, queued: ${status.queued} (limit ${status.queueLimit ?? 'none'}), running: ${status.running}`,
+  )
 } finally {
   await client.close() // the open connection would keep the program running
 }

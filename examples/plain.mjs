@@ -4,7 +4,10 @@ import { Client } from 'argon-cluster'
 const client = new Client()
 try {
   const words = ['argon', 'cluster', 'task']
-  const lengths = await client.map((word) => word.length, words.map((word) => [word]))
+  const lengths = await client.map(
+    (word) => word.length,
+    words.map((word) => [word]),
+  )
   console.log('lengths:', lengths) // [ 5, 7, 4 ]
 
   // Modules load inside the function, on the worker.

@@ -44,7 +44,8 @@ export class ActivityLog {
   #pendingTasks: { seq: number; record: TaskRecord }[] = []
 
   /** Task failures since the last event about them (aggregated: one event per window). */
-  #failures: { start: number; count: number; nodes: Set<string>; lastMessage: string; timer: NodeJS.Timeout } | null = null
+  #failures: { start: number; count: number; nodes: Set<string>; lastMessage: string; timer: NodeJS.Timeout } | null =
+    null
   readonly #failureWindowMs: number
 
   constructor(options: { taskHistory?: Partial<TaskHistoryLimits>; failureWindowMs?: number } = {}) {

@@ -24,7 +24,10 @@ export function handshakeError(code: ErrorCode, message: string): ExtendedError 
 export function checkHandshake(auth: unknown, token: string): ExtendedError | null {
   const fields = (typeof auth === 'object' && auth !== null ? auth : {}) as Record<string, unknown>
   if (fields.protocol !== PROTOCOL_VERSION) {
-    return handshakeError('PROTOCOL_MISMATCH', `protocol version ${String(fields.protocol)} is not supported (this manager speaks ${PROTOCOL_VERSION})`)
+    return handshakeError(
+      'PROTOCOL_MISMATCH',
+      `protocol version ${String(fields.protocol)} is not supported (this manager speaks ${PROTOCOL_VERSION})`,
+    )
   }
   if (!tokensMatch(token, fields.token)) return handshakeError('UNAUTHORIZED', 'invalid token')
   return null

@@ -34,17 +34,52 @@ export function managerCommand(): Command {
     .description('Run the manager: clients send it tasks, it routes them to node-agents and answers.')
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
     .option('--port <port>', 'port to listen on (0 picks a free one)', port, 8000)
-    .option('--queue-size <n>', 'most waiting tasks; beyond it submissions are rejected with QUEUE_FULL (default: unbounded)', nonNegativeInteger)
-    .option('--max-attempts <n>', 'runs a task may have before a lost worker fails it with WORKER_LOST', positiveInteger, 3)
-    .addOption(new Option('--max-payload <size>', 'largest argument list of one task (e.g. 512k, 16m)').argParser(byteSize).default(DEFAULT_MAX_PAYLOAD_BYTES, '16m'))
-    .addOption(new Option('--strategy <name>', 'scheduling strategy').choices(Object.keys(strategies)).default('least-completion-time'))
+    .option(
+      '--queue-size <n>',
+      'most waiting tasks; beyond it submissions are rejected with QUEUE_FULL (default: unbounded)',
+      nonNegativeInteger,
+    )
+    .option(
+      '--max-attempts <n>',
+      'runs a task may have before a lost worker fails it with WORKER_LOST',
+      positiveInteger,
+      3,
+    )
+    .addOption(
+      new Option('--max-payload <size>', 'largest argument list of one task (e.g. 512k, 16m)')
+        .argParser(byteSize)
+        .default(DEFAULT_MAX_PAYLOAD_BYTES, '16m'),
+    )
+    .addOption(
+      new Option('--strategy <name>', 'scheduling strategy')
+        .choices(Object.keys(strategies))
+        .default('least-completion-time'),
+    )
     .option('--no-dashboard', 'do not serve the dashboard at /')
-    .option('--node-timeout <seconds>', 'a node silent this long (no heartbeat, no answer) is lost: its tasks run elsewhere', seconds, DEFAULT_NODE_TIMEOUT_MS / 1000)
-    .option('--task-history <n>', 'recent tasks (any outcome) kept for `argon tasks` and the dashboard', positiveInteger, 10_000)
-    .option('--failure-history <n>', 'failed tasks kept in a store of their own, however many succeed after them', positiveInteger, 2_000)
+    .option(
+      '--node-timeout <seconds>',
+      'a node silent this long (no heartbeat, no answer) is lost: its tasks run elsewhere',
+      seconds,
+      DEFAULT_NODE_TIMEOUT_MS / 1000,
+    )
+    .option(
+      '--task-history <n>',
+      'recent tasks (any outcome) kept for `argon tasks` and the dashboard',
+      positiveInteger,
+      10_000,
+    )
+    .option(
+      '--failure-history <n>',
+      'failed tasks kept in a store of their own, however many succeed after them',
+      positiveInteger,
+      2_000,
+    )
     .option('--tls', 'serve HTTPS/WSS only (default: on when --host is beyond loopback)')
     .option('--no-tls', 'serve plain HTTP/WS even beyond loopback (the token then crosses the network in clear)')
-    .option('--tls-cert <file>', 'TLS certificate to serve (PEM; default: a self-signed one generated once in $ARGON_HOME/tls)')
+    .option(
+      '--tls-cert <file>',
+      'TLS certificate to serve (PEM; default: a self-signed one generated once in $ARGON_HOME/tls)',
+    )
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
   addTokenOptions(command, 'the token file, created if absent')
   return command
@@ -78,13 +113,15 @@ Example:
       }
       process.on('SIGINT', () => stop('SIGINT'))
       process.on('SIGTERM', () => stop('SIGTERM'))
-      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) self.error('error: --tls-cert and --tls-key go together')
+      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+        self.error('error: --tls-cert and --tls-key go together')
       if (flags.tlsCert !== undefined && flags.tls === false) self.error('error: --tls-cert cannot go with --no-tls')
       let token: string | undefined
       let tlsFiles: { cert: Buffer; key: Buffer } | undefined
       try {
         token = tokenFromFlags(self)
-        if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) tlsFiles = { cert: readFileSync(flags.tlsCert), key: readFileSync(flags.tlsKey) }
+        if (flags.tlsCert !== undefined && flags.tlsKey !== undefined)
+          tlsFiles = { cert: readFileSync(flags.tlsCert), key: readFileSync(flags.tlsKey) }
       } catch (error) {
         self.error(`error: ${(error as Error).message}`)
       }
@@ -112,12 +149,17 @@ Example:
       }
       if (stopping) return void manager.close().then(() => process.exit(0))
       const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
-      console.log(`Argon manager ${packageVersion()} listening on ${manager.tls ? 'https' : 'http'}://${shown}:${manager.port}`)
+      console.log(
+        `Argon manager ${packageVersion()} listening on ${manager.tls ? 'https' : 'http'}://${shown}:${manager.port}`,
+      )
       // Also under --quiet: agents on other machines need it to join.
       if (manager.fingerprint) console.log(`TLS certificate fingerprint: ${manager.fingerprint}`)
-      else if (flags.tls === false && !isLoopbackHost(flags.host)) console.log('Warning: TLS is off (--no-tls): the token and every task cross the network in clear')
+      else if (flags.tls === false && !isLoopbackHost(flags.host))
+        console.log('Warning: TLS is off (--no-tls): the token and every task cross the network in clear')
       if (flags.quiet) return
-      console.log(`Queue: ${flags.queueSize === undefined ? 'unbounded' : `at most ${flags.queueSize} waiting`}; max attempts: ${flags.maxAttempts}`)
+      console.log(
+        `Queue: ${flags.queueSize === undefined ? 'unbounded' : `at most ${flags.queueSize} waiting`}; max attempts: ${flags.maxAttempts}`,
+      )
       if (flags.dashboard) console.log(`Dashboard: ${manager.dashboardUrl}`)
       console.log('Join an agent to this manager with (the token goes in the environment, not on the command line):')
       for (const command of manager.joinCommands) console.log(`  ${command}`)

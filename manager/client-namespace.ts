@@ -39,7 +39,6 @@ export interface ClientNamespaceOptions {
   status: () => ReturnType<Dispatcher['status']>
 }
 
-
 /** `/client`: clients submit and cancel tasks and get answers (also a stand-alone agent's face). */
 export function serveClients(namespace: ClientNamespace, options: ClientNamespaceOptions): void {
   const { dispatcher, sessions, log, warnings } = options
@@ -63,7 +62,8 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
     const rejectFrame = rejecter.reject
 
     socket.onAny((event: unknown) => {
-      if (typeof event === 'string' && event.startsWith(RESERVED_EVENT_PREFIX)) rejectFrame(event.slice(RESERVED_EVENT_PREFIX.length), 'reserved event name')
+      if (typeof event === 'string' && event.startsWith(RESERVED_EVENT_PREFIX))
+        rejectFrame(event.slice(RESERVED_EVENT_PREFIX.length), 'reserved event name')
       else if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejectFrame(event, 'unknown event')
     })
 
@@ -73,7 +73,8 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
         if (!frame.ok) {
           // Structurally broken: nothing of it runs, but every id that can be read gets its answer.
           rejectFrame('task:submit', frame.message)
-          for (const id of frame.ids) dispatcher.refuse(clientId, id, wireError('BAD_REQUEST', `task:submit: ${frame.message}`))
+          for (const id of frame.ids)
+            dispatcher.refuse(clientId, id, wireError('BAD_REQUEST', `task:submit: ${frame.message}`))
           return
         }
         const accepted: IncomingTask[] = []
@@ -83,11 +84,22 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
           const problem = taskProblem(frame, i, functions, options.maxPayloadBytes)
           if (problem !== undefined) {
             bad++
-            warnings.warn(problem.code === 'PAYLOAD_TOO_LARGE' ? 'payload-too-large' : 'bad-task', { clientId, taskId: ids[i] }, `bad task: ${problem.message}`)
+            warnings.warn(
+              problem.code === 'PAYLOAD_TOO_LARGE' ? 'payload-too-large' : 'bad-task',
+              { clientId, taskId: ids[i] },
+              `bad task: ${problem.message}`,
+            )
             dispatcher.refuse(clientId, ids[i]!, wireError(problem.code, problem.message))
             continue
           }
-          accepted.push({ id: ids[i]!, fn: functions.get(fns[i]!)!, start: offsets[i]!, end: offsets[i + 1]!, priority: PRIORITIES[priorities[i]!]!, timeout: timeouts[i]! })
+          accepted.push({
+            id: ids[i]!,
+            fn: functions.get(fns[i]!)!,
+            start: offsets[i]!,
+            end: offsets[i + 1]!,
+            priority: PRIORITIES[priorities[i]!]!,
+            timeout: timeouts[i]!,
+          })
         }
         // Bad tasks were answered by id; they still count against this connection's budget.
         if (bad > 0) rejecter.noteBad()

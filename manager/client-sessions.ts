@@ -123,7 +123,10 @@ export class ClientSessions {
       session.heldBytes += outcomeBytes(outcome)
     }
     let dropped = 0
-    while (session.held.length > 0 && (session.held.length > this.#limits.maxResults || session.heldBytes > this.#limits.maxBytes)) {
+    while (
+      session.held.length > 0 &&
+      (session.held.length > this.#limits.maxResults || session.heldBytes > this.#limits.maxBytes)
+    ) {
       session.heldBytes -= outcomeBytes(session.held.shift()!)
       dropped++
     }

@@ -17,7 +17,10 @@ export class ClusterControls {
   pause(): ClusterStatus {
     if (!this.dispatcher.paused) {
       this.dispatcher.paused = true
-      this.activity.record('cluster-paused', `dispatch paused: tasks queue until it resumes (${this.dispatcher.queued} waiting)`)
+      this.activity.record(
+        'cluster-paused',
+        `dispatch paused: tasks queue until it resumes (${this.dispatcher.queued} waiting)`,
+      )
     }
     return this.status()
   }
@@ -35,13 +38,20 @@ export class ClusterControls {
   /** Resizes the named connected node's pool; the manager's window follows at once. */
   scale(name: string, workers: number): NodeStatus {
     const node = this.dispatcher.nodes.byName(name).find((candidate) => candidate.link !== null)
-    if (node === undefined) throw new NotFoundError(this.dispatcher.nodes.byName(name).length > 0 ? `node ${name} is offline` : `no node named ${name}`)
+    if (node === undefined)
+      throw new NotFoundError(
+        this.dispatcher.nodes.byName(name).length > 0 ? `node ${name} is offline` : `no node named ${name}`,
+      )
     if (node.link!.scale === undefined) throw new TypeError(`node ${name} cannot be resized at runtime`)
     if (node.workers !== workers) {
       const before = node.workers
       node.link!.scale(workers)
       node.workers = workers
-      this.activity.record('node-scaled', `${name} resized from ${before} to ${workers} worker${workers === 1 ? '' : 's'}`, { node: name })
+      this.activity.record(
+        'node-scaled',
+        `${name} resized from ${before} to ${workers} worker${workers === 1 ? '' : 's'}`,
+        { node: name },
+      )
       this.dispatcher.pump()
     }
     return node.status(this.dispatcher.nodes.isDrained(name))

@@ -23,14 +23,18 @@ import type { Logger } from './logger.js'
 import { frameRejecter } from './frame-rejections.js'
 import type { WarningThrottle } from './warning-throttle.js'
 
-
 /** What each dashboard has already been sent, so no event or task reaches it twice. */
 interface ControlCursor {
   eventSeq: number
   taskSeq: number
 }
 
-export type ControlNamespace = Namespace<ControlToManagerEvents, ManagerToControlEvents, Record<string, never>, ControlCursor>
+export type ControlNamespace = Namespace<
+  ControlToManagerEvents,
+  ManagerToControlEvents,
+  Record<string, never>,
+  ControlCursor
+>
 type ControlSocket = Socket<ControlToManagerEvents, ManagerToControlEvents, Record<string, never>, ControlCursor>
 
 export interface ControlOptions {
@@ -60,7 +64,13 @@ export class MetricsHistory {
   sample(): ClusterMetrics {
     this.dispatcher.latency.mark()
     const [p50 = null, p99 = null] = this.dispatcher.latency.recentPercentiles(0.5, 0.99) ?? []
-    this.#last = { at: Date.now(), tasksPerSecond: this.dispatcher.rate.perSecond(), p50Ms: p50, p99Ms: p99, queued: this.dispatcher.queued }
+    this.#last = {
+      at: Date.now(),
+      tasksPerSecond: this.dispatcher.rate.perSecond(),
+      p50Ms: p50,
+      p99Ms: p99,
+      queued: this.dispatcher.queued,
+    }
     this.samples.push(this.#last)
     return this.#last
   }
@@ -83,7 +93,10 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
     try {
       reply = { ok: true, value: run() }
     } catch (error) {
-      reply = error instanceof NotFoundError ? { ok: false, error: wireError('NOT_FOUND', error.message) } : { ok: false, error: wireError('BAD_REQUEST', String(error)) }
+      reply =
+        error instanceof NotFoundError
+          ? { ok: false, error: wireError('NOT_FOUND', error.message) }
+          : { ok: false, error: wireError('BAD_REQUEST', String(error)) }
     }
     ;(ack as (reply: Reply<T>) => void)(reply)
   }
@@ -99,7 +112,13 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
   }
 
   /** Validates a request frame with its schema, then answers it with `run`'s value or error. */
-  const withRequest = <R, T>(schema: z.ZodType<R>, event: string, frame: unknown, ack: unknown, run: (request: R) => T) => {
+  const withRequest = <R, T>(
+    schema: z.ZodType<R>,
+    event: string,
+    frame: unknown,
+    ack: unknown,
+    run: (request: R) => T,
+  ) => {
     const request = parseMessage(schema, frame)
     if (!request.ok) {
       warnings.warn('bad-frame:control', { event }, `bad control frame: ${cutText(request.error.message)}`)
@@ -116,14 +135,24 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
       if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejecter.reject(event, 'unknown event')
     })
     socket.on('cluster:status', (ack: unknown) => answer(ack, options.status))
-    socket.on('node:drain', (frame: unknown, ack: unknown) => withName('node:drain', frame, ack, (name) => dispatcher.drain(name)))
-    socket.on('node:resume', (frame: unknown, ack: unknown) => withName('node:resume', frame, ack, (name) => dispatcher.resume(name)))
-    socket.on('node:dismiss', (frame: unknown, ack: unknown) => withName('node:dismiss', frame, ack, (name) => (dispatcher.dismiss(name), null)))
-    socket.on('tasks:query', (frame: unknown, ack: unknown) => withRequest(taskQuerySchema, 'tasks:query', frame, ack, (query) => activity.history.query(query)))
+    socket.on('node:drain', (frame: unknown, ack: unknown) =>
+      withName('node:drain', frame, ack, (name) => dispatcher.drain(name)),
+    )
+    socket.on('node:resume', (frame: unknown, ack: unknown) =>
+      withName('node:resume', frame, ack, (name) => dispatcher.resume(name)),
+    )
+    socket.on('node:dismiss', (frame: unknown, ack: unknown) =>
+      withName('node:dismiss', frame, ack, (name) => (dispatcher.dismiss(name), null)),
+    )
+    socket.on('tasks:query', (frame: unknown, ack: unknown) =>
+      withRequest(taskQuerySchema, 'tasks:query', frame, ack, (query) => activity.history.query(query)),
+    )
     socket.on('cluster:pause', (ack: unknown) => answer(ack, () => controls.pause()))
     socket.on('cluster:resume', (ack: unknown) => answer(ack, () => controls.resume()))
     socket.on('node:scale', (frame: unknown, ack: unknown) =>
-      withRequest(nodeScaleRequestSchema, 'node:scale', frame, ack, (request) => controls.scale(request.name, request.workers)),
+      withRequest(nodeScaleRequestSchema, 'node:scale', frame, ack, (request) =>
+        controls.scale(request.name, request.workers),
+      ),
     )
     const first: DashboardUpdate = {
       status: options.status(),

@@ -21,7 +21,13 @@ import {
   type OutcomeFrame,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
-import { isLoopbackHost, removeEndpointRecord, writeEndpointRecord, type EndpointRecord, type Fingerprint } from '../protocol/tls-files.js'
+import {
+  isLoopbackHost,
+  removeEndpointRecord,
+  writeEndpointRecord,
+  type EndpointRecord,
+  type Fingerprint,
+} from '../protocol/tls-files.js'
 import { ActivityLog } from './activity-log.js'
 import { serveClients, type ClientNamespace } from './client-namespace.js'
 import { ClientSessions } from './client-sessions.js'
@@ -141,21 +147,29 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   const maxAttempts = options.maxAttempts ?? 3
   const queueSize = options.queueSize ?? null
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('options.maxAttempts must be a positive integer')
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new TypeError('options.maxAttempts must be a positive integer')
   if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > MAX_TASK_PAYLOAD_BYTES) {
-    throw new TypeError(`options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`)
+    throw new TypeError(
+      `options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`,
+    )
   }
   const nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
-  if (!Number.isFinite(nodeTimeoutMs) || nodeTimeoutMs < 1000) throw new TypeError('options.nodeTimeoutMs must be at least 1000 (ms)')
-  if (queueSize !== null && (!Number.isInteger(queueSize) || queueSize < 0)) throw new TypeError('options.queueSize must be a non-negative integer or null')
+  if (!Number.isFinite(nodeTimeoutMs) || nodeTimeoutMs < 1000)
+    throw new TypeError('options.nodeTimeoutMs must be at least 1000 (ms)')
+  if (queueSize !== null && (!Number.isInteger(queueSize) || queueSize < 0))
+    throw new TypeError('options.queueSize must be a non-negative integer or null')
   const makeStrategy = strategies[options.strategy ?? DEFAULT_STRATEGY]
   if (!makeStrategy) throw new TypeError(`options.strategy must be one of: ${Object.keys(strategies).join(', ')}`)
   const version = packageVersion()
-  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new TypeError('options.tlsCert and options.tlsKey go together')
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined))
+    throw new TypeError('options.tlsCert and options.tlsKey go together')
   const tls = options.tls ?? (options.tlsCert !== undefined || !isLoopbackHost(host))
   if (!tls && options.tlsCert !== undefined) throw new TypeError('options.tlsCert is given but options.tls is false')
   const certificate: ManagerCertificate | undefined = tls
-    ? await loadManagerCertificate(options.tlsCert !== undefined ? { cert: options.tlsCert, key: options.tlsKey! } : undefined)
+    ? await loadManagerCertificate(
+        options.tlsCert !== undefined ? { cert: options.tlsCert, key: options.tlsKey! } : undefined,
+      )
     : undefined
 
   const warnings = new WarningThrottle(log)
@@ -164,7 +178,11 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   activity.subscribe((event) => emitter.emit('event', event))
   const sessions = new ClientSessions(
     { retentionMs: options.resultRetentionMs ?? 60_000, maxResults: 100_000, maxBytes: 256 * 1024 * 1024 },
-    (clientId, dropped) => log.warn({ clientId, dropped }, 'answers dropped for a disconnected client (away past the retention time, or over the held-answer limit)'),
+    (clientId, dropped) =>
+      log.warn(
+        { clientId, dropped },
+        'answers dropped for a disconnected client (away past the retention time, or over the held-answer limit)',
+      ),
   )
   const dispatcher = new Dispatcher({
     queueSize,
@@ -172,13 +190,31 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     strategy: makeStrategy(),
     activity,
     deliver: (clientId, outcome) => sessions.deliver(clientId, outcome),
-    onForged: (node, taskId) => warnings.warn('forged-answer', { node, taskId: cutText(taskId) }, 'dropped an answer from a node that was never given the task'),
+    onForged: (node, taskId) =>
+      warnings.warn(
+        'forged-answer',
+        { node, taskId: cutText(taskId) },
+        'dropped an answer from a node that was never given the task',
+      ),
   })
   const status = () => dispatcher.status(sessions.connected)
 
-  const dashboardDir = options.dashboard === false ? null : typeof options.dashboard === 'string' ? options.dashboard : defaultDashboardDir()
-  const routes = httpRoutes({ token, version, dashboardDir, status, metrics: createMetricsExporter(dispatcher, status) })
-  const http: HttpServer = certificate ? createSecureServer({ cert: certificate.cert, key: certificate.key }, routes) : createServer(routes)
+  const dashboardDir =
+    options.dashboard === false
+      ? null
+      : typeof options.dashboard === 'string'
+        ? options.dashboard
+        : defaultDashboardDir()
+  const routes = httpRoutes({
+    token,
+    version,
+    dashboardDir,
+    status,
+    metrics: createMetricsExporter(dispatcher, status),
+  })
+  const http: HttpServer = certificate
+    ? createSecureServer({ cert: certificate.cert, key: certificate.key }, routes)
+    : createServer(routes)
   // With TLS, one front listener takes the port: TLS goes to `http`; plain requests get /health, or learn why they fail.
   const front = certificate
     ? tlsOnlyListener(
@@ -219,20 +255,40 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     machinePath: SOCKET_PATHS.machine,
     otherPaths: [SOCKET_PATHS.control],
     token,
-    onRefused: (reason, address) => warnings.warn('upgrade-refused', { address, reason }, 'refused a connection on the machine path'),
+    onRefused: (reason, address) =>
+      warnings.warn('upgrade-refused', { address, reason }, 'refused a connection on the machine path'),
   })
   // The root namespace is unused; refuse it so a stray connection learns where to go.
   machines.use((_socket, next) => next(new Error('connect to /client or /node')))
   operators.use((_socket, next) => next(new Error('connect to /control')))
 
-  serveClients(machines.of(NAMESPACES.client) as unknown as ClientNamespace, { token, maxPayloadBytes, dispatcher, sessions, log, warnings, status })
+  serveClients(machines.of(NAMESPACES.client) as unknown as ClientNamespace, {
+    token,
+    maxPayloadBytes,
+    dispatcher,
+    sessions,
+    log,
+    warnings,
+    status,
+  })
   serveNodes(machines.of(NAMESPACES.node) as unknown as NodeNamespace, { token, dispatcher, log, warnings })
 
   let port = 0
   const resolvedHost = () => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const joinCommands = () =>
-    joinAddresses(host).map((address) => `ARGON_TOKEN=${shellQuote(token)} node-agent --join ${address}:${port}${certificate ? ` --fingerprint ${certificate.fingerprint}` : ''}`)
-  const control = serveControl(operators.of(NAMESPACES.control) as unknown as ControlNamespace, { token, dispatcher, activity, log, warnings, status, joinCommands })
+    joinAddresses(host).map(
+      (address) =>
+        `ARGON_TOKEN=${shellQuote(token)} node-agent --join ${address}:${port}${certificate ? ` --fingerprint ${certificate.fingerprint}` : ''}`,
+    )
+  const control = serveControl(operators.of(NAMESPACES.control) as unknown as ControlNamespace, {
+    token,
+    dispatcher,
+    activity,
+    log,
+    warnings,
+    status,
+    joinCommands,
+  })
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -252,18 +308,32 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   }
   port = (listener.address() as AddressInfo).port
   log.info({ host, port, tls, fingerprint: certificate?.fingerprint }, 'manager listening')
-  if (certificate?.origin === 'generated') log.info({ certFile: certificate.certFile, fingerprint: certificate.fingerprint }, 'generated a self-signed TLS certificate (kept for the next start)')
+  if (certificate?.origin === 'generated')
+    log.info(
+      { certFile: certificate.certFile, fingerprint: certificate.fingerprint },
+      'generated a self-signed TLS certificate (kept for the next start)',
+    )
   if (!tls && !isLoopbackHost(host)) {
-    log.warn({ host, port }, 'TLS is off while listening beyond loopback: the token and every task cross the network in clear (drop --no-tls to serve TLS)')
+    log.warn(
+      { host, port },
+      'TLS is off while listening beyond loopback: the token and every task cross the network in clear (drop --no-tls to serve TLS)',
+    )
   }
   // Local agents, clients and commands read this to know to use TLS, and which certificate to pin.
-  const record: EndpointRecord = certificate ? { port, tls: true, fingerprint: certificate.fingerprint } : { port, tls: false }
+  const record: EndpointRecord = certificate
+    ? { port, tls: true, fingerprint: certificate.fingerprint }
+    : { port, tls: false }
   try {
     writeEndpointRecord(record)
   } catch (error) {
-    log.warn({ error: (error as Error).message }, 'cannot publish the endpoint record in $ARGON_HOME; local programs will need --fingerprint')
+    log.warn(
+      { error: (error as Error).message },
+      'cannot publish the endpoint record in $ARGON_HOME; local programs will need --fingerprint',
+    )
   }
-  const silentNodes = watchSilentNodes(dispatcher, nodeTimeoutMs, (name, reason) => log.warn({ node: name, reason }, 'node lost: no heartbeat'))
+  const silentNodes = watchSilentNodes(dispatcher, nodeTimeoutMs, (name, reason) =>
+    log.warn({ node: name, reason }, 'node lost: no heartbeat'),
+  )
 
   const manager = Object.assign(emitter, {
     host,
@@ -294,7 +364,10 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
       sessions.close()
       operators.disconnectSockets(true)
       machines.disconnectSockets(true)
-      await Promise.all([new Promise<void>((resolve) => operators.close(() => resolve())), new Promise<void>((resolve) => machines.close(() => resolve()))])
+      await Promise.all([
+        new Promise<void>((resolve) => operators.close(() => resolve())),
+        new Promise<void>((resolve) => machines.close(() => resolve())),
+      ])
       http.closeAllConnections()
       if (front) {
         front.destroyConnections()
@@ -314,7 +387,11 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
  * Sweeps for nodes silent past the timeout. A sweep that itself runs late means this process was
  * stalled (not the nodes), so it waits for fresh news from them instead of declaring all lost.
  */
-function watchSilentNodes(dispatcher: Dispatcher, timeoutMs: number, onLost: (name: string, reason: string) => void): NodeJS.Timeout {
+function watchSilentNodes(
+  dispatcher: Dispatcher,
+  timeoutMs: number,
+  onLost: (name: string, reason: string) => void,
+): NodeJS.Timeout {
   const every = Math.min(1000, timeoutMs / 4)
   let last = Date.now()
   const timer = setInterval(() => {

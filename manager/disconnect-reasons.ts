@@ -21,7 +21,12 @@ export function plainDisconnectReason(reason: string): string {
 }
 
 /** The event a node's disconnection makes: `left` when it said goodbye first, `lost` otherwise. */
-export function describeDisconnect(name: string, reason: string, saidGoodbye: boolean, requeued: number): { kind: 'node-left' | 'node-lost'; message: string } {
+export function describeDisconnect(
+  name: string,
+  reason: string,
+  saidGoodbye: boolean,
+  requeued: number,
+): { kind: 'node-left' | 'node-lost'; message: string } {
   const graceful = saidGoodbye || reason === 'client namespace disconnect'
   const tasks = requeued > 0 ? `; ${requeued} unfinished task(s) went back to the queue` : ''
   return graceful

@@ -157,7 +157,17 @@ export class Dispatcher {
   /** Accepts a batch from a client. A resubmitted id that is still pending is ignored (dedupe). */
   submit(clientId: string, submissions: readonly TaskSubmission[]): void {
     for (const submission of submissions) {
-      this.#accept(clientId, submission.id, this.functions.intern(submission.fn), submission.args, 0, submission.args.byteLength, submission.priority ?? 'normal', submission.timeout ?? 0, null)
+      this.#accept(
+        clientId,
+        submission.id,
+        this.functions.intern(submission.fn),
+        submission.args,
+        0,
+        submission.args.byteLength,
+        submission.priority ?? 'normal',
+        submission.timeout ?? 0,
+        null,
+      )
     }
     this.pump()
   }
@@ -167,16 +177,32 @@ export class Dispatcher {
    * no decoding). Same rules as `submit`.
    */
   submitFrame(clientId: string, bytes: Uint8Array, tasks: readonly IncomingTask[]): void {
-    const shared: SharedFrame | null = bytes.byteLength >= COMPACT_MIN_FRAME_BYTES ? { bytes, tasks: [], liveBytes: 0 } : null
-    for (const task of tasks) this.#accept(clientId, task.id, task.fn, bytes, task.start, task.end, task.priority, task.timeout, shared)
+    const shared: SharedFrame | null =
+      bytes.byteLength >= COMPACT_MIN_FRAME_BYTES ? { bytes, tasks: [], liveBytes: 0 } : null
+    for (const task of tasks)
+      this.#accept(clientId, task.id, task.fn, bytes, task.start, task.end, task.priority, task.timeout, shared)
     this.pump()
   }
 
-  #accept(clientId: string, id: string, fn: FunctionEntry, bytes: Uint8Array, start: number, end: number, priority: Priority, timeout: number, shared: SharedFrame | null): void {
+  #accept(
+    clientId: string,
+    id: string,
+    fn: FunctionEntry,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    priority: Priority,
+    timeout: number,
+    shared: SharedFrame | null,
+  ): void {
     const existing = this.#tasks.get(id)
     if (existing) {
       if (existing.clientId !== clientId) {
-        this.#options.deliver(clientId, { id, ok: false, error: wireError('BAD_REQUEST', `task id ${id} is in use by another client`) })
+        this.#options.deliver(clientId, {
+          id,
+          ok: false,
+          error: wireError('BAD_REQUEST', `task id ${id} is in use by another client`),
+        })
       }
       return
     }
@@ -231,18 +257,27 @@ export class Dispatcher {
         this.nodes.get(task.nodeId)?.link?.cancel(request)
       }
       const message = code === 'TASK_TIMEOUT' ? `task ${task.id} timed out` : `task ${task.id} was cancelled`
-      this.#finish(task, { id: task.id, ok: false, error: wireError(code, message, task.nodeName ? { node: task.nodeName } : {}) })
+      this.#finish(task, {
+        id: task.id,
+        ok: false,
+        error: wireError(code, message, task.nodeName ? { node: task.nodeName } : {}),
+      })
     }
   }
 
   /** An agent connected (first time or again). */
   nodeConnected(identity: NodeIdentity, link: NodeLink): NodeEntry {
     // A restarted machine comes back under a new id and replaces its offline entry: its old figures go.
-    for (const old of this.nodes.byName(identity.name)) if (old.id !== identity.id && old.link === null) this.estimates.forgetNode(old.id)
+    for (const old of this.nodes.byName(identity.name))
+      if (old.id !== identity.id && old.link === null) this.estimates.forgetNode(old.id)
     const { node, returning } = this.nodes.connect(identity, link)
     const drained = this.nodes.isDrained(node.name)
     if (drained) link.state('draining')
-    this.#options.activity.record(returning ? 'node-returned' : 'node-joined', `${node.name} ${returning ? 'returned' : 'joined'} (${node.workers} worker${node.workers === 1 ? '' : 's'}${drained ? ', drained' : ''})`, { node: node.name })
+    this.#options.activity.record(
+      returning ? 'node-returned' : 'node-joined',
+      `${node.name} ${returning ? 'returned' : 'joined'} (${node.workers} worker${node.workers === 1 ? '' : 's'}${drained ? ', drained' : ''})`,
+      { node: node.name },
+    )
     this.pump()
     return node
   }
@@ -277,7 +312,9 @@ export class Dispatcher {
     if (!node) return 0
     node.lastSeenAt = Date.now()
     if (Array.isArray(outcomes) && outcomes.length === 0) return 0
-    const frame = Array.isArray(outcomes) ? outcomeFrameOf(outcomes as readonly NodeTaskOutcome[]) : (outcomes as OutcomeFrame)
+    const frame = Array.isArray(outcomes)
+      ? outcomeFrameOf(outcomes as readonly NodeTaskOutcome[])
+      : (outcomes as OutcomeFrame)
     let unreadable = 0
     let completed = 0
     const { ids, status, ms, attempts, offsets, bytes } = frame
@@ -321,7 +358,11 @@ export class Dispatcher {
         this.nodes.get(task.nodeId)?.link?.cancel({ id: task.id, reason: 'cancel' })
       }
       if (ok) {
-        this.#finish(task, { id, ok: true, result: bytes.subarray(offsets[i]!, offsets[i + 1]!), node: node.name }, ms[i])
+        this.#finish(
+          task,
+          { id, ok: true, result: bytes.subarray(offsets[i]!, offsets[i + 1]!), node: node.name },
+          ms[i],
+        )
       } else {
         this.#finish(task, { id, ok: false, error: { ...error!, node: node.name } }, ms[i])
       }
@@ -343,7 +384,13 @@ export class Dispatcher {
     if (!node || !node.assigned.delete(taskId)) return
     const task = this.#tasks.get(taskId)
     if (task && task.state === 'assigned' && task.nodeId === nodeId) {
-      this.#finish(task, { id: task.id, ok: false, error: wireError('BAD_REQUEST', `node ${node.name} sent an invalid outcome for this task: ${problem}`, { node: node.name }) })
+      this.#finish(task, {
+        id: task.id,
+        ok: false,
+        error: wireError('BAD_REQUEST', `node ${node.name} sent an invalid outcome for this task: ${problem}`, {
+          node: node.name,
+        }),
+      })
     }
     this.pump()
   }
@@ -402,7 +449,11 @@ export class Dispatcher {
     if (!this.nodes.isDrained(name)) {
       this.nodes.setDrained(name, true)
       for (const node of nodes) node.link?.state('draining')
-      this.#options.activity.record('node-drained', `${name} drained: no new tasks, ${nodes.reduce((n, node) => n + node.assigned.size, 0)} running`, { node: name })
+      this.#options.activity.record(
+        'node-drained',
+        `${name} drained: no new tasks, ${nodes.reduce((n, node) => n + node.assigned.size, 0)} running`,
+        { node: name },
+      )
     }
     return this.#statusOf(nodes)
   }
@@ -422,7 +473,8 @@ export class Dispatcher {
   /** Forgets an offline node. */
   dismiss(name: string): void {
     const nodes = this.#named(name)
-    if (!this.nodes.dismiss(name)) throw new NotFoundError(`node ${name} is connected; only offline nodes can be dismissed`)
+    if (!this.nodes.dismiss(name))
+      throw new NotFoundError(`node ${name} is connected; only offline nodes can be dismissed`)
     for (const node of nodes) if (this.nodes.get(node.id) === undefined) this.estimates.forgetNode(node.id)
     this.#options.activity.record('node-dismissed', `${name} dismissed`, { node: name })
   }
@@ -463,7 +515,8 @@ export class Dispatcher {
     const candidates: NodeEntry[] = []
     for (const node of this.nodes.all()) {
       // A node that never sent a heartbeat is not known to be alive and working: no tasks for it yet.
-      if (node.link !== null && node.heartbeat !== null && !node.leaving && !this.nodes.isDrained(node.name)) candidates.push(node)
+      if (node.link !== null && node.heartbeat !== null && !node.leaving && !this.nodes.isDrained(node.name))
+        candidates.push(node)
     }
     const strategy = this.#options.strategy
     const fits: NodeEntry[] = []
@@ -489,7 +542,8 @@ export class Dispatcher {
       task.nodeName = node.name
       task.attempts++
       if (task.ranOn === null) task.ranOn = node.id
-      else if (!ranOn(task, node.id)) task.ranOn = typeof task.ranOn === 'string' ? [task.ranOn, node.id] : [...task.ranOn, node.id]
+      else if (!ranOn(task, node.id))
+        task.ranOn = typeof task.ranOn === 'string' ? [task.ranOn, node.id] : [...task.ranOn, node.id]
       task.dispatchedAt = performance.now()
       node.assigned.add(task.id, expected.get(node.id))
       node.link!.run(task, task.attempts)
@@ -555,15 +609,22 @@ export class Dispatcher {
 
   #lose(task: TaskEntry, node: NodeEntry): void {
     if (task.attempts >= this.#options.maxAttempts) {
-      this.#options.activity.record('task-lost', `task ${task.id} failed: its node was lost ${task.attempts} time(s)`, { node: node.name, taskId: task.id })
+      this.#options.activity.record('task-lost', `task ${task.id} failed: its node was lost ${task.attempts} time(s)`, {
+        node: node.name,
+        taskId: task.id,
+      })
       this.#finish(task, {
         id: task.id,
         ok: false,
-        error: wireError('WORKER_LOST', `task ${task.id} lost its worker ${task.attempts} time(s) (last on ${node.name}); giving up`, {
-          node: node.name,
-          retryable: false,
-          data: { attempts: task.attempts },
-        }),
+        error: wireError(
+          'WORKER_LOST',
+          `task ${task.id} lost its worker ${task.attempts} time(s) (last on ${node.name}); giving up`,
+          {
+            node: node.name,
+            retryable: false,
+            data: { attempts: task.attempts },
+          },
+        ),
       })
       return
     }
@@ -578,11 +639,19 @@ export class Dispatcher {
     const now = Date.now()
     // One event per second at most: a rejection storm must not flood the log.
     if (now - this.#lastRejectionEventAt >= 1000) {
-      this.#options.activity.record('task-rejected', `${this.#rejectedSinceEvent} task(s) rejected: queue full (limit ${this.#options.queueSize})`, { taskId: id })
+      this.#options.activity.record(
+        'task-rejected',
+        `${this.#rejectedSinceEvent} task(s) rejected: queue full (limit ${this.#options.queueSize})`,
+        { taskId: id },
+      )
       this.#lastRejectionEventAt = now
       this.#rejectedSinceEvent = 0
     }
-    this.#options.deliver(clientId, { id, ok: false, error: wireError('QUEUE_FULL', `queue is full (${this.#options.queueSize} waiting)`) })
+    this.#options.deliver(clientId, {
+      id,
+      ok: false,
+      error: wireError('QUEUE_FULL', `queue is full (${this.#options.queueSize} waiting)`),
+    })
   }
 
   #finish(task: TaskEntry, outcome: TaskOutcome, runMs?: number): void {
@@ -600,7 +669,12 @@ export class Dispatcher {
       this.#recordsScheduled = true
       setImmediate(this.#flushRecords)
     }
-    if (error && error.code === 'TASK_FAILED') this.#options.activity.record('task-failed', `task ${task.id} failed on ${task.nodeName ?? '?'}: ${error.message.slice(0, 200)}`, { node: task.nodeName, taskId: task.id })
+    if (error && error.code === 'TASK_FAILED')
+      this.#options.activity.record(
+        'task-failed',
+        `task ${task.id} failed on ${task.nodeName ?? '?'}: ${error.message.slice(0, 200)}`,
+        { node: task.nodeName, taskId: task.id },
+      )
     this.#options.deliver(task.clientId, outcome)
   }
 
@@ -627,7 +701,16 @@ export class Dispatcher {
         label: labelOf(task.fn),
         node: task.nodeName,
         durationMs: runMs[i]!,
-        status: error === undefined ? 'succeeded' : error.code === 'CANCELLED' ? 'cancelled' : error.code === 'TASK_TIMEOUT' ? 'timed-out' : error.code === 'WORKER_LOST' ? 'lost' : 'failed',
+        status:
+          error === undefined
+            ? 'succeeded'
+            : error.code === 'CANCELLED'
+              ? 'cancelled'
+              : error.code === 'TASK_TIMEOUT'
+                ? 'timed-out'
+                : error.code === 'WORKER_LOST'
+                  ? 'lost'
+                  : 'failed',
         finishedAt,
         attempts: task.attempts,
         error: error
@@ -640,7 +723,10 @@ export class Dispatcher {
             }
           : undefined,
         // Failures only: the error dialog shows the whole function with its failing line.
-        source: error?.code === 'TASK_FAILED' && task.fn.fn.kind === 'source' ? task.fn.fn.source.slice(0, 65_536) : undefined,
+        source:
+          error?.code === 'TASK_FAILED' && task.fn.fn.kind === 'source'
+            ? task.fn.fn.source.slice(0, 65_536)
+            : undefined,
       })
     }
   }
@@ -707,7 +793,8 @@ function ranOn(task: TaskEntry, nodeId: string): boolean {
 export function outcomeFrameOf(outcomes: readonly NodeTaskOutcome[]): OutcomeFrame {
   const writer = new OutcomeFrameWriter()
   for (const outcome of outcomes) {
-    if (outcome.ok) writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
+    if (outcome.ok)
+      writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
     else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
   }
   const frame = readOutcomeFrame(writer.finish())

@@ -62,7 +62,13 @@ export interface FrameRejecter {
  * Answers bad frames on one connection within its budget, and closes the connection once the
  * peer is past it. `kind` names the log line ("bad-frame:client"); `fields` say who the peer is.
  */
-export function frameRejecter(socket: RejectingSocket, kind: string, fields: Record<string, unknown>, warnings: WarningThrottle, limits?: BadFrameLimits): FrameRejecter {
+export function frameRejecter(
+  socket: RejectingSocket,
+  kind: string,
+  fields: Record<string, unknown>,
+  warnings: WarningThrottle,
+  limits?: BadFrameLimits,
+): FrameRejecter {
   const budget = new BadFrameBudget(limits)
   let closed = false
   const judge = (): BadFrameVerdict | 'closed' => {

@@ -38,17 +38,31 @@ export function httpRoutes(options: HttpRoutesOptions) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://localhost')
     const send = (status: number, type: string, body: string, headers: Record<string, string> = {}) => {
-      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers })
+      response.writeHead(status, {
+        'content-type': type,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        ...headers,
+      })
       response.end(body)
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n')
 
     if (url.pathname === HEALTH_ROUTE) {
-      return send(200, 'application/json', JSON.stringify({ status: 'ok', version: options.version, protocol: PROTOCOL_VERSION }))
+      return send(
+        200,
+        'application/json',
+        JSON.stringify({ status: 'ok', version: options.version, protocol: PROTOCOL_VERSION }),
+      )
     }
     if (url.pathname === '/api/status' || url.pathname === '/metrics') {
       if (!tokensMatch(options.token, requestToken(request.headers.authorization, url))) {
-        return send(401, 'application/json', JSON.stringify({ code: 'UNAUTHORIZED', message: 'a valid token is required' }), { 'www-authenticate': 'Bearer' })
+        return send(
+          401,
+          'application/json',
+          JSON.stringify({ code: 'UNAUTHORIZED', message: 'a valid token is required' }),
+          { 'www-authenticate': 'Bearer' },
+        )
       }
       if (url.pathname === '/api/status') return send(200, 'application/json', JSON.stringify(options.status()))
       options.metrics().then(

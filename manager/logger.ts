@@ -25,8 +25,12 @@ export function createLogger(name: string, settings: LogSettings = {}): Logger {
   const level = settings.quiet ? 'warn' : (process.env.ARGON_LOG_LEVEL ?? 'info')
   const fd = settings.fd ?? 2
   if ((settings.format ?? defaultLogFormat()) === 'pretty') {
-    const colorize = process.env.NO_COLOR === undefined && Boolean(fd === 1 ? process.stdout.isTTY : process.stderr.isTTY)
-    return pino({ name, level }, pretty({ destination: fd, sync: true, colorize, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }))
+    const colorize =
+      process.env.NO_COLOR === undefined && Boolean(fd === 1 ? process.stdout.isTTY : process.stderr.isTTY)
+    return pino(
+      { name, level },
+      pretty({ destination: fd, sync: true, colorize, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+    )
   }
   return pino({ name, level }, destination(fd))
 }

@@ -3,7 +3,10 @@ import type { ClusterStatus } from '../protocol/index.js'
 import type { Dispatcher } from './dispatcher.js'
 
 /** Prometheus figures at `/metrics`, read from the dispatcher when scraped. */
-export function createMetricsExporter(dispatcher: Dispatcher, status: () => ClusterStatus): () => Promise<{ contentType: string; body: string }> {
+export function createMetricsExporter(
+  dispatcher: Dispatcher,
+  status: () => ClusterStatus,
+): () => Promise<{ contentType: string; body: string }> {
   const registry = new Registry()
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
@@ -21,8 +24,16 @@ export function createMetricsExporter(dispatcher: Dispatcher, status: () => Clus
   gauge('argon_tasks_rejected_total', 'Tasks rejected with QUEUE_FULL', () => dispatcher.rejected)
   gauge('argon_tasks_per_second', 'Tasks answered per second (recent)', () => dispatcher.rate.perSecond())
   // NaN (no value) when no task finished in the last 10 s: an idle cluster has no latency.
-  gauge('argon_task_latency_p50_ms', 'Submit-to-answer latency p50 over the last 10 s (NaN when idle)', () => dispatcher.latency.recentPercentiles(0.5)?.[0] ?? Number.NaN)
-  gauge('argon_task_latency_p99_ms', 'Submit-to-answer latency p99 over the last 10 s (NaN when idle)', () => dispatcher.latency.recentPercentiles(0.99)?.[0] ?? Number.NaN)
+  gauge(
+    'argon_task_latency_p50_ms',
+    'Submit-to-answer latency p50 over the last 10 s (NaN when idle)',
+    () => dispatcher.latency.recentPercentiles(0.5)?.[0] ?? Number.NaN,
+  )
+  gauge(
+    'argon_task_latency_p99_ms',
+    'Submit-to-answer latency p99 over the last 10 s (NaN when idle)',
+    () => dispatcher.latency.recentPercentiles(0.99)?.[0] ?? Number.NaN,
+  )
   const nodes = new Gauge({
     name: 'argon_nodes',
     help: 'Nodes by state',
@@ -78,7 +89,9 @@ export function createMetricsExporter(dispatcher: Dispatcher, status: () => Clus
       for (const node of status().nodes) this.set({ node: node.name }, node.estimateMs)
     },
   })
-  gauge('argon_dispatch_paused', '1 while an operator has paused dispatch (tasks queue), else 0', () => (dispatcher.paused ? 1 : 0))
+  gauge('argon_dispatch_paused', '1 while an operator has paused dispatch (tasks queue), else 0', () =>
+    dispatcher.paused ? 1 : 0,
+  )
   const workers = new Gauge({
     name: 'argon_node_workers',
     help: 'Worker processes of each connected node (follows runtime resizes)',

@@ -39,7 +39,8 @@ class RateCounter {
     this.#roll()
     let sum = 0
     // The current, partial second is left out.
-    for (let i = 1; i < this.#buckets.length; i++) sum += this.#buckets[(this.#second - i + this.#buckets.length * 2) % this.#buckets.length]!
+    for (let i = 1; i < this.#buckets.length; i++)
+      sum += this.#buckets[(this.#second - i + this.#buckets.length * 2) % this.#buckets.length]!
     return sum / (this.#buckets.length - 1)
   }
 
@@ -127,7 +128,9 @@ export class NodeEntry implements SchedulableNode {
       cpu: connected ? (beat?.cpu ?? 0) : 0,
       memoryBytes: connected ? (beat?.memoryBytes ?? 0) : 0,
       uptimeSeconds: connected ? (beat?.uptimeSeconds ?? 0) : 0,
-      workerBusy: connected ? (beat?.workerBusy ?? new Array<boolean>(this.workers).fill(false)) : new Array<boolean>(this.workers).fill(false),
+      workerBusy: connected
+        ? (beat?.workerBusy ?? new Array<boolean>(this.workers).fill(false))
+        : new Array<boolean>(this.workers).fill(false),
       connectedAt: connected ? this.connectedAt : undefined,
       lastSeenAt: this.lastSeenAt,
       version: this.version,

@@ -29,7 +29,8 @@ export class NodeNames {
   claim(request: { nodeId: string; name: string; nameChosen?: boolean }, now = Date.now()): NameDecision {
     this.#expire(now)
     const known = this.#registry.get(request.nodeId)
-    if (known !== undefined && !this.#heldByOther(known.name, request.nodeId, false)) return this.#reserve(known.name, request.nodeId, now)
+    if (known !== undefined && !this.#heldByOther(known.name, request.nodeId, false))
+      return this.#reserve(known.name, request.nodeId, now)
     if (!this.#heldByOther(request.name, request.nodeId, false)) return this.#reserve(request.name, request.nodeId, now)
     if (request.nameChosen === true) {
       const holder = this.#registry.byName(request.name).find((node) => node.link !== null)
@@ -64,6 +65,7 @@ export class NodeNames {
   }
 
   #expire(now: number): void {
-    for (const [name, reservation] of this.#reserved) if (now - reservation.at > RESERVATION_MS) this.#reserved.delete(name)
+    for (const [name, reservation] of this.#reserved)
+      if (now - reservation.at > RESERVATION_MS) this.#reserved.delete(name)
   }
 }

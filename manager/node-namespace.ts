@@ -35,7 +35,10 @@ export type NodeNamespace = Namespace<NodeToManagerEvents, ManagerToNodeEvents, 
 type NodeSocket = Socket<NodeToManagerEvents, ManagerToNodeEvents, Record<string, never>, NodeData>
 
 /** `/node`: agents join, take assignments, and report outcomes and heartbeats. */
-export function serveNodes(namespace: NodeNamespace, options: { token: string; dispatcher: Dispatcher; log: Logger; warnings: WarningThrottle }): void {
+export function serveNodes(
+  namespace: NodeNamespace,
+  options: { token: string; dispatcher: Dispatcher; log: Logger; warnings: WarningThrottle },
+): void {
   const { dispatcher, log, warnings } = options
   const sockets = new Map<string, NodeSocket>()
   const names = new NodeNames(dispatcher.nodes)
@@ -44,10 +47,17 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
     const refusal = checkHandshake(socket.handshake.auth, options.token)
     if (refusal) return next(refusal)
     const parsed = nodeHandshakeSchema.safeParse(socket.handshake.auth)
-    if (!parsed.success) return next(handshakeError('BAD_REQUEST', `bad node handshake: ${cutText(parsed.error.issues[0]?.message ?? 'invalid')}`))
+    if (!parsed.success)
+      return next(
+        handshakeError('BAD_REQUEST', `bad node handshake: ${cutText(parsed.error.issues[0]?.message ?? 'invalid')}`),
+      )
     // The id is the agent's only while it holds the secret it first registered with.
     if (!dispatcher.nodes.claim(parsed.data.nodeId, parsed.data.nodeSecret)) {
-      warnings.warn('node-id-taken', { id: parsed.data.nodeId, address: socket.handshake.address }, 'refused a node registration: its id belongs to another agent')
+      warnings.warn(
+        'node-id-taken',
+        { id: parsed.data.nodeId, address: socket.handshake.address },
+        'refused a node registration: its id belongs to another agent',
+      )
       return next(handshakeError('UNAUTHORIZED', `node id ${parsed.data.nodeId} is registered to another agent`))
     }
     const naming = names.claim(parsed.data)
@@ -79,7 +89,16 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
     const link: NodeLink = {
       run: (task, attempt) => {
         flushRuns.beforeAdd(runs.payloadBytes, task.end - task.start)
-        runs.add(task.id, task.fn, attempt, task.timeout, PRIORITY_CODE[task.priority], task.bytes, task.start, task.end)
+        runs.add(
+          task.id,
+          task.fn,
+          attempt,
+          task.timeout,
+          PRIORITY_CODE[task.priority],
+          task.bytes,
+          task.start,
+          task.end,
+        )
         flushRuns.added(runs.count, runs.payloadBytes)
       },
       cancel: (request) => cancels.push(request),
@@ -93,16 +112,23 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
         socket.emit('task:steal', { count })
       },
     }
-    dispatcher.nodeConnected({ id: identity.nodeId, name: identity.name, host, workers: identity.workers, version: identity.version }, link)
+    dispatcher.nodeConnected(
+      { id: identity.nodeId, name: identity.name, host, workers: identity.workers, version: identity.version },
+      link,
+    )
     names.release(identity.nodeId)
     socket.emit('node:named', { name: identity.name })
-    log.info({ node: identity.name, id: identity.nodeId, workers: identity.workers, address: socket.handshake.address }, 'node connected')
+    log.info(
+      { node: identity.name, id: identity.nodeId, workers: identity.workers, address: socket.handshake.address },
+      'node connected',
+    )
 
     const rejecter = frameRejecter(socket, 'bad-frame:node', { node: identity.name }, warnings)
     const rejectFrame = rejecter.reject
 
     socket.onAny((event: unknown) => {
-      if (typeof event === 'string' && event.startsWith(RESERVED_EVENT_PREFIX)) rejectFrame(event.slice(RESERVED_EVENT_PREFIX.length), 'reserved event name')
+      if (typeof event === 'string' && event.startsWith(RESERVED_EVENT_PREFIX))
+        rejectFrame(event.slice(RESERVED_EVENT_PREFIX.length), 'reserved event name')
       else if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejectFrame(event, 'unknown event')
     })
 
@@ -115,7 +141,8 @@ export function serveNodes(namespace: NodeNamespace, options: { token: string; d
           return rejectFrame('task:settled', frame.message)
         }
         const unreadable = dispatcher.nodeSettled(identity.nodeId, frame)
-        if (unreadable > 0) rejectFrame('task:settled', `${unreadable} outcome(s) with an error that is not a valid error object`)
+        if (unreadable > 0)
+          rejectFrame('task:settled', `${unreadable} outcome(s) with an error that is not a valid error object`)
       } catch (error) {
         log.error({ err: error, node: identity.name }, 'task:settled handler failed')
       }

@@ -164,13 +164,21 @@ export class TaskHistory {
 
 function trimmed(record: Recorded): Recorded {
   const error = record.error
-  if (error === undefined || (error.message.length <= MAX_MESSAGE_CHARS && (error.remoteStack?.length ?? 0) <= MAX_STACK_CHARS)) return record
+  if (
+    error === undefined ||
+    (error.message.length <= MAX_MESSAGE_CHARS && (error.remoteStack?.length ?? 0) <= MAX_STACK_CHARS)
+  )
+    return record
   return {
     ...record,
     error: {
       ...error,
-      message: error.message.length > MAX_MESSAGE_CHARS ? `${error.message.slice(0, MAX_MESSAGE_CHARS)}…` : error.message,
-      remoteStack: error.remoteStack !== undefined && error.remoteStack.length > MAX_STACK_CHARS ? `${error.remoteStack.slice(0, MAX_STACK_CHARS)}…` : error.remoteStack,
+      message:
+        error.message.length > MAX_MESSAGE_CHARS ? `${error.message.slice(0, MAX_MESSAGE_CHARS)}…` : error.message,
+      remoteStack:
+        error.remoteStack !== undefined && error.remoteStack.length > MAX_STACK_CHARS
+          ? `${error.remoteStack.slice(0, MAX_STACK_CHARS)}…`
+          : error.remoteStack,
     },
   }
 }
@@ -178,6 +186,12 @@ function trimmed(record: Recorded): Recorded {
 /** Rough heap size of a record: its strings (2 bytes a character) plus a fixed overhead. */
 function estimateBytes(record: TaskRecord): number {
   let chars = record.id.length + record.label.length + (record.node?.length ?? 0) + (record.source?.length ?? 0)
-  if (record.error) chars += record.error.code.length + record.error.message.length + (record.error.remoteName?.length ?? 0) + (record.error.remoteStack?.length ?? 0) + (record.error.thrown?.length ?? 0)
+  if (record.error)
+    chars +=
+      record.error.code.length +
+      record.error.message.length +
+      (record.error.remoteName?.length ?? 0) +
+      (record.error.remoteStack?.length ?? 0) +
+      (record.error.thrown?.length ?? 0)
   return 160 + chars * 2
 }

@@ -32,10 +32,19 @@ const VALIDITY_DAYS = 3650
  * https.createServer({ cert, key })
  * ```
  */
-export async function loadManagerCertificate(given?: { cert: string | Buffer; key: string | Buffer }, env: NodeJS.ProcessEnv = process.env): Promise<ManagerCertificate> {
+export async function loadManagerCertificate(
+  given?: { cert: string | Buffer; key: string | Buffer },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ManagerCertificate> {
   if (given) {
     const cert = given.cert.toString()
-    return { cert, key: given.key.toString(), fingerprint: fingerprintOfPem(cert), origin: 'given', certFile: undefined }
+    return {
+      cert,
+      key: given.key.toString(),
+      fingerprint: fingerprintOfPem(cert),
+      origin: 'given',
+      certFile: undefined,
+    }
   }
   const paths = managerCertificatePaths(env)
   const stored = readStored(paths)
@@ -56,7 +65,10 @@ export async function loadManagerCertificate(given?: { cert: string | Buffer; ke
   return { ...generated, fingerprint: fingerprintOfPem(generated.cert), origin: 'generated', certFile: paths.cert }
 }
 
-function readStored(paths: { cert: string; key: string }): { cert: string; key: string; fingerprint: Fingerprint } | undefined {
+function readStored(paths: {
+  cert: string
+  key: string
+}): { cert: string; key: string; fingerprint: Fingerprint } | undefined {
   try {
     const cert = readFileSync(paths.cert, 'utf8')
     const key = readFileSync(paths.key, 'utf8')
@@ -87,7 +99,10 @@ export function machineNames(): { dns: string[]; ips: string[] } {
  * A self-signed ECDSA P-256 certificate for `names` (usable as its own CA, so `--ca cert.pem`
  * works as well as pinning its fingerprint).
  */
-export async function generateSelfSignedCertificate(names: { dns: string[]; ips: string[] }, validityDays = VALIDITY_DAYS): Promise<{ cert: string; key: string }> {
+export async function generateSelfSignedCertificate(
+  names: { dns: string[]; ips: string[] },
+  validityDays = VALIDITY_DAYS,
+): Promise<{ cert: string; key: string }> {
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
   const notBefore = new Date(Date.now() - 60_000)

@@ -23,7 +23,11 @@ const FIRST_BYTE_TIMEOUT_MS = 10_000
  * listener.listen(8000)
  * ```
  */
-export function tlsOnlyListener(secure: HttpsServer, health: RequestListener, plainMessage: string): Server & { destroyConnections(): void } {
+export function tlsOnlyListener(
+  secure: HttpsServer,
+  health: RequestListener,
+  plainMessage: string,
+): Server & { destroyConnections(): void } {
   const plain = plainDoor(health, plainMessage)
   const sockets = new Set<Socket>()
   const listener = createServer((socket) => {
@@ -52,7 +56,10 @@ function plainDoor(health: RequestListener, message: string): HttpServer {
   const body = JSON.stringify({ code: 'TLS_MISMATCH', message }) + '\n'
   const door = createHttpServer((request, response) => {
     if (new URL(request.url ?? '/', 'http://plain.invalid').pathname === HEALTH_ROUTE) return health(request, response)
-    response.writeHead(TLS_REQUIRED_STATUS, 'HTTP Request Sent to HTTPS Port', { 'content-type': 'application/json', connection: 'close' })
+    response.writeHead(TLS_REQUIRED_STATUS, 'HTTP Request Sent to HTTPS Port', {
+      'content-type': 'application/json',
+      connection: 'close',
+    })
     response.end(body)
   })
   door.headersTimeout = 10_000

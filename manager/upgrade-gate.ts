@@ -33,7 +33,12 @@ export function gateUpgrades(server: Server, options: UpgradeGateOptions): void 
       const protocol = request.headers[PROTOCOL_HEADER]
       if (protocol !== undefined && protocol !== String(PROTOCOL_VERSION)) {
         options.onRefused(`protocol ${cutText(String(protocol), 20)}`, request.socket.remoteAddress)
-        return refuse(socket, 426, 'PROTOCOL_MISMATCH', `protocol version ${cutText(String(protocol), 20)} is not supported (this manager speaks ${PROTOCOL_VERSION})`)
+        return refuse(
+          socket,
+          426,
+          'PROTOCOL_MISMATCH',
+          `protocol version ${cutText(String(protocol), 20)} is not supported (this manager speaks ${PROTOCOL_VERSION})`,
+        )
       }
       const given = requestToken(request.headers.authorization, new URL(url, 'http://upgrade.invalid'))
       if (!tokensMatch(options.token, given)) {
@@ -51,7 +56,9 @@ function refuse(socket: Duplex, status: keyof typeof UPGRADE_REFUSALS | 404, cod
   const body = JSON.stringify({ code, message })
   const reason = status === 401 ? 'Unauthorized' : status === 426 ? 'Upgrade Required' : 'Not Found'
   socket.on('error', () => undefined)
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
   // A peer that never reads the answer must not keep the socket open.
   setTimeout(() => socket.destroy(), 1000).unref()
 }

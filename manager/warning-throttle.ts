@@ -34,6 +34,9 @@ export class WarningThrottle {
     const suppressed = window.suppressed
     window.loggedAt = now
     window.suppressed = 0
-    this.#log.warn(suppressed > 0 ? { ...fields, suppressed } : fields, suppressed > 0 ? `${message} (and ${suppressed} more like it since the last line)` : message)
+    this.#log.warn(
+      suppressed > 0 ? { ...fields, suppressed } : fields,
+      suppressed > 0 ? `${message} (and ${suppressed} more like it since the last line)` : message,
+    )
   }
 }

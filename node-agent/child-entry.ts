@@ -25,7 +25,8 @@ interface ChildTask {
   fn: FunctionEntry | undefined
 }
 
-type ChildOutcome = { id: string; ok: true; result: Uint8Array; ms: number } | { id: string; ok: false; error: WireError; ms: number }
+type ChildOutcome =
+  { id: string; ok: true; result: Uint8Array; ms: number } | { id: string; ok: false; error: WireError; ms: number }
 
 /** The agent's side of this link numbers the functions; this mirrors its table. */
 const functions = new FunctionRegistry()
@@ -59,7 +60,9 @@ process.on('message', (message: ToChild) => {
     const frame = readTaskFrame(message.frame, functions)
     if (!frame.ok) {
       // Never happens with our agent; answer what can be answered so no slot waits forever.
-      const outcomes = frame.ids.map((id) => failure(id, performance.now(), new TypeError(`unreadable task frame: ${frame.message}`), 'BAD_REQUEST'))
+      const outcomes = frame.ids.map((id) =>
+        failure(id, performance.now(), new TypeError(`unreadable task frame: ${frame.message}`), 'BAD_REQUEST'),
+      )
       if (outcomes.length > 0) sendOutcomes(outcomes)
       return
     }
@@ -108,7 +111,8 @@ function runTask({ frame, index, fn: entry }: ChildTask): ChildOutcome | Promise
   } catch (error) {
     return failure(id, started, error, 'BAD_REQUEST')
   }
-  if (entry === undefined) return failure(id, started, new TypeError(`unknown function id ${frame.fns[index]}`), 'BAD_REQUEST')
+  if (entry === undefined)
+    return failure(id, started, new TypeError(`unknown function id ${frame.fns[index]}`), 'BAD_REQUEST')
   let known: Callable | undefined
   try {
     known = resolveKnown(entry)
@@ -160,7 +164,13 @@ function success(id: string, started: number, value: unknown): ChildOutcome {
   return { id, ok: true, result, ms: performance.now() - started }
 }
 
-function failure(id: string, started: number, thrown: unknown, code: 'TASK_FAILED' | 'BAD_REQUEST' = 'TASK_FAILED', fn?: Callable): ChildOutcome {
+function failure(
+  id: string,
+  started: number,
+  thrown: unknown,
+  code: 'TASK_FAILED' | 'BAD_REQUEST' = 'TASK_FAILED',
+  fn?: Callable,
+): ChildOutcome {
   const error = thrown instanceof Error ? thrown : undefined
   // Argon's own frames cut; a non-Error keeps its value and gets a stack (task-stack.ts).
   const shape = describeThrown(thrown, fn)
@@ -174,7 +184,9 @@ function failure(id: string, started: number, thrown: unknown, code: 'TASK_FAILE
       remoteName: cutText(shape.name, 150),
       remoteStack: cutText(shape.stack, MAX_ERROR_MESSAGE_CHARS - 64),
       ...(shape.thrown !== undefined ? { thrown: cutText(shape.thrown, 4096) } : {}),
-      ...(error && typeof (error as { code?: unknown }).code === 'string' ? { remoteCode: cutText((error as unknown as { code: string }).code, 150) } : {}),
+      ...(error && typeof (error as { code?: unknown }).code === 'string'
+        ? { remoteCode: cutText((error as unknown as { code: string }).code, 150) }
+        : {}),
     },
   }
   return { id, ok: false, error: wire, ms: performance.now() - started }

@@ -31,8 +31,22 @@ export interface PoolTask {
 
 /** How a task ended on this node. A result is `bytes[start .. end)` of the child's outcome frame. */
 export type PoolOutcome =
-  | { readonly id: string; readonly attempt: number; readonly ms: number; readonly ok: true; readonly bytes: Uint8Array; readonly start: number; readonly end: number }
-  | { readonly id: string; readonly attempt: number; readonly ms: number; readonly ok: false; readonly error: WireError }
+  | {
+      readonly id: string
+      readonly attempt: number
+      readonly ms: number
+      readonly ok: true
+      readonly bytes: Uint8Array
+      readonly start: number
+      readonly end: number
+    }
+  | {
+      readonly id: string
+      readonly attempt: number
+      readonly ms: number
+      readonly ok: false
+      readonly error: WireError
+    }
 
 export interface ChildPoolOptions {
   /** Child processes to run. */
@@ -83,7 +97,10 @@ class Slot {
  * The children's environment: the agent's, less the shared secret (a task runs arbitrary code and
  * has no business with the token), plus the node's name and id.
  */
-export function childEnvironment(extra: Record<string, string>, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function childEnvironment(
+  extra: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const childEnv: NodeJS.ProcessEnv = { ...env, ...extra }
   delete childEnv.ARGON_TOKEN
   return childEnv
@@ -120,8 +137,10 @@ export class ChildPool {
   #readyWaiters: (() => void)[] = []
 
   constructor(options: ChildPoolOptions) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new TypeError('options.size must be a positive integer')
-    if (!Number.isInteger(options.maxRequests) || options.maxRequests < 0) throw new TypeError('options.maxRequests must be a non-negative integer')
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new TypeError('options.size must be a positive integer')
+    if (!Number.isInteger(options.maxRequests) || options.maxRequests < 0)
+      throw new TypeError('options.maxRequests must be a non-negative integer')
     this.#options = options
     for (let i = 0; i < options.size; i++) {
       const slot = new Slot(i)
@@ -284,12 +303,17 @@ export class ChildPool {
       if (expected === undefined) slot.unknown = Math.max(0, slot.unknown - 1)
       else slot.knownMs = slot.inFlight.length === 0 ? 0 : Math.max(0, slot.knownMs - expected)
       const ok = status[i] === STATUS_OK
-      const error = ok ? undefined : (outcomeError(frame, i) ?? wireError('TASK_FAILED', `task ${task.id} failed with an error that could not be read`))
+      const error = ok
+        ? undefined
+        : (outcomeError(frame, i) ??
+          wireError('TASK_FAILED', `task ${task.id} failed with an error that could not be read`))
       // A cancelled or timed-out run says nothing about how long the function takes.
       if (ok || error!.code === 'TASK_FAILED') this.#runTimes.record(task.fn.key, runMs)
       if (slot.answered.delete(task.id)) continue
       this.#options.onSettled(
-        ok ? { id: task.id, attempt: task.attempt, ok: true, bytes, start: offsets[i]!, end: offsets[i + 1]!, ms: runMs } : { id: task.id, attempt: task.attempt, ok: false, error: error!, ms: runMs },
+        ok
+          ? { id: task.id, attempt: task.attempt, ok: true, bytes, start: offsets[i]!, end: offsets[i + 1]!, ms: runMs }
+          : { id: task.id, attempt: task.attempt, ok: false, error: error!, ms: runMs },
       )
     }
     this.#armTimer(slot)
@@ -318,7 +342,10 @@ export class ChildPool {
           id: head.id,
           attempt: head.attempt,
           ok: false,
-          error: wireError('WORKER_LOST', `the worker process died running task ${head.id} (${signal ?? `exit code ${code}`})`),
+          error: wireError(
+            'WORKER_LOST',
+            `the worker process died running task ${head.id} (${signal ?? `exit code ${code}`})`,
+          ),
           ms: 0,
         })
       }
@@ -361,7 +388,8 @@ export class ChildPool {
   }
 
   #answer(task: PoolTask, code: 'TASK_TIMEOUT' | 'CANCELLED'): void {
-    const message = code === 'TASK_TIMEOUT' ? `task ${task.id} timed out after ${task.timeout} ms` : `task ${task.id} was cancelled`
+    const message =
+      code === 'TASK_TIMEOUT' ? `task ${task.id} timed out after ${task.timeout} ms` : `task ${task.id} was cancelled`
     this.#options.onSettled({ id: task.id, attempt: task.attempt, ok: false, error: wireError(code, message), ms: 0 })
   }
 
@@ -435,4 +463,3 @@ export class ChildPool {
     for (const wake of this.#idleWaiters.splice(0)) wake()
   }
 }
-

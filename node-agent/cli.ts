@@ -37,17 +37,26 @@ interface AgentFlags {
 export function nodeAgentCommand(name = 'node-agent'): Command {
   const command = logOptions(new Command(name))
     .version(packageVersion())
-    .description('Run a worker node: a pool of child processes that runs tasks for a manager, or for clients directly (stand-alone).')
+    .description(
+      'Run a worker node: a pool of child processes that runs tasks for a manager, or for clients directly (stand-alone).',
+    )
     .option('--join <host:port>', 'manager to join', address)
     .option('--manager <host:port>', 'alias of --join', address)
     .option('--port <port>', 'stand-alone: serve clients on this port (0 picks a free one)', port)
     .option('--host <host>', 'stand-alone: interface to listen on', '0.0.0.0')
     .option('--workers <n>', 'child processes', positiveInteger, availableParallelism())
-    .option('--name <name>', 'node name shown to operators; rotation is kept by name. A name a connected node holds is refused (NAME_IN_USE); without --name the host name is used, numbered when taken (host-2)', hostname())
+    .option(
+      '--name <name>',
+      'node name shown to operators; rotation is kept by name. A name a connected node holds is refused (NAME_IN_USE); without --name the host name is used, numbered when taken (host-2)',
+      hostname(),
+    )
     .option('--max-requests <n>', 'recycle a child process after this many tasks (0 = never)', nonNegativeInteger, 0)
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running tasks may take to finish', nonNegativeInteger, 30)
     .option('--queue-size <n>', 'stand-alone: most waiting tasks (default: unbounded)', nonNegativeInteger)
-    .option('--tls-cert <file>', 'stand-alone: TLS certificate to serve (PEM; default: a self-signed one kept in $ARGON_HOME/tls)')
+    .option(
+      '--tls-cert <file>',
+      'stand-alone: TLS certificate to serve (PEM; default: a self-signed one kept in $ARGON_HOME/tls)',
+    )
     .option('--tls-key <file>', 'stand-alone: private key of --tls-cert (PEM)')
   addTokenOptions(command, 'the local token file')
   addTrustOptions(command)
@@ -68,18 +77,22 @@ Examples:
     )
     .action(async (flags: AgentFlags, command: Command) => {
       const joinText = flags.join ?? flags.manager
-      if (joinText === undefined && flags.port === undefined) command.error('error: give --join HOST:PORT to join a manager, or --port PORT to run stand-alone')
+      if (joinText === undefined && flags.port === undefined)
+        command.error('error: give --join HOST:PORT to join a manager, or --port PORT to run stand-alone')
       const logger = createLogger(`node-agent/${flags.name}`, { format: flags.logFormat, quiet: flags.quiet, fd: 1 })
       const log = (message: string) => logger.info(message)
-      if (joinText !== undefined && flags.port !== undefined) log('--port is only used stand-alone; joining the manager instead')
+      if (joinText !== undefined && flags.port !== undefined)
+        log('--port is only used stand-alone; joining the manager instead')
       let token: string | undefined
       let trust: TlsTrustOptions = {}
       let tlsFiles: { cert: Buffer; key: Buffer } | undefined
-      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) command.error('error: --tls-cert and --tls-key go together')
+      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+        command.error('error: --tls-cert and --tls-key go together')
       try {
         token = resolveToken(tokenFromFlags(command))
         if (joinText !== undefined) trust = trustFromFlags(flags)
-        if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) tlsFiles = { cert: readFileSync(flags.tlsCert), key: readFileSync(flags.tlsKey) }
+        if (flags.tlsCert !== undefined && flags.tlsKey !== undefined)
+          tlsFiles = { cert: readFileSync(flags.tlsCert), key: readFileSync(flags.tlsKey) }
       } catch (error) {
         command.error(`error: ${(error as Error).message}`)
       }
@@ -106,7 +119,14 @@ Examples:
           join: joinText !== undefined ? { ...parseAddress(joinText), trust } : undefined,
           standalone:
             joinText === undefined
-              ? { host: flags.host, port: flags.port!, queueSize: flags.queueSize ?? null, tls: flags.tls, tlsCert: tlsFiles?.cert, tlsKey: tlsFiles?.key }
+              ? {
+                  host: flags.host,
+                  port: flags.port!,
+                  queueSize: flags.queueSize ?? null,
+                  tls: flags.tls,
+                  tlsCert: tlsFiles?.cert,
+                  tlsKey: tlsFiles?.key,
+                }
               : undefined,
           token,
           workers: flags.workers,
@@ -116,15 +136,22 @@ Examples:
           log,
           logger: createLogger(`node-agent/${flags.name}`, { format: flags.logFormat, quiet: flags.quiet }),
           onFatal: (code, message) => {
-            console.error(`node-agent: ${code === 'TLS_MISMATCH' ? `${code}: ${message}` : describeRefusal(code, message, joinText ?? '')}`)
-            if (code === 'NAME_IN_USE') console.error('node-agent: (if that node has just stopped, the manager frees its name once it notices, within a minute)')
+            console.error(
+              `node-agent: ${code === 'TLS_MISMATCH' ? `${code}: ${message}` : describeRefusal(code, message, joinText ?? '')}`,
+            )
+            if (code === 'NAME_IN_USE')
+              console.error(
+                'node-agent: (if that node has just stopped, the manager frees its name once it notices, within a minute)',
+              )
             // Children that are still starting would report a closed channel: stop them first.
             agent?.destroy()
             process.exit(2)
           },
         })
       } catch (error) {
-        console.error(`node-agent: ${describeListenError(error, flags.host, flags.port ?? 0, 'stand-alone agent or manager')}`)
+        console.error(
+          `node-agent: ${describeListenError(error, flags.host, flags.port ?? 0, 'stand-alone agent or manager')}`,
+        )
         process.exit(2)
       }
       if (stopping) {
@@ -134,8 +161,11 @@ Examples:
       if (agent.port !== undefined) {
         const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
         // A plain line, like the manager's, also under --quiet: it is how a script learns the port.
-        console.log(`node-agent ${flags.name}: stand-alone with ${flags.workers} workers, listening on ${agent.fingerprint ? 'https' : 'http'}://${shown}:${agent.port}`)
-        if (agent.fingerprint) console.log(`node-agent ${flags.name}: TLS certificate fingerprint: ${agent.fingerprint}`)
+        console.log(
+          `node-agent ${flags.name}: stand-alone with ${flags.workers} workers, listening on ${agent.fingerprint ? 'https' : 'http'}://${shown}:${agent.port}`,
+        )
+        if (agent.fingerprint)
+          console.log(`node-agent ${flags.name}: TLS certificate fingerprint: ${agent.fingerprint}`)
       } else {
         log(`${flags.workers} workers; joining ${joinText}`)
       }
@@ -147,21 +177,26 @@ function describeRefusal(code: string, message: string, manager: string): string
   if (code === 'UNAUTHORIZED') {
     return `reached the manager at ${manager}; it refused the token (UNAUTHORIZED): pass the manager's token with --token or ARGON_TOKEN, or --token-file PATH (\`argon manager\` prints it in its join command)`
   }
-  if (code === 'PROTOCOL_MISMATCH') return `reached the manager at ${manager}; it speaks another protocol version (PROTOCOL_MISMATCH): run the same Argon version on both (${message})`
+  if (code === 'PROTOCOL_MISMATCH')
+    return `reached the manager at ${manager}; it speaks another protocol version (PROTOCOL_MISMATCH): run the same Argon version on both (${message})`
   return `reached the manager at ${manager}; it refused this agent: ${code}: ${message}`
 }
 
 function isMain(): boolean {
   try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    return (
+      process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    )
   } catch {
     return false
   }
 }
 
 if (isMain()) {
-  nodeAgentCommand().parseAsync(process.argv).catch((error: unknown) => {
-    console.error(`node-agent: ${(error as Error).message}`)
-    process.exit(1)
-  })
+  nodeAgentCommand()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      console.error(`node-agent: ${(error as Error).message}`)
+      process.exit(1)
+    })
 }

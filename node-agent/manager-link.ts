@@ -85,7 +85,16 @@ export class ManagerLink {
       // Results are forwarded by range: a child's outcomes sent on together are one copy.
       const writer = this.#writer
       for (const outcome of outcomes) {
-        if (outcome.ok) writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.bytes, outcome.start, outcome.end)
+        if (outcome.ok)
+          writer.addResult(
+            outcome.id,
+            outcome.attempt,
+            outcome.ms,
+            undefined,
+            outcome.bytes,
+            outcome.start,
+            outcome.end,
+          )
         else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
       }
       this.#socket.emit('task:settled', writer.finish())
@@ -129,7 +138,9 @@ export class ManagerLink {
     const { log, pool } = this.#options
     socket.on('connect', () => {
       this.#functions.clear()
-      log(`joined manager ${this.#options.host}:${this.#options.port}${this.#describeTls()} as ${this.#options.identity.name} (id ${this.#options.identity.nodeId}${this.#wasConnected ? ', reconnected' : ''})`)
+      log(
+        `joined manager ${this.#options.host}:${this.#options.port}${this.#describeTls()} as ${this.#options.identity.name} (id ${this.#options.identity.nodeId}${this.#wasConnected ? ', reconnected' : ''})`,
+      )
       this.#wasConnected = true
       const held = this.#held
       this.#held = []
@@ -150,7 +161,8 @@ export class ManagerLink {
       pool.takeQueued()
       // A server-side disconnect (manager shutting down, or a newer link of ours) is not retried by
       // Socket.IO itself.
-      if (reason === 'io server disconnect') setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)
+      if (reason === 'io server disconnect')
+        setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)
     })
     // Each failed attempt is logged with the next delay, so a waiting agent visibly keeps trying.
     let attempt = 0
@@ -175,14 +187,23 @@ export class ManagerLink {
       }
       attempt += 1
       const cause = (error.description as { message?: string } | undefined)?.message ?? error.message
-      log(`cannot reach manager ${this.#options.host}:${this.#options.port} (${cause}); attempt ${attempt} failed, next in about ${formatSeconds(nextReconnectDelayMs(attempt))}`)
+      log(
+        `cannot reach manager ${this.#options.host}:${this.#options.port} (${cause}); attempt ${attempt} failed, next in about ${formatSeconds(nextReconnectDelayMs(attempt))}`,
+      )
     })
     socket.on('task:run', (input: unknown) => {
       const frame = readTaskFrame(input, this.#functions)
       if (!frame.ok) {
         // Answer every id that can be read, so the manager holds no task for us that we never run.
         log(`malformed assignment frame (${frame.ids.length} readable id(s) answered BAD_REQUEST): ${frame.message}`)
-        for (const id of frame.ids) this.report({ id, attempt: 0, ms: 0, ok: false, error: wireError('BAD_REQUEST', `task:run: ${frame.message}`) })
+        for (const id of frame.ids)
+          this.report({
+            id,
+            attempt: 0,
+            ms: 0,
+            ok: false,
+            error: wireError('BAD_REQUEST', `task:run: ${frame.message}`),
+          })
         return
       }
       const tasks: PoolTask[] = []
@@ -190,10 +211,24 @@ export class ManagerLink {
       for (let i = 0; i < frame.count; i++) {
         const problem = taskProblem(frame, i, this.#functions, DEFAULT_MAX_PAYLOAD_BYTES * 64)
         if (problem !== undefined) {
-          this.report({ id: ids[i]!, attempt: attempts[i]!, ms: 0, ok: false, error: wireError('BAD_REQUEST', `task:run: ${problem.message}`) })
+          this.report({
+            id: ids[i]!,
+            attempt: attempts[i]!,
+            ms: 0,
+            ok: false,
+            error: wireError('BAD_REQUEST', `task:run: ${problem.message}`),
+          })
           continue
         }
-        tasks.push({ id: ids[i]!, attempt: attempts[i]!, fn: this.#functions.get(fns[i]!)!, timeout: timeouts[i]!, bytes, start: offsets[i]!, end: offsets[i + 1]! })
+        tasks.push({
+          id: ids[i]!,
+          attempt: attempts[i]!,
+          fn: this.#functions.get(fns[i]!)!,
+          timeout: timeouts[i]!,
+          bytes,
+          start: offsets[i]!,
+          end: offsets[i + 1]!,
+        })
       }
       if (tasks.length > 0) pool.run(tasks)
     })
@@ -205,11 +240,15 @@ export class ManagerLink {
       const request = parseMessage(stealRequestSchema, frame)
       if (!request.ok) return log(`ignored a malformed steal request: ${request.error.message}`)
       // Always answered, also with nothing, so the manager stops waiting for these tasks.
-      socket.emit('task:returned', pool.takeBack(request.value.count).map((task) => task.id))
+      socket.emit(
+        'task:returned',
+        pool.takeBack(request.value.count).map((task) => task.id),
+      )
     })
     socket.on('node:scale', (update) => {
       const workers = update?.workers
-      if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > 4096) return log('ignored a malformed resize request')
+      if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > 4096)
+        return log('ignored a malformed resize request')
       log(`the manager resized this node to ${workers} worker${workers === 1 ? '' : 's'}`)
       pool.resize(workers)
       // A later reconnect reports the new size.
@@ -235,13 +274,24 @@ export class ManagerLink {
   #describeTls(): string {
     const endpoint = this.#endpoint
     if (!endpoint.tls) return ''
-    return endpoint.verification === 'fingerprint' ? ` over TLS (pinned ${endpoint.fingerprint})` : ` over TLS (${endpoint.verification === 'ca' ? 'given CA' : 'system CAs'})`
+    return endpoint.verification === 'fingerprint'
+      ? ` over TLS (pinned ${endpoint.fingerprint})`
+      : ` over TLS (${endpoint.verification === 'ca' ? 'given CA' : 'system CAs'})`
   }
 
   #hold(outcomes: PoolOutcome[]): void {
     for (const outcome of outcomes) {
       // A held result must not keep its whole child frame alive.
-      this.#held.push(outcome.ok ? { ...outcome, bytes: Buffer.from(outcome.bytes.subarray(outcome.start, outcome.end)), start: 0, end: outcome.end - outcome.start } : outcome)
+      this.#held.push(
+        outcome.ok
+          ? {
+              ...outcome,
+              bytes: Buffer.from(outcome.bytes.subarray(outcome.start, outcome.end)),
+              start: 0,
+              end: outcome.end - outcome.start,
+            }
+          : outcome,
+      )
     }
     if (this.#held.length > MAX_HELD_OUTCOMES) this.#held.splice(0, this.#held.length - MAX_HELD_OUTCOMES)
   }

@@ -1,6 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import { FrameBatcher, OutcomeFrameWriter, readOrCreateTokenFile, readOutcomeFrame, type NodeHeartbeat, type TlsTrustOptions } from '../protocol/index.js'
+import {
+  FrameBatcher,
+  OutcomeFrameWriter,
+  readOrCreateTokenFile,
+  readOutcomeFrame,
+  type NodeHeartbeat,
+  type TlsTrustOptions,
+} from '../protocol/index.js'
 import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
 import type { Logger } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
@@ -15,7 +22,14 @@ export interface NodeAgentOptions {
    * …or serve clients directly on this address (stand-alone), with the manager's TLS options:
    * TLS by default beyond loopback, with `tlsCert`/`tlsKey` or a generated certificate.
    */
-  standalone?: { host: string; port: number; queueSize: number | null; tls?: boolean; tlsCert?: string | Buffer; tlsKey?: string | Buffer }
+  standalone?: {
+    host: string
+    port: number
+    queueSize: number | null
+    tls?: boolean
+    tlsCert?: string | Buffer
+    tlsKey?: string | Buffer
+  }
   token: string | undefined
   workers: number
   name: string
@@ -67,18 +81,43 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     onSettled: (outcome) => report(outcome),
     onWarning: options.log,
   })
-  const heartbeat = (): NodeHeartbeat => ({ busy: pool.busy, workerBusy: pool.workerBusy(), ...usage.read(pool.pids()), uptimeSeconds: process.uptime() })
+  const heartbeat = (): NodeHeartbeat => ({
+    busy: pool.busy,
+    workerBusy: pool.workerBusy(),
+    ...usage.read(pool.pids()),
+    uptimeSeconds: process.uptime(),
+  })
   // Binds our node id to this process on the manager: nobody else can take the id over.
   const nodeSecret = randomBytes(24).toString('hex')
-  const identity = { nodeId, nodeSecret, name: options.name, nameChosen: options.nameChosen ?? false, host: hostname(), workers: options.workers, pid: process.pid, version: packageVersion() }
+  const identity = {
+    nodeId,
+    nodeSecret,
+    name: options.name,
+    nameChosen: options.nameChosen ?? false,
+    host: hostname(),
+    workers: options.workers,
+    pid: process.pid,
+    version: packageVersion(),
+  }
 
   if (options.join) {
     if (!options.token) {
       pool.destroy()
-      throw new TypeError('no token: pass --token, set ARGON_TOKEN, or run on the manager\'s machine (it shares the token file)')
+      throw new TypeError(
+        "no token: pass --token, set ARGON_TOKEN, or run on the manager's machine (it shares the token file)",
+      )
     }
     await pool.whenReady(10_000)
-    const link = new ManagerLink({ host: options.join.host, port: options.join.port, trust: options.join.trust ?? {}, identity: { ...identity, token: options.token }, pool, heartbeat, log: options.log, onFatal: options.onFatal })
+    const link = new ManagerLink({
+      host: options.join.host,
+      port: options.join.port,
+      trust: options.join.trust ?? {},
+      identity: { ...identity, token: options.token },
+      pool,
+      heartbeat,
+      log: options.log,
+      onFatal: options.onFatal,
+    })
     report = (outcome) => link.report(outcome)
     return {
       nodeId,
@@ -117,7 +156,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const writer = new OutcomeFrameWriter()
   const outcomes = new FrameBatcher<PoolOutcome>((batch) => {
     for (const outcome of batch) {
-      if (outcome.ok) writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.bytes, outcome.start, outcome.end)
+      if (outcome.ok)
+        writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.bytes, outcome.start, outcome.end)
       else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
     }
     const frame = readOutcomeFrame(writer.finish())
@@ -129,7 +169,16 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const handle: LocalNodeHandle = manager.attachLocalNode(
     { id: nodeId, name: options.name, host: identity.host, workers: options.workers, version: identity.version },
     {
-      run: (task, attempt) => runs.push({ id: task.id, attempt, fn: task.fn, timeout: task.timeout, bytes: task.bytes, start: task.start, end: task.end }),
+      run: (task, attempt) =>
+        runs.push({
+          id: task.id,
+          attempt,
+          fn: task.fn,
+          timeout: task.timeout,
+          bytes: task.bytes,
+          start: task.start,
+          end: task.end,
+        }),
       cancel: (request) => pool.cancel(request),
       state: () => undefined,
       scale: (workers) => pool.resize(workers),

@@ -47,6 +47,9 @@ export class ProcessUsage {
     const elapsedMs = now - this.#lastAt
     this.#lastCpu = process.cpuUsage()
     this.#lastAt = now
-    return { cpu: elapsedMs > 0 ? (usage.user + usage.system) / 1000 / elapsedMs : 0, memoryBytes: process.memoryUsage.rss() }
+    return {
+      cpu: elapsedMs > 0 ? (usage.user + usage.system) / 1000 / elapsedMs : 0,
+      memoryBytes: process.memoryUsage.rss(),
+    }
   }
 }

@@ -79,7 +79,11 @@ export function compileTaskSource(source: string): Callable {
   const made: unknown =
     names.length === 0
       ? (0, eval)(`(${source}\n)\n//# sourceURL=${url}`)
-      : ((0, eval)(`(function (${names.join(', ')}) { return (${source}\n)\n})\n//# sourceURL=${url}`) as (...supplied: Callable[]) => unknown)(...helpers)
+      : (
+          (0, eval)(`(function (${names.join(', ')}) { return (${source}\n)\n})\n//# sourceURL=${url}`) as (
+            ...supplied: Callable[]
+          ) => unknown
+        )(...helpers)
   if (typeof made !== 'function') throw new TypeError('task source is not a function')
   rememberSourceUrl(made as Callable, url)
   return made as Callable

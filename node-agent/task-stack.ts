@@ -26,7 +26,8 @@ export function rememberSourceUrl(fn: Callable, url: string): void {
 }
 
 /** Frames that belong to Argon's child process or to Node itself, never to the user. */
-const OWN_FRAME = /\((?:node:internal\/|node:|.*[\\/]node-agent[\\/](?:child-entry|task-source|task-stack)\.[cm]?[jt]s:)|^\s*at (?:node:internal\/|.*[\\/]node-agent[\\/](?:child-entry|task-source|task-stack)\.[cm]?[jt]s:)|^\s*at (?:new Promise|Array\.map|process\.processTicksAndRejections) \(<anonymous>\)$/
+const OWN_FRAME =
+  /\((?:node:internal\/|node:|.*[\\/]node-agent[\\/](?:child-entry|task-source|task-stack)\.[cm]?[jt]s:)|^\s*at (?:node:internal\/|.*[\\/]node-agent[\\/](?:child-entry|task-source|task-stack)\.[cm]?[jt]s:)|^\s*at (?:new Promise|Array\.map|process\.processTicksAndRejections) \(<anonymous>\)$/
 
 /**
  * The stack with Argon's own frames cut: the message lines and every frame of the user's code
@@ -56,7 +57,11 @@ export interface ThrownShape {
 /** Describes what a task threw, for its wire error. */
 export function describeThrown(thrown: unknown, fn?: Callable): ThrownShape {
   if (thrown instanceof Error) {
-    return { message: String(thrown.message), name: String(thrown.name), stack: typeof thrown.stack === 'string' ? userStack(thrown.stack) : '' }
+    return {
+      message: String(thrown.message),
+      name: String(thrown.name),
+      stack: typeof thrown.stack === 'string' ? userStack(thrown.stack) : '',
+    }
   }
   const text = textOf(thrown)
   const name = thrown === null ? 'null' : typeof thrown

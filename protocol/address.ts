@@ -1,6 +1,9 @@
 /** Parses `HOST:PORT` (or `[v6]:PORT`, or a bare `HOST` with a default port). Throws a TypeError naming the problem. */
 export function parseAddress(value: string, defaultPort?: number): { host: string; port: number } {
-  const text = value.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')
+  const text = value
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text)
   let host: string | undefined
   let portText: string | undefined
@@ -19,6 +22,7 @@ export function parseAddress(value: string, defaultPort?: number): { host: strin
     return { host, port: defaultPort }
   }
   const port = Number(portText)
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new TypeError(`"${value}" is not HOST:PORT (port must be 1..65535)`)
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535)
+    throw new TypeError(`"${value}" is not HOST:PORT (port must be 1..65535)`)
   return { host, port }
 }

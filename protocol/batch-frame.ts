@@ -73,7 +73,8 @@ class PayloadRanges {
     const absoluteStart = bytes.byteOffset + start
     const absoluteEnd = bytes.byteOffset + end
     const last = this.#buffers.length - 1
-    if (last >= 0 && this.#ends[last] === absoluteStart && this.#buffers[last] === bytes.buffer) this.#ends[last] = absoluteEnd
+    if (last >= 0 && this.#ends[last] === absoluteStart && this.#buffers[last] === bytes.buffer)
+      this.#ends[last] = absoluteEnd
     else {
       this.#buffers.push(bytes.buffer)
       this.#starts.push(absoluteStart)
@@ -104,7 +105,16 @@ class PayloadRanges {
   }
 }
 
-function writeHeader(out: Buffer, kind: number, flags: number, count: number, defs: number, ids: number, names: number, payload: number): void {
+function writeHeader(
+  out: Buffer,
+  kind: number,
+  flags: number,
+  count: number,
+  defs: number,
+  ids: number,
+  names: number,
+  payload: number,
+): void {
   out.writeUInt32LE(MAGIC, 0)
   out.writeUInt8(kind, 4)
   out.writeUInt8(flags, 5)
@@ -162,7 +172,16 @@ export class TaskFrameWriter {
    * @param timeout ms, 0 for none
    * @param priority a PRIORITY_CODE value
    */
-  add(id: string, fn: FunctionEntry, attempt: number, timeout: number, priority: number, bytes: Uint8Array, start: number, end: number): void {
+  add(
+    id: string,
+    fn: FunctionEntry,
+    attempt: number,
+    timeout: number,
+    priority: number,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ): void {
     if (this.#ids.length === 0) this.#reset = this.#table.beginFrame()
     let fnId = this.#table.idOf(fn)
     if (fnId === undefined) {
@@ -183,12 +202,19 @@ export class TaskFrameWriter {
     const defsBytes = Buffer.byteLength(defsText)
     const idsText = joinIds(this.#ids)
     const payloadBytes = this.#payload.total
-    const out = Buffer.allocUnsafe(HEADER_BYTES + defsBytes + idsText.length + count * TASK_COLUMN_BYTES + 4 * (count + 1) + payloadBytes)
+    const out = Buffer.allocUnsafe(
+      HEADER_BYTES + defsBytes + idsText.length + count * TASK_COLUMN_BYTES + 4 * (count + 1) + payloadBytes,
+    )
     writeHeader(out, KIND_TASKS, this.#reset ? FLAG_RESET : 0, count, defsBytes, idsText.length, 0, payloadBytes)
     let at = HEADER_BYTES
     at += out.write(defsText, at, 'utf8')
     at += out.write(idsText, at, 'latin1')
-    for (const column of [new Uint32Array(this.#fns), new Uint32Array(this.#attempts), new Uint32Array(this.#timeouts), new Uint8Array(this.#priorities)]) {
+    for (const column of [
+      new Uint32Array(this.#fns),
+      new Uint32Array(this.#attempts),
+      new Uint32Array(this.#timeouts),
+      new Uint8Array(this.#priorities),
+    ]) {
       out.set(new Uint8Array(column.buffer), at)
       at += column.byteLength
     }
@@ -245,7 +271,15 @@ export class OutcomeFrameWriter {
     return this.#payload.total
   }
 
-  addResult(id: string, attempt: number, ms: number, node: string | undefined, bytes: Uint8Array, start: number, end: number): void {
+  addResult(
+    id: string,
+    attempt: number,
+    ms: number,
+    node: string | undefined,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ): void {
     this.#push(id, attempt, ms, STATUS_OK, node)
     this.#payload.add(bytes, start, end)
   }
@@ -262,12 +296,19 @@ export class OutcomeFrameWriter {
     const namesBytes = Buffer.byteLength(namesText)
     const idsText = joinIds(this.#ids)
     const payloadBytes = this.#payload.total
-    const out = Buffer.allocUnsafe(HEADER_BYTES + idsText.length + namesBytes + count * OUTCOME_COLUMN_BYTES + 4 * (count + 1) + payloadBytes)
+    const out = Buffer.allocUnsafe(
+      HEADER_BYTES + idsText.length + namesBytes + count * OUTCOME_COLUMN_BYTES + 4 * (count + 1) + payloadBytes,
+    )
     writeHeader(out, KIND_OUTCOMES, 0, count, 0, idsText.length, namesBytes, payloadBytes)
     let at = HEADER_BYTES
     at += out.write(idsText, at, 'latin1')
     at += out.write(namesText, at, 'utf8')
-    for (const column of [new Uint32Array(this.#attempts), new Float64Array(this.#ms), new Uint8Array(this.#status), new Uint16Array(this.#nodes)]) {
+    for (const column of [
+      new Uint32Array(this.#attempts),
+      new Float64Array(this.#ms),
+      new Uint8Array(this.#status),
+      new Uint16Array(this.#nodes),
+    ]) {
       out.set(new Uint8Array(column.buffer), at)
       at += column.byteLength
     }
@@ -338,7 +379,12 @@ function unreadable(message: string, ids: string[] = []): UnreadableFrame {
 type ColumnType = Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | Float64ArrayConstructor
 
 /** A column of `count` values at `at`: a view of the frame when aligned, else an aligned copy. */
-function column<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(bytes: Buffer, at: number, Type: ColumnType, count: number): T {
+function column<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(
+  bytes: Buffer,
+  at: number,
+  Type: ColumnType,
+  count: number,
+): T {
   const offset = bytes.byteOffset + at
   if (offset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer as ArrayBuffer, offset, count) as T
   const array = new Type(count) as T
@@ -350,7 +396,8 @@ function column<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>
 function readShape(input: unknown, kind: number, columnBytes: number): FrameShape | UnreadableFrame {
   if (!(input instanceof Uint8Array)) return unreadable('a batch frame must be bytes')
   const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength)
-  if (bytes.length < HEADER_BYTES) return unreadable(`a batch frame has a ${HEADER_BYTES}-byte header; got ${bytes.length} bytes`)
+  if (bytes.length < HEADER_BYTES)
+    return unreadable(`a batch frame has a ${HEADER_BYTES}-byte header; got ${bytes.length} bytes`)
   if (bytes.readUInt32LE(0) !== MAGIC) return unreadable('not a batch frame (bad magic number)')
   if (bytes[4] !== kind) return unreadable(`wrong frame kind ${bytes[4]} (expected ${kind})`)
   const flags = bytes[5]!
@@ -364,20 +411,25 @@ function readShape(input: unknown, kind: number, columnBytes: number): FrameShap
   const idsText = idsAt + idsBytes <= bytes.length ? bytes.toString('latin1', idsAt, idsAt + idsBytes) : undefined
   const ids = idsText === undefined ? [] : idsText.split('\n')
   const readable = () => ids.filter(isWellFormedTaskId).slice(0, MAX_BATCH_ITEMS)
-  if (count < 1 || count > MAX_BATCH_ITEMS) return unreadable(`a batch holds 1..${MAX_BATCH_ITEMS} tasks; the header says ${count}`, readable())
-  const expected = HEADER_BYTES + defsBytes + idsBytes + namesBytes + count * columnBytes + 4 * (count + 1) + payloadBytes
-  if (expected !== bytes.length) return unreadable(`section lengths add up to ${expected} bytes but the frame has ${bytes.length}`, readable())
+  if (count < 1 || count > MAX_BATCH_ITEMS)
+    return unreadable(`a batch holds 1..${MAX_BATCH_ITEMS} tasks; the header says ${count}`, readable())
+  const expected =
+    HEADER_BYTES + defsBytes + idsBytes + namesBytes + count * columnBytes + 4 * (count + 1) + payloadBytes
+  if (expected !== bytes.length)
+    return unreadable(`section lengths add up to ${expected} bytes but the frame has ${bytes.length}`, readable())
   if (ids.length !== count) return unreadable(`${ids.length} ids for ${count} tasks`, readable())
   for (let i = 0; i < count; i++) {
     const length = ids[i]!.length
-    if (length < 1 || length > MAX_TASK_ID_CHARS) return unreadable(`task id ${i} has ${length} characters (1..${MAX_TASK_ID_CHARS})`, readable())
+    if (length < 1 || length > MAX_TASK_ID_CHARS)
+      return unreadable(`task id ${i} has ${length} characters (1..${MAX_TASK_ID_CHARS})`, readable())
   }
   if (ILL_FORMED_ID_TEXT.test(idsText!)) return unreadable('task ids must be printable ASCII', readable())
   const columns = idsAt + idsBytes + namesBytes
   const offsetsAt = columns + count * columnBytes
   const payloadAt = offsetsAt + 4 * (count + 1)
   const relative = column<Uint32Array>(bytes, offsetsAt, Uint32Array, count + 1)
-  if (relative[0] !== 0 || relative[count] !== payloadBytes) return unreadable('payload offsets must start at 0 and end at the payload length', ids)
+  if (relative[0] !== 0 || relative[count] !== payloadBytes)
+    return unreadable('payload offsets must start at 0 and end at the payload length', ids)
   // Absolute offsets into the frame from here on (a copy: the frame itself is never written).
   const offsets = new Uint32Array(count + 1)
   offsets[0] = payloadAt
@@ -386,7 +438,17 @@ function readShape(input: unknown, kind: number, columnBytes: number): FrameShap
     if (next < relative[i]!) return unreadable(`payload offsets decrease at task ${i}`, ids)
     offsets[i + 1] = next + payloadAt
   }
-  return { ok: true, bytes, flags, count, defs: [HEADER_BYTES, defsBytes], names: [idsAt + idsBytes, namesBytes], ids, columns, offsets }
+  return {
+    ok: true,
+    bytes,
+    flags,
+    count,
+    defs: [HEADER_BYTES, defsBytes],
+    names: [idsAt + idsBytes, namesBytes],
+    ids,
+    columns,
+    offsets,
+  }
 }
 
 function isText(value: unknown, max: number): value is string {
@@ -406,16 +468,25 @@ function isDefinitionList(value: unknown): value is [number, TaskFunction][] {
   for (const item of value) {
     if (!Array.isArray(item) || item.length !== 2) return false
     const id: unknown = item[0]
-    if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > 2 ** 32 - 1 || !isTaskFunction(item[1])) return false
+    if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > 2 ** 32 - 1 || !isTaskFunction(item[1]))
+      return false
   }
   return true
 }
 
 function isNameList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.length <= MAX_NODE_NAMES && value.every((name) => typeof name === 'string' && name.length <= 256)
+  return (
+    Array.isArray(value) &&
+    value.length <= MAX_NODE_NAMES &&
+    value.every((name) => typeof name === 'string' && name.length <= 256)
+  )
 }
 
-function parseJsonSection<T>(bytes: Buffer, [at, length]: [number, number], check: (value: unknown) => value is T): T | undefined {
+function parseJsonSection<T>(
+  bytes: Buffer,
+  [at, length]: [number, number],
+  check: (value: unknown) => value is T,
+): T | undefined {
   if (length === 0) return undefined
   try {
     const value: unknown = JSON.parse(bytes.toString('utf8', at, at + length))
@@ -453,7 +524,8 @@ export function readTaskFrame(input: unknown, registry: FunctionRegistry): TaskF
   let defs: [number, TaskFunction][] = []
   if (shape.defs[1] > 0) {
     const parsed = parseJsonSection(bytes, shape.defs, isDefinitionList)
-    if (parsed === undefined) return unreadable('the function definitions are not a valid [[id, function], …] list', shape.ids)
+    if (parsed === undefined)
+      return unreadable('the function definitions are not a valid [[id, function], …] list', shape.ids)
     defs = parsed
   }
   if (shape.names[1] !== 0) return unreadable('a task frame has no names section', shape.ids)
@@ -476,12 +548,21 @@ export function readTaskFrame(input: unknown, registry: FunctionRegistry): TaskF
 }
 
 /** What is wrong with task i of a readable frame, or undefined when nothing is. O(1). */
-export function taskProblem(frame: TaskFrame, i: number, registry: FunctionRegistry, maxPayloadBytes: number): { code: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE'; message: string } | undefined {
-  if (registry.get(frame.fns[i]!) === undefined) return { code: 'BAD_REQUEST', message: `unknown function id ${frame.fns[i]} (not defined on this link)` }
-  if (frame.priorities[i]! >= PRIORITY_COUNT) return { code: 'BAD_REQUEST', message: `bad priority code ${frame.priorities[i]}` }
-  if (frame.timeouts[i]! > MAX_TIMEOUT_MS) return { code: 'BAD_REQUEST', message: `timeout ${frame.timeouts[i]} ms is over ${MAX_TIMEOUT_MS}` }
+export function taskProblem(
+  frame: TaskFrame,
+  i: number,
+  registry: FunctionRegistry,
+  maxPayloadBytes: number,
+): { code: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE'; message: string } | undefined {
+  if (registry.get(frame.fns[i]!) === undefined)
+    return { code: 'BAD_REQUEST', message: `unknown function id ${frame.fns[i]} (not defined on this link)` }
+  if (frame.priorities[i]! >= PRIORITY_COUNT)
+    return { code: 'BAD_REQUEST', message: `bad priority code ${frame.priorities[i]}` }
+  if (frame.timeouts[i]! > MAX_TIMEOUT_MS)
+    return { code: 'BAD_REQUEST', message: `timeout ${frame.timeouts[i]} ms is over ${MAX_TIMEOUT_MS}` }
   const size = frame.offsets[i + 1]! - frame.offsets[i]!
-  if (size > maxPayloadBytes) return { code: 'PAYLOAD_TOO_LARGE', message: `arguments are ${size} bytes; the limit is ${maxPayloadBytes}` }
+  if (size > maxPayloadBytes)
+    return { code: 'PAYLOAD_TOO_LARGE', message: `arguments are ${size} bytes; the limit is ${maxPayloadBytes}` }
   return undefined
 }
 
@@ -525,9 +606,11 @@ export function readOutcomeFrame(input: unknown): OutcomeFrame | UnreadableFrame
   }
   for (let i = 0; i < count; i++) {
     const status = frame.status[i]!
-    if (status !== STATUS_OK && status !== STATUS_ERROR) return unreadable(`bad status ${status} at outcome ${i}`, shape.ids)
+    if (status !== STATUS_OK && status !== STATUS_ERROR)
+      return unreadable(`bad status ${status} at outcome ${i}`, shape.ids)
     const node = frame.nodes[i]!
-    if (node !== NO_NODE && node >= nodeNames.length) return unreadable(`node index ${node} out of range at outcome ${i}`, shape.ids)
+    if (node !== NO_NODE && node >= nodeNames.length)
+      return unreadable(`node index ${node} out of range at outcome ${i}`, shape.ids)
     if (!(frame.ms[i]! >= 0)) return unreadable(`bad run time at outcome ${i}`, shape.ids)
   }
   return frame

@@ -205,10 +205,18 @@ export const taskPageSchema = z.object({
   /** Pass as `before` for the next (older) page; null when there is none. */
   next: z.number().int().nullable(),
   /** What the manager keeps: recent tasks of any outcome, and a separate, longer store of failures. */
-  kept: z.object({ recent: z.number().int(), failures: z.number().int(), oldestRecentAt: z.number().nullable(), oldestFailureAt: z.number().nullable() }),
+  kept: z.object({
+    recent: z.number().int(),
+    failures: z.number().int(),
+    oldestRecentAt: z.number().nullable(),
+    oldestFailureAt: z.number().nullable(),
+  }),
 })
 export type TaskPage = z.infer<typeof taskPageSchema>
 
 /** `node:scale`: run this many worker processes on the named node. */
-export const nodeScaleRequestSchema = z.object({ name: z.string().min(1).max(256), workers: z.number().int().min(1).max(4096) })
+export const nodeScaleRequestSchema = z.object({
+  name: z.string().min(1).max(256),
+  workers: z.number().int().min(1).max(4096),
+})
 export type NodeScaleRequest = z.infer<typeof nodeScaleRequestSchema>

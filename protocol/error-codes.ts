@@ -20,4 +20,9 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
 /** Codes a caller may retry without changing its request. */
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['QUEUE_FULL', 'WORKER_LOST', 'CONNECTION_FAILED', 'SHUTTING_DOWN'])
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'QUEUE_FULL',
+  'WORKER_LOST',
+  'CONNECTION_FAILED',
+  'SHUTTING_DOWN',
+])

@@ -3,7 +3,17 @@
  * renamed or reshaped here fails to compile wherever it is used. Every frame is still validated
  * against the schemas on arrival, since the other end may not be ours.
  */
-import type { ClusterStatus, DashboardUpdate, NodeHeartbeat, NodeNameRequest, NodeScaleRequest, NodeState, NodeStatus, TaskPage, TaskQuery } from './cluster.js'
+import type {
+  ClusterStatus,
+  DashboardUpdate,
+  NodeHeartbeat,
+  NodeNameRequest,
+  NodeScaleRequest,
+  NodeState,
+  NodeStatus,
+  TaskPage,
+  TaskQuery,
+} from './cluster.js'
 import type { CancelRequest, StealRequest } from './task.js'
 import type { Reply, WireError } from './wire-error.js'
 
@@ -82,4 +92,3 @@ export interface ManagerToControlEvents {
   'dashboard:update': (update: DashboardUpdate) => void
   'request:rejected': (error: WireError) => void
 }
-

@@ -30,7 +30,16 @@ import { wireError } from './wire-error.js'
 export function taskFrameOf(submissions: readonly TaskSubmission[], table = new FunctionTable()): Buffer {
   const writer = new TaskFrameWriter(table)
   for (const task of submissions) {
-    writer.add(task.id, functionEntry(task.fn), 0, task.timeout ?? 0, PRIORITY_CODE[task.priority ?? 'normal'], task.args, 0, task.args.byteLength)
+    writer.add(
+      task.id,
+      functionEntry(task.fn),
+      0,
+      task.timeout ?? 0,
+      PRIORITY_CODE[task.priority ?? 'normal'],
+      task.args,
+      0,
+      task.args.byteLength,
+    )
   }
   return writer.finish()
 }
@@ -52,7 +61,8 @@ export function answersOf(frame: unknown): TaskOutcome[] {
   const outcomes: TaskOutcome[] = []
   for (let i = 0; i < read.count; i++) {
     const id = read.ids[i]!
-    if (read.status[i] === STATUS_OK) outcomes.push({ id, ok: true, result: Buffer.from(outcomeResult(read, i)), node: outcomeNode(read, i) ?? '' })
+    if (read.status[i] === STATUS_OK)
+      outcomes.push({ id, ok: true, result: Buffer.from(outcomeResult(read, i)), node: outcomeNode(read, i) ?? '' })
     else outcomes.push({ id, ok: false, error: outcomeError(read, i) ?? wireError('BAD_REQUEST', 'unreadable error') })
   }
   return outcomes
@@ -62,7 +72,8 @@ export function answersOf(frame: unknown): TaskOutcome[] {
 export function nodeOutcomeFrameOf(outcomes: readonly NodeTaskOutcome[]): Buffer {
   const writer = new OutcomeFrameWriter()
   for (const outcome of outcomes) {
-    if (outcome.ok) writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
+    if (outcome.ok)
+      writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
     else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
   }
   return writer.finish()

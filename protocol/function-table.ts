@@ -101,7 +101,10 @@ export class FunctionRegistry {
   #generation = 0
 
   /** @param catalog interns received functions (the manager shares entries across links). */
-  constructor(catalog?: FunctionCatalog, readonly limit = MAX_LINK_FUNCTIONS) {
+  constructor(
+    catalog?: FunctionCatalog,
+    readonly limit = MAX_LINK_FUNCTIONS,
+  ) {
     this.#catalog = catalog
   }
 

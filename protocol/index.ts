@@ -115,8 +115,25 @@ export {
 export { outcomeError } from './outcome-error.js'
 export { taskFrameOf, outcomeFrameOfAnswers, answersOf, nodeOutcomeFrameOf, assignmentsOf } from './frame-objects.js'
 export { FrameBatcher, FlushScheduler } from './frame-batcher.js'
-export { prefetchWindow, nodeWindowPerWorker, windowHasRoom, childHasRoom, PREFETCH_HORIZON_MS, MAX_PREFETCH_PER_SLOT, LONG_TASK_MS, CHILD_PREFETCH_MAX_MS, type HeldWork } from './prefetch.js'
-export { argonHome, tokenFilePath, readTokenFile, readOrCreateTokenFile, resolveToken, readTokenFrom } from './token-file.js'
+export {
+  prefetchWindow,
+  nodeWindowPerWorker,
+  windowHasRoom,
+  childHasRoom,
+  PREFETCH_HORIZON_MS,
+  MAX_PREFETCH_PER_SLOT,
+  LONG_TASK_MS,
+  CHILD_PREFETCH_MAX_MS,
+  type HeldWork,
+} from './prefetch.js'
+export {
+  argonHome,
+  tokenFilePath,
+  readTokenFile,
+  readOrCreateTokenFile,
+  resolveToken,
+  readTokenFrom,
+} from './token-file.js'
 export {
   fingerprintOfDer,
   fingerprintOfPem,
@@ -131,7 +148,15 @@ export {
   type Fingerprint,
   type EndpointRecord,
 } from './tls-files.js'
-export { resolveManagerEndpoint, describeTlsFailure, pinnedAgent, TlsMismatchError, TLS_REQUIRED_STATUS, type TlsTrustOptions, type ManagerEndpoint } from './tls-connect.js'
+export {
+  resolveManagerEndpoint,
+  describeTlsFailure,
+  pinnedAgent,
+  TlsMismatchError,
+  TLS_REQUIRED_STATUS,
+  type TlsTrustOptions,
+  type ManagerEndpoint,
+} from './tls-connect.js'
 export { parseAddress } from './address.js'
 export { encodeValue, decodeValue } from './structured-bytes.js'
 export { matchesTaskQuery } from './task-query-match.js'

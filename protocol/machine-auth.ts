@@ -21,7 +21,12 @@ export function machineUpgradeHeaders(token: string): Record<string, string> {
 }
 
 /** Handshake refusals that a retry cannot fix. */
-const FATAL_REFUSALS = ['UNAUTHORIZED', 'PROTOCOL_MISMATCH', 'BAD_REQUEST', 'NAME_IN_USE'] as const satisfies readonly ErrorCode[]
+const FATAL_REFUSALS = [
+  'UNAUTHORIZED',
+  'PROTOCOL_MISMATCH',
+  'BAD_REQUEST',
+  'NAME_IN_USE',
+] as const satisfies readonly ErrorCode[]
 type FatalRefusal = (typeof FATAL_REFUSALS)[number]
 
 interface ConnectError extends Error {

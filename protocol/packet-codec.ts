@@ -31,7 +31,15 @@ const MAX_SHORT_TEXT = 255
  * sends one must not trigger the receiver's own `disconnect` handling: the decoder renames it with
  * this prefix, so it reaches the namespace as an unknown event and is answered with BAD_REQUEST.
  */
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener', 'error'])
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'newListener',
+  'removeListener',
+  'error',
+])
 export const RESERVED_EVENT_PREFIX = 'reserved:'
 
 interface Packet {
@@ -43,13 +51,22 @@ interface Packet {
 
 /** Latin-1 text of at most 255 characters (event names and namespaces are ASCII). */
 function isShortText(text: string): boolean {
-  return text.length <= MAX_SHORT_TEXT && Buffer.byteLength(text, 'latin1') === text.length && !/[^\x20-\x7e]/.test(text)
+  return (
+    text.length <= MAX_SHORT_TEXT && Buffer.byteLength(text, 'latin1') === text.length && !/[^\x20-\x7e]/.test(text)
+  )
 }
 
 export class Encoder {
   encode(packet: Packet): Buffer[] {
     const data = packet.data
-    if (packet.type === EVENT && packet.id === undefined && Array.isArray(data) && data.length === 2 && typeof data[0] === 'string' && data[1] instanceof Uint8Array) {
+    if (
+      packet.type === EVENT &&
+      packet.id === undefined &&
+      Array.isArray(data) &&
+      data.length === 2 &&
+      typeof data[0] === 'string' &&
+      data[1] instanceof Uint8Array
+    ) {
       const event = data[0]
       const bytes = data[1]
       if (isShortText(packet.nsp) && isShortText(event)) {
@@ -108,7 +125,10 @@ function isPacket(value: unknown): value is Packet {
   if (packet.id !== undefined && !(Number.isInteger(packet.id) && (packet.id as number) >= 0)) return false
   switch (packet.type) {
     case CONNECT:
-      return packet.data === undefined || (typeof packet.data === 'object' && packet.data !== null && !Array.isArray(packet.data))
+      return (
+        packet.data === undefined ||
+        (typeof packet.data === 'object' && packet.data !== null && !Array.isArray(packet.data))
+      )
     case DISCONNECT:
       return packet.data === undefined
     case CONNECT_ERROR:

@@ -65,7 +65,8 @@ export function decodeValueRange(bytes: Buffer, start: number, end: number): unk
 
 /** Decodes bytes made by encodeValue. */
 export function decodeValue(bytes: Uint8Array): unknown {
-  if (bytes[0] === JSON_TAG) return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1).toString('utf8'))
+  if (bytes[0] === JSON_TAG)
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1).toString('utf8'))
   if (bytes[0] === V8_TAG) return deserialize(bytes)
   throw new TypeError('unknown value encoding')
 }

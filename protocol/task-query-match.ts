@@ -13,7 +13,12 @@ export function matchesTaskQuery(record: TaskRecord, query: TaskQuery): boolean 
   if (query.fn !== undefined && !record.label.toLowerCase().includes(query.fn.toLowerCase())) return false
   if (query.text !== undefined) {
     const text = query.text.trim()
-    if (!record.id.startsWith(text) && !record.id.includes(text) && !record.label.toLowerCase().includes(text.toLowerCase())) return false
+    if (
+      !record.id.startsWith(text) &&
+      !record.id.includes(text) &&
+      !record.label.toLowerCase().includes(text.toLowerCase())
+    )
+      return false
   }
   if (query.since !== undefined && record.finishedAt < query.since) return false
   if (query.until !== undefined && record.finishedAt >= query.until) return false

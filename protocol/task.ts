@@ -29,7 +29,12 @@ export const taskSubmissionSchema = z.object({
   args: bytesSchema,
   priority: z.enum(PRIORITIES).optional(),
   /** Milliseconds a run may take before its child is killed and the task fails with TASK_TIMEOUT. */
-  timeout: z.number().int().positive().max(2 ** 31 - 1).optional(),
+  timeout: z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1)
+    .optional(),
 })
 export type TaskSubmission = z.infer<typeof taskSubmissionSchema>
 
@@ -59,8 +64,20 @@ export type TaskAssignment = z.infer<typeof taskAssignmentSchema>
  * child died mid-task; the manager counts the attempt and runs the task again elsewhere.
  */
 export const nodeTaskOutcomeSchema = z.discriminatedUnion('ok', [
-  z.object({ id: taskIdSchema, attempt: z.number().int().min(1), ok: z.literal(true), result: bytesSchema, ms: z.number().min(0) }),
-  z.object({ id: taskIdSchema, attempt: z.number().int().min(1), ok: z.literal(false), error: wireErrorSchema, ms: z.number().min(0) }),
+  z.object({
+    id: taskIdSchema,
+    attempt: z.number().int().min(1),
+    ok: z.literal(true),
+    result: bytesSchema,
+    ms: z.number().min(0),
+  }),
+  z.object({
+    id: taskIdSchema,
+    attempt: z.number().int().min(1),
+    ok: z.literal(false),
+    error: wireErrorSchema,
+    ms: z.number().min(0),
+  }),
 ])
 export type NodeTaskOutcome = z.infer<typeof nodeTaskOutcomeSchema>
 

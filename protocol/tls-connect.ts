@@ -52,11 +52,26 @@ export interface ManagerEndpoint {
  * io(`${endpoint.origin}/client`, { ...endpoint.socketOptions, path: '/argon.io' })
  * ```
  */
-export function resolveManagerEndpoint(host: string, port: number, trust: TlsTrustOptions = {}, env: NodeJS.ProcessEnv = process.env): ManagerEndpoint {
+export function resolveManagerEndpoint(
+  host: string,
+  port: number,
+  trust: TlsTrustOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ManagerEndpoint {
   const shownHost = host.includes(':') ? `[${host}]` : host
-  const plain: ManagerEndpoint = { origin: `http://${shownHost}:${port}`, tls: false, verification: null, fingerprint: undefined, socketOptions: {} }
+  const plain: ManagerEndpoint = {
+    origin: `http://${shownHost}:${port}`,
+    tls: false,
+    verification: null,
+    fingerprint: undefined,
+    socketOptions: {},
+  }
   if (trust.tls === false) return plain
-  const secure = (verification: ManagerEndpoint['verification'], fingerprint: Fingerprint | undefined, socketOptions: ManagerEndpoint['socketOptions']): ManagerEndpoint => ({
+  const secure = (
+    verification: ManagerEndpoint['verification'],
+    fingerprint: Fingerprint | undefined,
+    socketOptions: ManagerEndpoint['socketOptions'],
+  ): ManagerEndpoint => ({
     origin: `https://${shownHost}:${port}`,
     tls: true,
     verification,
@@ -67,10 +82,12 @@ export function resolveManagerEndpoint(host: string, port: number, trust: TlsTru
     const fingerprint = parseFingerprint(trust.fingerprint)
     return secure('fingerprint', fingerprint, { agent: pinnedAgent(fingerprint) as unknown as string })
   }
-  if (trust.ca !== undefined) return secure('ca', undefined, { ca: [trust.ca].flat().map((pem) => pem.toString()), rejectUnauthorized: true })
+  if (trust.ca !== undefined)
+    return secure('ca', undefined, { ca: [trust.ca].flat().map((pem) => pem.toString()), rejectUnauthorized: true })
   // On the manager's own machine its published record says how it is reached.
   const record = isThisMachine(host) ? readEndpointRecord(port, env) : undefined
-  if (record?.tls && record.fingerprint) return secure('fingerprint', record.fingerprint, { agent: pinnedAgent(record.fingerprint) as unknown as string })
+  if (record?.tls && record.fingerprint)
+    return secure('fingerprint', record.fingerprint, { agent: pinnedAgent(record.fingerprint) as unknown as string })
   if (trust.tls === true) return secure('system', undefined, { rejectUnauthorized: true })
   return plain
 }
@@ -107,7 +124,9 @@ class PinnedAgent extends Agent {
       const certificate = socket.getPeerCertificate()
       const actual = certificate?.raw ? fingerprintOfDer(certificate.raw) : 'no certificate'
       if (actual !== this.#fingerprint) {
-        socket.destroy(new TlsMismatchError(`the manager's certificate is ${actual}, not the pinned ${this.#fingerprint}`))
+        socket.destroy(
+          new TlsMismatchError(`the manager's certificate is ${actual}, not the pinned ${this.#fingerprint}`),
+        )
       }
     })
     return socket
@@ -140,13 +159,19 @@ export const TLS_REQUIRED_STATUS = 497
  * Reads a Socket.IO `connect_error` (or any connection error) and, when it is a TLS failure that
  * retrying cannot fix, says so with a message naming what to do. Returns null otherwise.
  */
-export function describeTlsFailure(error: unknown, endpoint: ManagerEndpoint): { code: 'TLS_MISMATCH'; message: string } | null {
+export function describeTlsFailure(
+  error: unknown,
+  endpoint: ManagerEndpoint,
+): { code: 'TLS_MISMATCH'; message: string } | null {
   const where = endpoint.origin.replace(/^https?:\/\//, '')
   for (const cause of causes(error)) {
     const code = typeof cause.code === 'string' ? cause.code : undefined
     const message = typeof cause.message === 'string' ? cause.message : ''
     if (code === 'TLS_MISMATCH') {
-      return { code: 'TLS_MISMATCH', message: `${message} (${where}). Check the fingerprint the manager printed, or pass its CA with --ca` }
+      return {
+        code: 'TLS_MISMATCH',
+        message: `${message} (${where}). Check the fingerprint the manager printed, or pass its CA with --ca`,
+      }
     }
     if (!endpoint.tls && message.includes(`Unexpected server response: ${TLS_REQUIRED_STATUS}`)) {
       return {
@@ -154,8 +179,15 @@ export function describeTlsFailure(error: unknown, endpoint: ManagerEndpoint): {
         message: `the manager at ${where} only accepts TLS: pass the fingerprint it printed (--fingerprint sha256:…, or the fingerprint option) or its CA (--ca FILE)`,
       }
     }
-    if (endpoint.tls && (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') && /wrong version number|packet length too long|unknown protocol|http request/i.test(message)) {
-      return { code: 'TLS_MISMATCH', message: `the manager at ${where} does not speak TLS: connect without --fingerprint/--ca/--tls, or start the manager with --tls` }
+    if (
+      endpoint.tls &&
+      (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') &&
+      /wrong version number|packet length too long|unknown protocol|http request/i.test(message)
+    ) {
+      return {
+        code: 'TLS_MISMATCH',
+        message: `the manager at ${where} does not speak TLS: connect without --fingerprint/--ca/--tls, or start the manager with --tls`,
+      }
     }
     if (endpoint.tls && code !== undefined && CERTIFICATE_ERRORS.has(code)) {
       return {

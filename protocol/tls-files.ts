@@ -41,7 +41,8 @@ export function fingerprintOfPem(pem: string | Buffer): Fingerprint {
 export function parseFingerprint(text: string): Fingerprint {
   const trimmed = text.trim()
   const body = trimmed.replace(/^sha-?256[:=]/i, '').replace(/:/g, '')
-  if (!/^[0-9a-f]{64}$/i.test(body)) throw new TypeError(`"${trimmed.slice(0, 100)}" is not a SHA-256 fingerprint (expected sha256: and 64 hex digits)`)
+  if (!/^[0-9a-f]{64}$/i.test(body))
+    throw new TypeError(`"${trimmed.slice(0, 100)}" is not a SHA-256 fingerprint (expected sha256: and 64 hex digits)`)
   return `sha256:${body.toLowerCase()}`
 }
 
@@ -75,7 +76,8 @@ export function writeEndpointRecord(record: EndpointRecord, env: NodeJS.ProcessE
 /** Removes the record for `port` if it still says what `record` says (a newer manager may have replaced it). */
 export function removeEndpointRecord(record: EndpointRecord, env: NodeJS.ProcessEnv = process.env): void {
   const current = readEndpointRecord(record.port, env)
-  if (current && current.tls === record.tls && current.fingerprint === record.fingerprint) rmSync(endpointRecordPath(record.port, env), { force: true })
+  if (current && current.tls === record.tls && current.fingerprint === record.fingerprint)
+    rmSync(endpointRecordPath(record.port, env), { force: true })
 }
 
 /** The record a local manager published for `port`, or undefined when there is none or it is unreadable. */

@@ -57,7 +57,9 @@ export function readTokenFrom(path: string): string {
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    throw new Error(`cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new Error(
+      `cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
   }
   const token = (text.split(/\r?\n/, 1)[0] ?? '').trim()
   if (token.length === 0) throw new Error(`the token file ${path} is empty`)

@@ -21,7 +21,10 @@ export interface ParsedBatch<T> {
  */
 export function parseBatch<T>(schema: z.ZodType<T>, frame: unknown): ParsedBatch<T> {
   if (!Array.isArray(frame) || frame.length === 0 || frame.length > MAX_BATCH_ITEMS) {
-    return { valid: [], rejected: [{ error: wireError('BAD_REQUEST', `a batch must be an array of 1..${MAX_BATCH_ITEMS} items`) }] }
+    return {
+      valid: [],
+      rejected: [{ error: wireError('BAD_REQUEST', `a batch must be an array of 1..${MAX_BATCH_ITEMS} items`) }],
+    }
   }
   const valid: T[] = []
   const rejected: BatchRejection[] = []
@@ -45,9 +48,14 @@ function readableId(item: unknown): string | undefined {
 }
 
 /** Reads a single-message frame; returns the value or a BAD_REQUEST wire error. */
-export function parseMessage<T>(schema: z.ZodType<T>, frame: unknown): { ok: true; value: T } | { ok: false; error: WireError } {
+export function parseMessage<T>(
+  schema: z.ZodType<T>,
+  frame: unknown,
+): { ok: true; value: T } | { ok: false; error: WireError } {
   const parsed = schema.safeParse(frame)
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: wireError('BAD_REQUEST', describeIssues(parsed.error)) }
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, error: wireError('BAD_REQUEST', describeIssues(parsed.error)) }
 }
 
 /** One line naming the first few offending fields. */

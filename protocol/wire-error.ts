@@ -20,7 +20,11 @@ export const wireErrorSchema = z.object({
 export type WireError = z.infer<typeof wireErrorSchema>
 
 /** Builds a wire error with `retryable` derived from the code. */
-export function wireError(code: ErrorCode, message: string, extra: Partial<Omit<WireError, 'code' | 'message'>> = {}): WireError {
+export function wireError(
+  code: ErrorCode,
+  message: string,
+  extra: Partial<Omit<WireError, 'code' | 'message'>> = {},
+): WireError {
   return { name: 'ArgonError', retryable: RETRYABLE_CODES.has(code), ...extra, code, message }
 }
 

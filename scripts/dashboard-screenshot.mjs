@@ -18,7 +18,10 @@ const home = mkdtempSync(join(tmpdir(), 'argon-screenshot-'))
 const started = []
 
 function start(script, args) {
-  const child = spawn(process.execPath, [join(ROOT, script), ...args], { env: { ...process.env, ARGON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(ROOT, script), ...args], {
+    env: { ...process.env, ARGON_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   const waiters = []
   const onData = (chunk) => {
@@ -57,33 +60,67 @@ try {
   const manager = start('dist/cli/argon.js', ['manager', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN])
   const port = Number((await manager.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/))[1])
   for (const name of ['atlas', 'borealis', 'cobalt']) {
-    await start('dist/node-agent/cli.js', ['--join', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name, '--workers', '2']).waitFor(/joined manager/)
+    await start('dist/node-agent/cli.js', [
+      '--join',
+      `127.0.0.1:${port}`,
+      '--token',
+      TOKEN,
+      '--name',
+      name,
+      '--workers',
+      '2',
+    ]).waitFor(/joined manager/)
   }
   const { Client } = await import(join(ROOT, 'dist/client/index.js'))
   const client = new Client({ host: '127.0.0.1', port, token: TOKEN })
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] })
-  const page = await browser.newPage({ viewport: { width: 1400, height: 960 }, deviceScaleFactor: 1, colorScheme: 'dark' })
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  })
+  const page = await browser.newPage({
+    viewport: { width: 1400, height: 960 },
+    deviceScaleFactor: 1,
+    colorScheme: 'dark',
+  })
   await page.goto(`http://127.0.0.1:${port}/?token=${TOKEN}`)
   await page.getByTestId('node-card').nth(2).waitFor()
 
   for (const row of [3, 8]) {
     await client
-      .process((n) => {
-        const cells = String(n).split(',')
-        return cells[3].trim()
-      }, [row])
+      .process(
+        (n) => {
+          const cells = String(n).split(',')
+          return cells[3].trim()
+        },
+        [row],
+      )
       .catch(() => undefined)
   }
-  await client.map((x) => x * x, Array.from({ length: 400 }, (_, i) => [i]), { concurrency: 50 })
+  await client.map(
+    (x) => x * x,
+    Array.from({ length: 400 }, (_, i) => [i]),
+    { concurrency: 50 },
+  )
   const load = Promise.all(
     Array.from({ length: 60 }, (_, i) =>
-      client.process(async (ms) => new Promise((done) => setTimeout(() => done(ms), ms)), [2500 + (i % 4) * 100]).catch(() => undefined),
+      client
+        .process(async (ms) => new Promise((done) => setTimeout(() => done(ms), ms)), [2500 + (i % 4) * 100])
+        .catch(() => undefined),
     ),
   )
-  await until(async () => (await page.locator('[data-node-name="cobalt"] [data-busy="true"]').count()) > 0, 'cobalt busy')
+  await until(
+    async () => (await page.locator('[data-node-name="cobalt"] [data-busy="true"]').count()) > 0,
+    'cobalt busy',
+  )
   await page.locator('[data-node-name="cobalt"]').getByRole('button', { name: 'Drain' }).click()
-  await until(async () => /draining — \d+ running/.test((await page.locator('[data-node-name="cobalt"] [data-testid="rotation-note"]').textContent()) ?? ''), 'cobalt draining')
+  await until(
+    async () =>
+      /draining — \d+ running/.test(
+        (await page.locator('[data-node-name="cobalt"] [data-testid="rotation-note"]').textContent()) ?? '',
+      ),
+    'cobalt draining',
+  )
   await page.screenshot({ path: OUT, fullPage: true })
   console.log(`wrote ${OUT}`)
   await client.close()

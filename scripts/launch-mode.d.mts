@@ -7,13 +7,10 @@ export declare const FORCE_HEADLESS_ENV: 'ARGON_HEADLESS'
 
 /** What `require('electron')` told us. */
 export type ElectronProbe =
-  | { status: 'ok'; path: string }
-  | { status: 'not-installed' }
-  | { status: 'binary-missing'; detail: string }
+  { status: 'ok'; path: string } | { status: 'not-installed' } | { status: 'binary-missing'; detail: string }
 
 export type LaunchDecision =
-  | { mode: 'desktop'; electronPath: string }
-  | { mode: 'headless'; reason: HeadlessReason; message: string }
+  { mode: 'desktop'; electronPath: string } | { mode: 'headless'; reason: HeadlessReason; message: string }
 
 export interface BuildStep {
   /** What is being built, for the launcher's messages. */
@@ -24,7 +21,10 @@ export interface BuildStep {
   outputs: string[]
 }
 
-export declare function probeElectron(requireFn: (id: string) => unknown, exists: (path: string) => boolean): ElectronProbe
+export declare function probeElectron(
+  requireFn: (id: string) => unknown,
+  exists: (path: string) => boolean,
+): ElectronProbe
 export declare function hasDisplay(platform: NodeJS.Platform, env: Record<string, string | undefined>): boolean
 export declare function decideLaunchMode(input: {
   electron: ElectronProbe
@@ -33,6 +33,9 @@ export declare function decideLaunchMode(input: {
 }): LaunchDecision
 export declare function describeHeadless(decision: { reason: string; message: string }): string
 export declare function newestMtime(paths: readonly string[]): number
-export declare function checkFreshness(step: { sources: readonly string[]; outputs: readonly string[] }): { stale: false } | { stale: true; why: string }
+export declare function checkFreshness(step: {
+  sources: readonly string[]
+  outputs: readonly string[]
+}): { stale: false } | { stale: true; why: string }
 export declare function buildPlan(root: string, mode: 'desktop' | 'headless'): BuildStep[]
 export declare function headlessManagerArgs(extraArgs: readonly string[]): string[]

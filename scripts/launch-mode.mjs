@@ -76,7 +76,11 @@ export function decideLaunchMode({ electron, platform, env }) {
     }
   }
   if (!hasDisplay(platform, env)) {
-    return { mode: 'headless', reason: 'no-display', message: 'no display is available (neither DISPLAY nor WAYLAND_DISPLAY is set)' }
+    return {
+      mode: 'headless',
+      reason: 'no-display',
+      message: 'no display is available (neither DISPLAY nor WAYLAND_DISPLAY is set)',
+    }
   }
   return { mode: 'desktop', electronPath: electron.path }
 }
@@ -159,7 +163,9 @@ export function buildPlan(root, mode) {
     {
       name: 'manager, agent and CLI',
       script: 'build:node',
-      sources: ['protocol', 'manager', 'node-agent', 'client', 'cli', 'tsconfig.build.json', 'tsconfig.base.json'].map((p) => at(p)),
+      sources: ['protocol', 'manager', 'node-agent', 'client', 'cli', 'tsconfig.build.json', 'tsconfig.base.json'].map(
+        (p) => at(p),
+      ),
       outputs: [at('dist', 'cli', 'argon.js'), at('dist', 'manager', 'index.js')],
     },
     {

@@ -32,7 +32,9 @@ if (process.argv.includes('--write')) {
   writeFileSync(README, updated)
   console.log(`readme-examples: ${count} examples copied into README.md`)
 } else if (stale.length > 0) {
-  console.error(`readme-examples: README.md differs from ${stale.join(', ')}; run \`node scripts/readme-examples.mjs --write\``)
+  console.error(
+    `readme-examples: README.md differs from ${stale.join(', ')}; run \`node scripts/readme-examples.mjs --write\``,
+  )
   process.exit(1)
 } else {
   console.log(`readme-examples: the README's ${count} examples match examples/`)

@@ -42,7 +42,12 @@ if (decision.mode === 'desktop') {
   runForwardingSignals(decision.electronPath, [ROOT, ...extraArgs], withoutRunAsNode(process.env), 'Electron')
 } else {
   console.log(describeHeadless(decision))
-  runForwardingSignals(process.execPath, [join(ROOT, 'dist', 'cli', 'argon.js'), ...headlessManagerArgs(extraArgs)], process.env, 'manager')
+  runForwardingSignals(
+    process.execPath,
+    [join(ROOT, 'dist', 'cli', 'argon.js'), ...headlessManagerArgs(extraArgs)],
+    process.env,
+    'manager',
+  )
 }
 
 /**
@@ -55,7 +60,9 @@ function runBuilds(mode) {
     const freshness = checkFreshness(step)
     if (!freshness.stale) continue
     if (!scripts.has(step.script)) {
-      console.warn(`argon: cannot build the ${step.name} (${freshness.why}): package.json has no "${step.script}" script`)
+      console.warn(
+        `argon: cannot build the ${step.name} (${freshness.why}): package.json has no "${step.script}" script`,
+      )
       continue
     }
     console.log(`argon: building the ${step.name} (${freshness.why}): npm run ${step.script}`)
@@ -147,7 +154,9 @@ function runForwardingSignals(command, args, env, label) {
   child.once('exit', (code, signal) => {
     for (const s of signals) process.off(s, forward)
     if (label === 'Electron' && code !== 0 && signal === null && Object.keys(lastForwarded).length === 0) {
-      console.error(`argon: Electron exited with code ${code}; ARGON_HEADLESS=1 npm start runs the manager without a window`)
+      console.error(
+        `argon: Electron exited with code ${code}; ARGON_HEADLESS=1 npm start runs the manager without a window`,
+      )
     }
     if (signal !== null) {
       // Die the same way so whoever started us (npm, a shell) sees the signal.

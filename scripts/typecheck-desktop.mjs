@@ -12,8 +12,14 @@ try {
     console.error('typecheck: electron is not installed; CI must install it (ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci)')
     process.exit(1)
   }
-  console.log('typecheck: the desktop shell is not type-checked: the electron package is not installed here (npm leaves it out where its binary could not be installed); reinstall with ELECTRON_SKIP_BINARY_DOWNLOAD=1 to check it')
+  console.log(
+    'typecheck: the desktop shell is not type-checked: the electron package is not installed here (npm leaves it out where its binary could not be installed); reinstall with ELECTRON_SKIP_BINARY_DOWNLOAD=1 to check it',
+  )
   process.exit(0)
 }
-const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'electron/tsconfig.json', '--noEmit'], { stdio: 'inherit' })
+const tsc = spawnSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', 'electron/tsconfig.json', '--noEmit'],
+  { stdio: 'inherit' },
+)
 process.exit(tsc.status ?? 1)

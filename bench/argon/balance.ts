@@ -53,32 +53,47 @@ export function balanceWorkloads(scale = 1): BalanceWorkload[] {
     {
       key: 'after-trivial',
       label: `${n(40)} × 100 ms right after 2,000 trivial tasks, 2 agents × 2 workers`,
-      agents: [{ name: 'w3-a', workers: 2 }, { name: 'w3-b', workers: 2 }],
+      agents: [
+        { name: 'w3-a', workers: 2 },
+        { name: 'w3-b', workers: 2 },
+      ],
       before: 'trivial-burst',
       tasks: repeat(100, n(40)),
     },
     {
       key: 'one-long',
       label: `one 1 s task among ${n(200)} × 20 ms, 2 agents × 2 workers`,
-      agents: [{ name: 'w3-a', workers: 2 }, { name: 'w3-b', workers: 2 }],
+      agents: [
+        { name: 'w3-a', workers: 2 },
+        { name: 'w3-b', workers: 2 },
+      ],
       tasks: [...repeat(20, n(10)), 1000, ...repeat(20, n(190))],
     },
     {
       key: 'sizes',
       label: `${n(80)} × 50 ms on agents of 3 and 1 workers`,
-      agents: [{ name: 'w3-big', workers: 3 }, { name: 'w3-small', workers: 1 }],
+      agents: [
+        { name: 'w3-big', workers: 3 },
+        { name: 'w3-small', workers: 1 },
+      ],
       tasks: repeat(50, n(80)),
     },
     {
       key: 'speeds',
       label: `${n(60)} × 50 ms on 2 agents × 2 workers, one half as fast`,
-      agents: [{ name: 'w3-fast', workers: 2 }, { name: 'w3-slow', workers: 2, slowness: 2 }],
+      agents: [
+        { name: 'w3-fast', workers: 2 },
+        { name: 'w3-slow', workers: 2, slowness: 2 },
+      ],
       tasks: repeat(50, n(60)),
     },
     {
       key: 'late-joiner',
       label: `${n(160)} × 50 ms on 1 agent × 2 workers, a second one (2 workers) started as they are submitted`,
-      agents: [{ name: 'w3-first', workers: 2 }, { name: 'w3-late', workers: 2, late: true }],
+      agents: [
+        { name: 'w3-first', workers: 2 },
+        { name: 'w3-late', workers: 2, late: true },
+      ],
       tasks: repeat(50, n(160)),
     },
   ]
@@ -105,29 +120,50 @@ export async function runBalanceWorkload(workload: BalanceWorkload, limitMs: num
   const processes: SpawnedProcess[] = []
   let client: Client | undefined
   try {
-    const manager = spawnNode('argon manager (W3)', ARGON_BIN, ['manager', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN, '--no-dashboard'], { env: { ARGON_HOME: home } })
+    const manager = spawnNode(
+      'argon manager (W3)',
+      ARGON_BIN,
+      ['manager', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN, '--no-dashboard'],
+      { env: { ARGON_HOME: home } },
+    )
     processes.push(manager)
     const port = Number((await manager.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/))[1])
     const startAgent = (agent: AgentSpec) => {
-      const proc = spawnNode(`node-agent ${agent.name}`, NODE_AGENT_BIN, ['--join', `127.0.0.1:${port}`, '--token', TOKEN, '--name', agent.name, '--workers', String(agent.workers)], { env: { ARGON_HOME: home } })
+      const proc = spawnNode(
+        `node-agent ${agent.name}`,
+        NODE_AGENT_BIN,
+        ['--join', `127.0.0.1:${port}`, '--token', TOKEN, '--name', agent.name, '--workers', String(agent.workers)],
+        { env: { ARGON_HOME: home } },
+      )
       processes.push(proc)
       return proc
     }
-    await Promise.all(workload.agents.filter((agent) => !agent.late).map((agent) => startAgent(agent).waitFor(/joined manager/)))
+    await Promise.all(
+      workload.agents.filter((agent) => !agent.late).map((agent) => startAgent(agent).waitFor(/joined manager/)),
+    )
     client = new Client({ host: '127.0.0.1', port, token: TOKEN })
     const slowNode = workload.agents.find((agent) => (agent.slowness ?? 1) > 1)?.name ?? ''
     // Every workload starts with the nap function measured at its usual length (as in a cluster
     // that has been running), except the one about a function never seen before.
     if (workload.before === 'trivial-burst') {
-      await client.map(trivial, Array.from({ length: 2000 }, (_, i) => [i] as [number]))
+      await client.map(
+        trivial,
+        Array.from({ length: 2000 }, (_, i) => [i] as [number]),
+      )
     } else {
       const slots = workload.agents.filter((agent) => !agent.late).reduce((sum, agent) => sum + agent.workers, 0)
       const usual = median(workload.tasks)
-      await client.map(nap, Array.from({ length: slots * 2 }, () => [usual, slowNode] as [number, string]))
+      await client.map(
+        nap,
+        Array.from({ length: slots * 2 }, () => [usual, slowNode] as [number, string]),
+      )
     }
     const late = workload.agents.find((agent) => agent.late)
     const started = performance.now()
-    const calls = client.map(nap, workload.tasks.map((ms) => [ms, slowNode] as [number, string]))
+    const calls = client.map(
+      nap,
+      workload.tasks.map((ms) => [ms, slowNode] as [number, string]),
+    )
     let joinedAfterMs = 0
     if (late) {
       await startAgent(late).waitFor(/joined manager/)
@@ -161,7 +197,8 @@ function ideal(workload: BalanceWorkload, joinedAfterMs: number): number {
   // Slots from the start run for T, the late ones for T − join: speed·T + lateSpeed·(T − join) = work
   // (unless the first slots are done before the join).
   const alone = work / speed
-  const byWork = lateSpeed === 0 || alone <= joinedAfterMs ? alone : (work + lateSpeed * joinedAfterMs) / (speed + lateSpeed)
+  const byWork =
+    lateSpeed === 0 || alone <= joinedAfterMs ? alone : (work + lateSpeed * joinedAfterMs) / (speed + lateSpeed)
   return Math.max(byWork, longest)
 }
 

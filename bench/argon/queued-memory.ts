@@ -30,7 +30,12 @@ export interface QueuedMemory {
 /** Queues `count` tasks on a node-less manager and measures its resident memory per task. */
 export async function queuedMemory(count: number, limitMs: number): Promise<QueuedMemory> {
   const home = mkdtempSync(join(tmpdir(), 'argon-bench-'))
-  const manager = spawnNode('argon manager (queue)', join(ROOT, 'dist/cli/argon.js'), ['manager', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN], { env: { ARGON_HOME: home } })
+  const manager = spawnNode(
+    'argon manager (queue)',
+    join(ROOT, 'dist/cli/argon.js'),
+    ['manager', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN],
+    { env: { ARGON_HOME: home } },
+  )
   let queued: Client | undefined
   try {
     const port = Number((await manager.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/))[1])
@@ -39,7 +44,7 @@ export async function queuedMemory(count: number, limitMs: number): Promise<Queu
     const before = residentBytes(manager.pid)
     const deadline = Date.now() + limitMs
     const chunk = 50_000
-    for (let sent = 0; sent < count; ) {
+    for (let sent = 0; sent < count;) {
       const n = Math.min(chunk, count - sent)
       for (let i = 0; i < n; i++) queued.defer(add, [sent + i, 1])
       sent += n
@@ -49,7 +54,12 @@ export async function queuedMemory(count: number, limitMs: number): Promise<Queu
       if (Date.now() > deadline) throw new Error(`queuing ${count} tasks took over ${limitMs} ms`)
     }
     const after = residentBytes(manager.pid)
-    return { tasks: count, bytesPerTask: (after - before) / count, residentBeforeMb: before / 2 ** 20, residentAfterMb: after / 2 ** 20 }
+    return {
+      tasks: count,
+      bytesPerTask: (after - before) / count,
+      residentBeforeMb: before / 2 ** 20,
+      residentAfterMb: after / 2 ** 20,
+    }
   } finally {
     await manager.stop()
     await queued?.close()

@@ -37,14 +37,20 @@ export function createArgon(options: ArgonOptions = {}): System {
 
   return {
     name: 'Argon',
-    description: 'client library (this process) → argon manager → one node-agent --workers N → its child processes; function shipped as source',
+    description:
+      'client library (this process) → argon manager → one node-agent --workers N → its child processes; function shipped as source',
     async start(workers) {
       // A fresh ARGON_HOME so the bench never reads or writes the user's own token file.
       home = mkdtempSync(join(tmpdir(), 'argon-bench-'))
-      manager = spawnNode('argon manager', ARGON_BIN, ['manager', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN], {
-        env: { ARGON_HOME: home },
-        nodeArgs,
-      })
+      manager = spawnNode(
+        'argon manager',
+        ARGON_BIN,
+        ['manager', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN],
+        {
+          env: { ARGON_HOME: home },
+          nodeArgs,
+        },
+      )
       const port = Number((await manager.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/))[1])
       agent = spawnNode(
         'node-agent',

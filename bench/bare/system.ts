@@ -24,7 +24,8 @@ export function createBareChain(): System {
 
   return {
     name: 'Bare chain',
-    description: 'socket.io-client → relay (Socket.IO) → server (Socket.IO) → forked child; function source shipped, compiled once per child, JSON args',
+    description:
+      'socket.io-client → relay (Socket.IO) → server (Socket.IO) → forked child; function source shipped, compiled once per child, JSON args',
     async start(workers) {
       server = spawnNode('bare-server', here('./server.js'), [String(workers)])
       const serverPort = (await server.waitFor(/bare-server listening on (\d+)/))[1]

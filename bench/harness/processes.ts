@@ -75,10 +75,14 @@ export function spawnNode(
         const check = (): void => {
           const match = output.match(pattern)
           if (match) return done(() => resolveMatch(match))
-          if (gone) return done(() => reject(new Error(`${label} (pid ${pid}) exited before printing ${pattern}:\n${output}`)))
+          if (gone)
+            return done(() => reject(new Error(`${label} (pid ${pid}) exited before printing ${pattern}:\n${output}`)))
         }
         const timer = setTimeout(
-          () => done(() => reject(new Error(`${label} (pid ${pid}) did not print ${pattern} within ${timeoutMs} ms:\n${output}`))),
+          () =>
+            done(() =>
+              reject(new Error(`${label} (pid ${pid}) did not print ${pattern} within ${timeoutMs} ms:\n${output}`)),
+            ),
           timeoutMs,
         )
         const done = (finish: () => void): void => {

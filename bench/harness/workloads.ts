@@ -78,7 +78,8 @@ export async function cpuBound(system: System, count: number, workers: number): 
   const samples = await Promise.all(Array.from({ length: count }, () => system.cpu10ms()))
   const t1 = performance.now()
   const wallMs = t1 - t0
-  if (samples.some((sample) => !Array.isArray(sample) || sample.length !== 3)) throw new Error('a CPU task returned no [pid, start, end]')
+  if (samples.some((sample) => !Array.isArray(sample) || sample.length !== 3))
+    throw new Error('a CPU task returned no [pid, start, end]')
   const byPid = new Map<number, CpuSample[]>()
   for (const sample of samples) byPid.set(sample[0], [...(byPid.get(sample[0]) ?? []), sample])
   let gaps = 0
@@ -109,7 +110,12 @@ export interface PayloadResult {
 }
 
 /** W4: `count` rotate calls with a `bytes`-long string argument (and result), at most `inFlight` outstanding. */
-export async function largePayloads(system: System, count: number, bytes: number, inFlight: number): Promise<PayloadResult> {
+export async function largePayloads(
+  system: System,
+  count: number,
+  bytes: number,
+  inFlight: number,
+): Promise<PayloadResult> {
   const text = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil(bytes / 36)).slice(0, bytes)
   const expected = text.slice(1) + text.charAt(0)
   let next = 0
@@ -117,7 +123,8 @@ export async function largePayloads(system: System, count: number, bytes: number
     while (next < count) {
       next++
       const got = await system.rotate(text)
-      if (got.length !== expected.length || got.charCodeAt(got.length - 1) !== expected.charCodeAt(expected.length - 1)) throw new Error('wrong W4 result')
+      if (got.length !== expected.length || got.charCodeAt(got.length - 1) !== expected.charCodeAt(expected.length - 1))
+        throw new Error('wrong W4 result')
     }
   }
   const start = performance.now()

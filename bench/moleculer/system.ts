@@ -18,11 +18,13 @@ export function createMoleculer(): System {
   let workers: SpawnedProcess[] = []
   let caller: moleculer.ServiceBroker | undefined
 
-  const run = <T>(source: string, args: unknown[]): Promise<T> => caller!.call<T, { source: string; args: unknown[] }>(`${SERVICE}.run`, { source, args })
+  const run = <T>(source: string, args: unknown[]): Promise<T> =>
+    caller!.call<T, { source: string; args: unknown[] }>(`${SERVICE}.run`, { source, args })
 
   return {
     name: 'Moleculer 0.14 (TCP)',
-    description: 'caller broker (this process) → TCP transporter → worker brokers, one process each; action receives function source + args, compiles once per worker',
+    description:
+      'caller broker (this process) → TCP transporter → worker brokers, one process each; action receives function source + args, compiles once per worker',
     async start(count) {
       const urls: string[] = []
       for (let i = 0; i < count; i++) {
@@ -32,7 +34,10 @@ export function createMoleculer(): System {
         const port = (await worker.waitFor(/listening on (\d+)/))[1]
         urls.push(`127.0.0.1:${port}/${nodeID}`)
       }
-      caller = new moleculer.ServiceBroker({ ...brokerOptions('bench-caller', urls), skipProcessEventRegistration: true })
+      caller = new moleculer.ServiceBroker({
+        ...brokerOptions('bench-caller', urls),
+        skipProcessEventRegistration: true,
+      })
       await caller.start()
       // Ready once every worker's action is known to the caller (bounded wait on that condition).
       const deadline = Date.now() + 30_000

@@ -9,7 +9,10 @@ import { Client } from '../../client/index.js'
 import { say, serveLines } from './line-channel.js'
 
 const [host = '127.0.0.1', port = '8000', token = '', countText = '1'] = process.argv.slice(2)
-const clients = Array.from({ length: Number(countText) }, () => new Client({ host, port: Number(port), token, connectTimeout: 120_000 }))
+const clients = Array.from(
+  { length: Number(countText) },
+  () => new Client({ host, port: Number(port), token, connectTimeout: 120_000 }),
+)
 
 const increment = (x: number) => x + 1
 

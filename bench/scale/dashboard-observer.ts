@@ -6,7 +6,14 @@
  *   node dashboard-observer.js HOST PORT TOKEN
  */
 import { io, type Socket } from 'socket.io-client'
-import { NAMESPACES, PROTOCOL_VERSION, SOCKET_PATHS, type ControlToManagerEvents, type DashboardUpdate, type ManagerToControlEvents } from '../../protocol/index.js'
+import {
+  NAMESPACES,
+  PROTOCOL_VERSION,
+  SOCKET_PATHS,
+  type ControlToManagerEvents,
+  type DashboardUpdate,
+  type ManagerToControlEvents,
+} from '../../protocol/index.js'
 import { say, serveLines } from './line-channel.js'
 
 const [host = '127.0.0.1', port = '8000', token = ''] = process.argv.slice(2)
@@ -17,11 +24,14 @@ interface Seen {
   update: DashboardUpdate
 }
 
-const socket: Socket<ManagerToControlEvents, ControlToManagerEvents> = io(`http://${host}:${port}${NAMESPACES.control}`, {
-  path: SOCKET_PATHS.control,
-  auth: { token, protocol: PROTOCOL_VERSION },
-  transports: ['websocket'],
-})
+const socket: Socket<ManagerToControlEvents, ControlToManagerEvents> = io(
+  `http://${host}:${port}${NAMESPACES.control}`,
+  {
+    path: SOCKET_PATHS.control,
+    auth: { token, protocol: PROTOCOL_VERSION },
+    transports: ['websocket'],
+  },
+)
 const seen: Seen[] = []
 const watchers = new Set<(entry: Seen) => void>()
 socket.on('dashboard:update', (update) => {
@@ -65,7 +75,8 @@ serveLines({
     const bytes = inWindow.map((entry) => entry.bytes)
     const last = inWindow.at(-1)?.update
     const events: Record<string, number> = {}
-    for (const entry of inWindow) for (const event of entry.update.events) events[event.kind] = (events[event.kind] ?? 0) + 1
+    for (const entry of inWindow)
+      for (const event of entry.update.events) events[event.kind] = (events[event.kind] ?? 0) + 1
     return {
       events,
       updates: inWindow.length,

@@ -81,7 +81,8 @@ export function startLineProcess(command: string, args: string[], env: Record<st
     else waiter?.reject(new Error(`${command} ${args.join(' ')}: ${message.error}`))
   })
   child.once('exit', (code, signal) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`process ${child.pid} exited (${code ?? signal}): ${errors}`))
+    for (const waiter of pending.values())
+      waiter.reject(new Error(`process ${child.pid} exited (${code ?? signal}): ${errors}`))
     pending.clear()
     for (const wake of eventWaiters) wake()
   })
@@ -109,9 +110,13 @@ export function startLineProcess(command: string, args: string[], env: Record<st
         const check = () => {
           const found = events.find((entry) => entry.event === event)
           if (found) return done(() => resolve(found))
-          if (child.exitCode !== null || child.signalCode !== null) done(() => reject(new Error(`process ${child.pid} exited before ${event}: ${errors}`)))
+          if (child.exitCode !== null || child.signalCode !== null)
+            done(() => reject(new Error(`process ${child.pid} exited before ${event}: ${errors}`)))
         }
-        const timer = setTimeout(() => done(() => reject(new Error(`no ${event} from ${child.pid} within ${timeoutMs} ms: ${errors}`))), timeoutMs)
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`no ${event} from ${child.pid} within ${timeoutMs} ms: ${errors}`))),
+          timeoutMs,
+        )
         const done = (finish: () => void) => {
           clearTimeout(timer)
           eventWaiters.delete(check)

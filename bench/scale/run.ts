@@ -15,7 +15,14 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createNetwork, networkUnavailableReason, onHost, removeLeftovers, type Host, type TestNetwork } from '../../tests/multihost/network.js'
+import {
+  createNetwork,
+  networkUnavailableReason,
+  onHost,
+  removeLeftovers,
+  type Host,
+  type TestNetwork,
+} from '../../tests/multihost/network.js'
 import { killAllStarted, startLineProcess, type LineProcess } from './line-channel.js'
 
 const { values: flags } = parseArgs({
@@ -57,7 +64,10 @@ const programs = new Set<ChildProcess>()
 /** Starts a program that prints text (manager, node-agent); its output is read (never left to fill a pipe). */
 function startProgram(host: Host, argv: string[], env: Record<string, string> = {}): Program {
   const { command, args } = onHost(host, argv)
-  const child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(command, args, {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   programs.add(child)
   let output = ''
   const wakers = new Set<() => void>()
@@ -76,7 +86,10 @@ function startProgram(host: Host, argv: string[], env: Record<string, string> = 
           if (pattern.test(output)) return done(() => resolveWait())
           if (child.exitCode !== null) done(() => reject(new Error(`${argv.join(' ')} exited: ${output}`)))
         }
-        const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${output.slice(-2000)}`))), timeoutMs)
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${output.slice(-2000)}`))),
+          timeoutMs,
+        )
         const done = (finish: () => void) => {
           clearTimeout(timer)
           wakers.delete(check)
@@ -109,7 +122,10 @@ function childrenOf(pid: number): number[] {
 }
 
 /** The manager's CPU (% of one core) and RSS over `seconds`, while `during` runs. */
-async function measureManager<T>(pid: number, during: Promise<T>): Promise<{ cpuPercent: number; rssMiB: number; result: T }> {
+async function measureManager<T>(
+  pid: number,
+  during: Promise<T>,
+): Promise<{ cpuPercent: number; rssMiB: number; result: T }> {
   const cpu0 = cpuSeconds(pid)
   const t0 = performance.now()
   let peak = rssMiB(pid)
@@ -140,7 +156,13 @@ function machineCpu(): { busy: number; total: number } {
 /** CPU seconds used by each group of processes between two calls of the returned function. */
 function cpuByRole(roles: Record<string, number[]>): () => Record<string, number> {
   const start = Object.fromEntries(Object.entries(roles).map(([role, pids]) => [role, pids.map(cpuSecondsOrZero)]))
-  return () => Object.fromEntries(Object.entries(roles).map(([role, pids]) => [role, pids.reduce((sum, pid, index) => sum + cpuSecondsOrZero(pid) - start[role]![index]!, 0)]))
+  return () =>
+    Object.fromEntries(
+      Object.entries(roles).map(([role, pids]) => [
+        role,
+        pids.reduce((sum, pid, index) => sum + cpuSecondsOrZero(pid) - start[role]![index]!, 0),
+      ]),
+    )
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -150,7 +172,12 @@ function percentile(sorted: number[], p: number): number {
 
 function inWaves<T>(items: T[], size: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
   return items.reduce<Promise<void>>(
-    (previous, _, start) => (start % size === 0 ? previous.then(() => Promise.all(items.slice(start, start + size).map((item, offset) => run(item, start + offset)))).then(() => undefined) : previous),
+    (previous, _, start) =>
+      start % size === 0
+        ? previous
+            .then(() => Promise.all(items.slice(start, start + size).map((item, offset) => run(item, start + offset))))
+            .then(() => undefined)
+        : previous,
     Promise.resolve(),
   )
 }
@@ -189,16 +216,29 @@ async function main(): Promise<void> {
   }, DEADLINE_MS).unref()
 
   const mgr = network.host('mgr')
-  const results: Record<string, unknown> = { nodes: NODES, realAgents: REAL, simulatedNodes: NODES - REAL, clients: CLIENTS }
-  log(`manager on ${mgr.address}; ${REAL} real agents + ${NODES - REAL} simulated nodes on ${AGENT_HOSTS.length} hosts; ${CLIENTS} clients on ${CLIENT_HOSTS.length} hosts`)
+  const results: Record<string, unknown> = {
+    nodes: NODES,
+    realAgents: REAL,
+    simulatedNodes: NODES - REAL,
+    clients: CLIENTS,
+  }
+  log(
+    `manager on ${mgr.address}; ${REAL} real agents + ${NODES - REAL} simulated nodes on ${AGENT_HOSTS.length} hosts; ${CLIENTS} clients on ${CLIENT_HOSTS.length} hosts`,
+  )
   // Plain WebSocket: the simulated nodes and the observer speak it (TLS is the manager's default
   // beyond loopback; this run measures the protocol and the scheduler, not the cipher).
-  const manager = startProgram(mgr, [process.execPath, ARGON_BIN, 'manager', '--port', String(PORT), '--token', TOKEN, '--no-tls'], { ARGON_HOME: home })
+  const manager = startProgram(
+    mgr,
+    [process.execPath, ARGON_BIN, 'manager', '--port', String(PORT), '--token', TOKEN, '--no-tls'],
+    { ARGON_HOME: home },
+  )
   await manager.waitFor(/listening on/, 30_000)
   results.managerStartRssMiB = rssMiB(manager.pid)
 
   const managerAt = `${mgr.address}:${PORT}`
-  const dash = startLineProcess(...commandOf(network.host('dash'), ['dashboard-observer.js', mgr.address, String(PORT), TOKEN]))
+  const dash = startLineProcess(
+    ...commandOf(network.host('dash'), ['dashboard-observer.js', mgr.address, String(PORT), TOKEN]),
+  )
   await dash.event('ready', 30_000)
 
   // Real agents, a few at a time (each start costs a core for a moment).
@@ -206,12 +246,18 @@ async function main(): Promise<void> {
   const agents = new Map<string, Program>()
   const joinStarted = Date.now()
   await inWaves(realNames, 6, async (name, index) => {
-    const agent = startProgram(network.host(AGENT_HOSTS[index % AGENT_HOSTS.length]!), [process.execPath, NODE_AGENT_BIN, '--join', managerAt, '--token', TOKEN, '--workers', '1', '--name', name], { ARGON_HOME: home })
+    const agent = startProgram(
+      network.host(AGENT_HOSTS[index % AGENT_HOSTS.length]!),
+      [process.execPath, NODE_AGENT_BIN, '--join', managerAt, '--token', TOKEN, '--workers', '1', '--name', name],
+      { ARGON_HOME: home },
+    )
     agents.set(name, agent)
     await agent.waitFor(/joined manager/, 60_000)
   })
   const firstAgent = agents.get(realNames[0]!)
-  if (firstAgent) results.realAgentRssMiB = rssMiB(firstAgent.pid) + childrenOf(firstAgent.pid).reduce((sum, pid) => sum + rssMiB(pid), 0)
+  if (firstAgent)
+    results.realAgentRssMiB =
+      rssMiB(firstAgent.pid) + childrenOf(firstAgent.pid).reduce((sum, pid) => sum + rssMiB(pid), 0)
   log(`${REAL} real agents joined in ${((Date.now() - joinStarted) / 1000).toFixed(1)} s`)
 
   // Simulated nodes: one process per agent host.
@@ -220,27 +266,61 @@ async function main(): Promise<void> {
   for (const [index, hostName] of AGENT_HOSTS.entries()) {
     const share = Math.floor(simulated / AGENT_HOSTS.length) + (index < simulated % AGENT_HOSTS.length ? 1 : 0)
     if (share === 0) continue
-    sims.push(startLineProcess(...commandOf(network.host(hostName), ['sim-nodes.js', mgr.address, String(PORT), TOKEN, String(share), `sim${index + 1}`, '1'])))
+    sims.push(
+      startLineProcess(
+        ...commandOf(network.host(hostName), [
+          'sim-nodes.js',
+          mgr.address,
+          String(PORT),
+          TOKEN,
+          String(share),
+          `sim${index + 1}`,
+          '1',
+        ]),
+      ),
+    )
   }
-  await waitUntil(async () => (await Promise.all(sims.map((sim) => sim.call<number>('connected')))).reduce((sum, count) => sum + count, 0) === simulated, 120_000, 'simulated nodes to connect')
-  log(`${simulated} simulated nodes connected; all ${NODES} nodes in ${((Date.now() - joinStarted) / 1000).toFixed(1)} s`)
+  await waitUntil(
+    async () =>
+      (await Promise.all(sims.map((sim) => sim.call<number>('connected')))).reduce((sum, count) => sum + count, 0) ===
+      simulated,
+    120_000,
+    'simulated nodes to connect',
+  )
+  log(
+    `${simulated} simulated nodes connected; all ${NODES} nodes in ${((Date.now() - joinStarted) / 1000).toFixed(1)} s`,
+  )
 
   // Clients.
   const swarms: LineProcess[] = []
   const swarmCount = CLIENT_HOSTS.length * SWARMS_PER_CLIENT_HOST
   for (let index = 0; index < swarmCount; index++) {
     const share = Math.floor(CLIENTS / swarmCount) + (index < CLIENTS % swarmCount ? 1 : 0)
-    swarms.push(startLineProcess(...commandOf(network.host(CLIENT_HOSTS[index % CLIENT_HOSTS.length]!), ['client-swarm.js', mgr.address, String(PORT), TOKEN, String(share)])))
+    swarms.push(
+      startLineProcess(
+        ...commandOf(network.host(CLIENT_HOSTS[index % CLIENT_HOSTS.length]!), [
+          'client-swarm.js',
+          mgr.address,
+          String(PORT),
+          TOKEN,
+          String(share),
+        ]),
+      ),
+    )
   }
   const clientsStarted = Date.now()
-  await Promise.all(swarms.map(async (swarm) => (await swarm.event('ready', 60_000), swarm.call('connect', {}, 180_000))))
+  await Promise.all(
+    swarms.map(async (swarm) => (await swarm.event('ready', 60_000), swarm.call('connect', {}, 180_000))),
+  )
   log(`${CLIENTS} clients connected in ${((Date.now() - clientsStarted) / 1000).toFixed(1)} s`)
 
   // Idle: 300 nodes heartbeating every second, 2,000 idle clients, one dashboard.
   const idle = await measureManager(manager.pid, dash.call<Record<string, number>>('window', { seconds: 10 }, 60_000))
   results.idle = { managerCpuPercent: idle.cpuPercent, managerRssMiB: idle.rssMiB, dashboard: idle.result }
   results.snapshot = await dash.call('snapshot')
-  log(`idle: manager ${idle.cpuPercent.toFixed(1)} % CPU, ${idle.rssMiB.toFixed(0)} MiB; dashboard ${JSON.stringify(idle.result)}`)
+  log(
+    `idle: manager ${idle.cpuPercent.toFixed(1)} % CPU, ${idle.rssMiB.toFixed(0)} MiB; dashboard ${JSON.stringify(idle.result)}`,
+  )
 
   // Load: every client calls (x) => x + 1 back to back for LOAD_SECONDS.
   const roleCpu = cpuByRole({
@@ -256,8 +336,20 @@ async function main(): Promise<void> {
   const load = await measureManager(
     manager.pid,
     Promise.all([
-      Promise.all(swarms.map((swarm) => swarm.call<{ latencies: number[]; wrong: number; failed: number; failures: Record<string, number> }>('load', { active: CLIENTS, seconds: LOAD_SECONDS }, (LOAD_SECONDS + 120) * 1000))),
-      dash.call<Record<string, number>>('window', { seconds: Math.max(1, LOAD_SECONDS - 2) }, (LOAD_SECONDS + 60) * 1000),
+      Promise.all(
+        swarms.map((swarm) =>
+          swarm.call<{ latencies: number[]; wrong: number; failed: number; failures: Record<string, number> }>(
+            'load',
+            { active: CLIENTS, seconds: LOAD_SECONDS },
+            (LOAD_SECONDS + 120) * 1000,
+          ),
+        ),
+      ),
+      dash.call<Record<string, number>>(
+        'window',
+        { seconds: Math.max(1, LOAD_SECONDS - 2) },
+        (LOAD_SECONDS + 60) * 1000,
+      ),
     ]),
   )
   const loadSeconds = (performance.now() - loadStarted) / 1000
@@ -265,7 +357,9 @@ async function main(): Promise<void> {
   const latencies = swarmResults.flatMap((result) => result.latencies).sort((a, b) => a - b)
   const roleSeconds = roleCpu()
   const machine1 = machineCpu()
-  const cpuPercentByRole = Object.fromEntries(Object.entries(roleSeconds).map(([role, seconds]) => [role, (seconds / loadSeconds) * 100]))
+  const cpuPercentByRole = Object.fromEntries(
+    Object.entries(roleSeconds).map(([role, seconds]) => [role, (seconds / loadSeconds) * 100]),
+  )
   const swarmCpuPercent = cpuPercentByRole.clients!
   results.load = {
     seconds: loadSeconds,
@@ -281,11 +375,13 @@ async function main(): Promise<void> {
     }, {}),
     managerCpuPercent: load.cpuPercent,
     managerRssMiB: load.rssMiB,
-    managerCpuUsPerTask: latencies.length > 0 ? (load.cpuPercent / 100) * loadSeconds / latencies.length * 1e6 : Number.NaN,
+    managerCpuUsPerTask:
+      latencies.length > 0 ? (((load.cpuPercent / 100) * loadSeconds) / latencies.length) * 1e6 : Number.NaN,
     clientProcessesCpuPercent: swarmCpuPercent,
     cpuPercentByRole,
     machineBusyPercent: ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100,
-    ourShareOfMachineBusyPercent: (Object.values(roleSeconds).reduce((sum, value) => sum + value, 0) / (machine1.busy - machine0.busy)) * 100,
+    ourShareOfMachineBusyPercent:
+      (Object.values(roleSeconds).reduce((sum, value) => sum + value, 0) / (machine1.busy - machine0.busy)) * 100,
     loadAverageBefore,
     loadAverageAfter: readFileSync('/proc/loadavg', 'utf8').split(' ')[0],
     dashboard: loadDashboard,
@@ -343,7 +439,19 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
 function printTable(results: Record<string, unknown>): void {
   const r = results as {
     idle: { managerCpuPercent: number; managerRssMiB: number; dashboard: { perSecond: number; meanBytes: number } }
-    load: { tasksPerSecond: number; p50Ms: number; p99Ms: number; managerCpuPercent: number; managerRssMiB: number; managerCpuUsPerTask: number; clientProcessesCpuPercent: number; cpuPercentByRole: Record<string, number>; machineBusyPercent: number; ourShareOfMachineBusyPercent: number; dashboard: { perSecond: number; meanBytes: number; maxBytes: number } }
+    load: {
+      tasksPerSecond: number
+      p50Ms: number
+      p99Ms: number
+      managerCpuPercent: number
+      managerRssMiB: number
+      managerCpuUsPerTask: number
+      clientProcessesCpuPercent: number
+      cpuPercentByRole: Record<string, number>
+      machineBusyPercent: number
+      ourShareOfMachineBusyPercent: number
+      dashboard: { perSecond: number; meanBytes: number; maxBytes: number }
+    }
     snapshot: { bytes: number } | null
     drain: { ackMs: number; shownMs: number }
     lostOnKillMs?: number
@@ -359,7 +467,11 @@ function printTable(results: Record<string, unknown>): void {
 | tasks/s | – | ${r.load.tasksPerSecond.toFixed(0)} |
 | task latency p50 / p99 | – | ${r.load.p50Ms.toFixed(1)} / ${r.load.p99Ms.toFixed(1)} ms |
 | manager CPU per task | – | ${r.load.managerCpuUsPerTask.toFixed(0)} µs |
-| CPU under load (% of one core): manager / real agents / simulated nodes / clients / dashboard | – | ${Object.values(r.load.cpuPercentByRole).map((value) => value.toFixed(0)).join(' / ')} |
+| CPU under load (% of one core): manager / real agents / simulated nodes / clients / dashboard | – | ${Object.values(
+    r.load.cpuPercentByRole,
+  )
+    .map((value) => value.toFixed(0))
+    .join(' / ')} |
 | machine busy (all cores) during the load, our share of it | – | ${r.load.machineBusyPercent.toFixed(0)} %, ${r.load.ourShareOfMachineBusyPercent.toFixed(0)} % |
 | dashboard updates/s | ${r.idle.dashboard.perSecond.toFixed(2)} | ${r.load.dashboard.perSecond.toFixed(2)} |
 | dashboard update size (mean) | ${kib(r.idle.dashboard.meanBytes)} | ${kib(r.load.dashboard.meanBytes)} (max ${kib(r.load.dashboard.maxBytes)}) |

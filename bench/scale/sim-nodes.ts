@@ -27,7 +27,8 @@ import { packetCodec } from '../../protocol/packet-codec.js'
 import { decodeValue, encodeValue } from '../../protocol/structured-bytes.js'
 import { say, serveLines } from './line-channel.js'
 
-const [host = '127.0.0.1', port = '8000', token = '', countText = '1', prefix = 'sim', taskMsText = '1'] = process.argv.slice(2)
+const [host = '127.0.0.1', port = '8000', token = '', countText = '1', prefix = 'sim', taskMsText = '1'] =
+  process.argv.slice(2)
 const count = Number(countText)
 const taskMs = Number(taskMsText)
 const startedAt = Date.now()
@@ -80,7 +81,11 @@ class SimulatedNode {
       const frame = readTaskFrame(input, this.#functions)
       if (!frame.ok) return
       for (let i = 0; i < frame.count; i++) {
-        this.#waiting.push({ id: frame.ids[i]!, attempt: frame.attempts[i]!, args: frame.bytes.subarray(frame.offsets[i]!, frame.offsets[i + 1]!) })
+        this.#waiting.push({
+          id: frame.ids[i]!,
+          attempt: frame.attempts[i]!,
+          args: frame.bytes.subarray(frame.offsets[i]!, frame.offsets[i + 1]!),
+        })
       }
       this.#next()
     })
@@ -88,7 +93,10 @@ class SimulatedNode {
     this.#socket.on('task:steal', (request) => {
       const count = Math.min(request.count, this.#waiting.length)
       const returned = this.#waiting.splice(this.#waiting.length - count, count)
-      this.#socket.emit('task:returned', returned.map((task) => task.id))
+      this.#socket.emit(
+        'task:returned',
+        returned.map((task) => task.id),
+      )
     })
   }
 
@@ -123,7 +131,10 @@ class SimulatedNode {
   }
 }
 
-const nodes = Array.from({ length: count }, (_, index) => new SimulatedNode(`${prefix}-${String(index + 1).padStart(3, '0')}`))
+const nodes = Array.from(
+  { length: count },
+  (_, index) => new SimulatedNode(`${prefix}-${String(index + 1).padStart(3, '0')}`),
+)
 setInterval(() => {
   for (const node of nodes) node.heartbeat()
 }, 1000)

@@ -5,7 +5,13 @@ import type { SchedulingStrategy } from './strategy.js'
 export type { SchedulableNode, SchedulingStrategy, TaskEstimate } from './strategy.js'
 export { UNMEASURED_TASK_MS } from './strategy.js'
 export { FunctionRunTimes, RunTimeEstimates } from './estimates.js'
-export { planSteals, STEAL_ANSWER_TIMEOUT_MS, STEAL_MIN_TASK_MS, type StealRequest, type StealView } from './stealing.js'
+export {
+  planSteals,
+  STEAL_ANSWER_TIMEOUT_MS,
+  STEAL_MIN_TASK_MS,
+  type StealRequest,
+  type StealView,
+} from './stealing.js'
 
 /** Strategies by name. */
 export const strategies: Record<string, () => SchedulingStrategy> = {

@@ -20,7 +20,8 @@ function newestMtime(path: string): number {
 
 export default async function setup(): Promise<void> {
   for (const program of ['dist/cli/argon.js', 'dist/node-agent/cli.js', 'dist/client/index.js']) {
-    if (!existsSync(join(ROOT, program))) throw new Error(`${program} is missing: run \`npm run build\` before the e2e tests`)
+    if (!existsSync(join(ROOT, program)))
+      throw new Error(`${program} is missing: run \`npm run build\` before the e2e tests`)
   }
   const sources = Math.max(newestMtime(join(ROOT, 'renderer')), newestMtime(join(ROOT, 'protocol')))
   if (existsSync(BUILT_PAGE) && statSync(BUILT_PAGE).mtimeMs >= sources) return

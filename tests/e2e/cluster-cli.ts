@@ -7,16 +7,27 @@ import { ARGON_BIN } from '../helpers/processes.js'
 const run = promisify(execFile)
 
 export async function clusterStatus(manager: { address: string; token: string }): Promise<ClusterStatus> {
-  const { stdout } = await run(process.execPath, [ARGON_BIN, 'nodes', '--json', '--manager', manager.address, '--token', manager.token], {
-    timeout: 60_000,
-  })
+  const { stdout } = await run(
+    process.execPath,
+    [ARGON_BIN, 'nodes', '--json', '--manager', manager.address, '--token', manager.token],
+    {
+      timeout: 60_000,
+    },
+  )
   return JSON.parse(stdout) as ClusterStatus
 }
 
 /** `argon tasks --json …`: the manager's task history, independently of the dashboard. */
-export async function taskHistory(manager: { address: string; token: string }, args: string[] = []): Promise<TaskRecord[]> {
-  const { stdout } = await run(process.execPath, [ARGON_BIN, 'tasks', ...args, '--json', '--manager', manager.address, '--token', manager.token], {
-    timeout: 60_000,
-  })
+export async function taskHistory(
+  manager: { address: string; token: string },
+  args: string[] = [],
+): Promise<TaskRecord[]> {
+  const { stdout } = await run(
+    process.execPath,
+    [ARGON_BIN, 'tasks', ...args, '--json', '--manager', manager.address, '--token', manager.token],
+    {
+      timeout: 60_000,
+    },
+  )
   return JSON.parse(stdout) as TaskRecord[]
 }

@@ -58,7 +58,8 @@ export async function openBrowser(): Promise<DashboardBrowser> {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`)
   })
   page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.request().method()} ${response.url()}`)
+    if (response.status() >= 400)
+      problems.push(`http ${response.status()}: ${response.request().method()} ${response.url()}`)
   })
   return { context, page, problems }
 }
@@ -72,7 +73,11 @@ export function nodeCard(page: Page, name: string) {
  * Drags with the real mouse, as an operator does: press on the card, move in steps (so the
  * browser starts a drag), release over the target.
  */
-export async function dragWithMouse(page: Page, from: ReturnType<Page['locator']>, to: ReturnType<Page['locator']>): Promise<void> {
+export async function dragWithMouse(
+  page: Page,
+  from: ReturnType<Page['locator']>,
+  to: ReturnType<Page['locator']>,
+): Promise<void> {
   await from.scrollIntoViewIfNeeded()
   const source = await from.boundingBox()
   const target = await to.boundingBox()

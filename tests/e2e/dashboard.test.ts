@@ -65,7 +65,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
 
     await dragWithMouse(page, nodeCard(page, 'bravo'), outZone)
     await expect.poll(async () => (await nodeInStatus(manager, 'bravo'))?.drained, WAIT).toBe(true)
-    await expect.poll(() => outZone.locator('[data-node-name="bravo"]').getAttribute('data-state'), WAIT).toBe('draining')
+    await expect
+      .poll(() => outZone.locator('[data-node-name="bravo"]').getAttribute('data-state'), WAIT)
+      .toBe('draining')
     expect((await nodeInStatus(manager, 'alpha'))?.drained).toBe(false)
 
     const whileDrained = await nodesThatRun(client, 30)
@@ -96,7 +98,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const lostEvent = page.locator('[data-testid="event"][data-kind="node-lost"]').first()
     await expect.poll(() => lostEvent.textContent(), WAIT).toMatch(/bravo lost: its connection closed/)
     await lostEvent.getByRole('button').click()
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-node-name')), WAIT).toBe('bravo')
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-node-name')), WAIT)
+      .toBe('bravo')
     // Offline nodes are a group of their own, counted in neither zone; bravo is not drained.
     expect(await page.getByTestId('zone-offline').locator('[data-node-name="bravo"]').count()).toBe(1)
     expect(await page.getByTestId('zone-in-rotation').locator('[data-node-name="bravo"]').count()).toBe(0)
@@ -109,7 +113,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     // A graceful stop is a node that left, not a lost one.
     bravoAgain.kill('SIGTERM')
     await bravoAgain.exited
-    await expect.poll(() => page.locator('[data-testid="event"][data-kind="node-left"]').first().textContent(), WAIT).toMatch(/bravo left: the agent stopped/)
+    await expect
+      .poll(() => page.locator('[data-testid="event"][data-kind="node-left"]').first().textContent(), WAIT)
+      .toMatch(/bravo left: the agent stopped/)
 
     alpha.kill('SIGKILL')
     await alpha.exited
@@ -129,7 +135,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const first = await startAgent(manager, { name: null })
     await startAgent(manager, { name: null })
     await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(2)
-    const names = await page.getByTestId('node-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-node-name')))
+    const names = await page
+      .getByTestId('node-card')
+      .evaluateAll((cards) => cards.map((card) => card.getAttribute('data-node-name')))
     expect(new Set(names).size).toBe(2)
     const numbered = names.find((name) => name?.endsWith('-2'))!
     expect(numbered).toBeDefined()
@@ -152,11 +160,23 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
     await page.getByTestId('dashboard').waitFor()
     const client = connectClient(manager)
-    const error = await client.process((row: number) => {
-      throw new RangeError(`row ${row} is out of range`)
-    }, [7]).then(() => null, (thrown: unknown) => thrown as Error)
+    const error = await client
+      .process(
+        (row: number) => {
+          throw new RangeError(`row ${row} is out of range`)
+        },
+        [7],
+      )
+      .then(
+        () => null,
+        (thrown: unknown) => thrown as Error,
+      )
     expect(error).not.toBeNull()
-    await client.map((x: number) => x * 2, Array.from({ length: 5000 }, (_, i) => [i]), { concurrency: 500 })
+    await client.map(
+      (x: number) => x * 2,
+      Array.from({ length: 5000 }, (_, i) => [i]),
+      { concurrency: 500 },
+    )
     const [failed] = await taskHistory(manager, ['--failed'])
     expect(failed).toBeDefined()
     const row = page.locator(`[data-testid="task-row"][data-task-id="${failed!.id}"]`)
@@ -187,7 +207,12 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const { page, problems } = await openBrowser()
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
     await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(2)
-    const focusedNode = () => page.evaluate(() => document.activeElement?.closest('[data-testid="node-card"]')?.getAttribute('data-node-name') ?? document.activeElement?.tagName)
+    const focusedNode = () =>
+      page.evaluate(
+        () =>
+          document.activeElement?.closest('[data-testid="node-card"]')?.getAttribute('data-node-name') ??
+          document.activeElement?.tagName,
+      )
 
     // Tab from the top of the page until the bravo card has focus.
     await page.locator('body').focus()
@@ -198,7 +223,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
 
     await page.keyboard.press('ArrowRight')
     await expect.poll(async () => (await nodeInStatus(manager, 'bravo'))?.drained, WAIT).toBe(true)
-    await expect.poll(() => page.getByTestId('zone-out-of-rotation').locator('[data-node-name="bravo"]').count(), WAIT).toBe(1)
+    await expect
+      .poll(() => page.getByTestId('zone-out-of-rotation').locator('[data-node-name="bravo"]').count(), WAIT)
+      .toBe(1)
     expect(await focusedNode()).toBe('bravo')
 
     await page.keyboard.press('ArrowLeft')
@@ -216,11 +243,17 @@ describe('dashboard (Chromium, real manager and agents)', () => {
 
   it('fits every screen: no sideways scroll at 1400, 1024, 390 and 360 px, in dark and light themes', async () => {
     const manager = await startManager()
-    for (const name of ['atlas', 'borealis-with-a-rather-long-node-name']) await startAgent(manager, { name, workers: 2 })
+    for (const name of ['atlas', 'borealis-with-a-rather-long-node-name'])
+      await startAgent(manager, { name, workers: 2 })
     const client = connectClient(manager)
-    await client.process((row: number) => {
-      throw new RangeError(`row ${row} is out of range`)
-    }, [3]).catch(() => undefined)
+    await client
+      .process(
+        (row: number) => {
+          throw new RangeError(`row ${row} is out of range`)
+        },
+        [3],
+      )
+      .catch(() => undefined)
     await nodesThatRun(client, 8)
     const { page, problems } = await openBrowser()
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
@@ -233,16 +266,19 @@ describe('dashboard (Chromium, real manager and agents)', () => {
       for (const width of [1400, 1024, 390, 360]) {
         await page.setViewportSize({ width, height: 900 })
         // Whatever sticks out past the right edge, by test id or tag, for a readable failure.
-        const measure = () => page.evaluate(() => {
-          const limit = document.documentElement.clientWidth
-          const wide = Array.from(document.querySelectorAll<HTMLElement>('body *'))
-            .filter((el) => el.getBoundingClientRect().right > limit + 0.5 && el.getClientRects().length > 0)
-            .slice(0, 5)
-            .map((el) => el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${el.className}`)
-          return { scroll: document.documentElement.scrollWidth - limit, wide }
-        })
+        const measure = () =>
+          page.evaluate(() => {
+            const limit = document.documentElement.clientWidth
+            const wide = Array.from(document.querySelectorAll<HTMLElement>('body *'))
+              .filter((el) => el.getBoundingClientRect().right > limit + 0.5 && el.getClientRects().length > 0)
+              .slice(0, 5)
+              .map((el) => el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${el.className}`)
+            return { scroll: document.documentElement.scrollWidth - limit, wide }
+          })
         // Layout settles within a frame or two of the resize (the chart redraws on a ResizeObserver).
-        await expect.poll(measure, { ...WAIT, timeout: 5000, message: `${scheme} ${width}px` }).toEqual({ scroll: 0, wide: [] })
+        await expect
+          .poll(measure, { ...WAIT, timeout: 5000, message: `${scheme} ${width}px` })
+          .toEqual({ scroll: 0, wide: [] })
         // The task table keeps its status column on screen.
         const status = await page.getByTestId('task-row').first().locator('td').last().boundingBox()
         expect(status!.x + status!.width, `${scheme} ${width}px`).toBeLessThanOrEqual(width)
@@ -300,11 +336,18 @@ describe('dashboard (Chromium, real manager and agents)', () => {
 
     // The same refusal, seen from a plain Socket.IO client on the control namespace.
     for (const auth of [{ token: 'not-the-token', protocol: PROTOCOL_VERSION }, { protocol: PROTOCOL_VERSION }]) {
-      const socket = io(`http://${manager.address}/control`, { path: SOCKET_PATHS.control, auth, reconnection: false, transports: ['websocket'] })
+      const socket = io(`http://${manager.address}/control`, {
+        path: SOCKET_PATHS.control,
+        auth,
+        reconnection: false,
+        transports: ['websocket'],
+      })
       try {
         const outcome = await new Promise<string>((resolve) => {
           socket.on('connect', () => resolve('connected'))
-          socket.on('connect_error', (error: Error & { data?: { code?: string } }) => resolve(error.data?.code ?? 'no-code'))
+          socket.on('connect_error', (error: Error & { data?: { code?: string } }) =>
+            resolve(error.data?.code ?? 'no-code'),
+          )
         })
         expect(outcome).toBe('UNAUTHORIZED')
       } finally {
@@ -341,7 +384,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     await expect.poll(() => nodeCard(page, 'bravo').getAttribute('data-state'), WAIT).toBe('active')
     // alpha's agent outlived the manager and rejoins the new one on its own.
     await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
-    const shown = await page.getByTestId('node-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-node-name')))
+    const shown = await page
+      .getByTestId('node-card')
+      .evaluateAll((cards) => cards.map((card) => card.getAttribute('data-node-name')))
     expect(shown.sort()).toEqual((await clusterStatus(second)).nodes.map((node) => node.name).sort())
 
     second.kill('SIGKILL')
@@ -352,7 +397,12 @@ describe('dashboard (Chromium, real manager and agents)', () => {
 
     // Chromium itself logs each refused attempt while no manager listens, and a request cut when
     // the manager was killed; nothing else may show.
-    const expectedWhileDown = ['ERR_CONNECTION_REFUSED', 'ERR_INCOMPLETE_CHUNKED_ENCODING', 'ERR_CONNECTION_RESET', 'ERR_EMPTY_RESPONSE']
+    const expectedWhileDown = [
+      'ERR_CONNECTION_REFUSED',
+      'ERR_INCOMPLETE_CHUNKED_ENCODING',
+      'ERR_CONNECTION_RESET',
+      'ERR_EMPTY_RESPONSE',
+    ]
     expect(problems.filter((problem) => !expectedWhileDown.some((code) => problem.includes(code)))).toEqual([])
   })
 
@@ -367,9 +417,14 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const client = connectClient(manager)
     // A few failures for the task table and the event log, and long tasks to keep workers busy.
     const failures = [0, 1].map((n) =>
-      client.process((i: number) => {
-        throw new RangeError(`row ${i} is out of range`)
-      }, [n]).catch(() => undefined),
+      client
+        .process(
+          (i: number) => {
+            throw new RangeError(`row ${i} is out of range`)
+          },
+          [n],
+        )
+        .catch(() => undefined),
     )
     await Promise.all(failures)
     await nodesThatRun(client, 24)
@@ -388,12 +443,15 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     )
 
     // Let the chart gather a few seconds of throughput first.
-    const done = async () => Number((await page.getByTestId('summary-rate').locator('.sub').textContent())?.replace(/\D/g, ''))
+    const done = async () =>
+      Number((await page.getByTestId('summary-rate').locator('.sub').textContent())?.replace(/\D/g, ''))
     await expect.poll(done, { ...WAIT, timeout: 40_000 }).toBeGreaterThanOrEqual(44)
     // Drain one node while it is busy, so the picture shows a node finishing its last tasks.
     await expect.poll(() => nodeCard(page, 'cobalt').locator('[data-busy="true"]').count(), WAIT).toBeGreaterThan(0)
     await nodeCard(page, 'cobalt').getByRole('button', { name: 'Drain' }).click()
-    await expect.poll(() => nodeCard(page, 'cobalt').getByTestId('rotation-note').textContent(), WAIT).toMatch(/draining — \d+ running/)
+    await expect
+      .poll(() => nodeCard(page, 'cobalt').getByTestId('rotation-note').textContent(), WAIT)
+      .toMatch(/draining — \d+ running/)
     await expect.poll(() => page.getByTestId('summary-slots').textContent(), WAIT).toMatch(/[1-9]\d*\/6/)
 
     await saveScreenshot(page, 'busy-cluster-1440.png')

@@ -53,7 +53,11 @@ export function startProcess(script: string, args: string[], env: Record<string,
  * started (exec, no fork) so that killing the pid kills the program: `ip netns exec` and
  * `sh -c 'exec …'` do. With `stdin: true` the test can write to the process.
  */
-export function startCommand(command: string, args: string[], options: { env?: Record<string, string>; stdin?: boolean } = {}): RunningProcess {
+export function startCommand(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: boolean } = {},
+): RunningProcess {
   const child = spawn(command, args, {
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -86,7 +90,10 @@ export function startCommand(command: string, args: string[], options: { env?: R
             return done(() => reject(new Error(`process ${child.pid} exited before printing ${pattern}:\n${output}`)))
           }
         }
-        const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`))), timeoutMs)
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`))),
+          timeoutMs,
+        )
         const done = (finish: () => void) => {
           clearTimeout(timer)
           waiters.delete(check)
@@ -122,7 +129,9 @@ export interface StartedManager extends RunningProcess {
 }
 
 /** Starts `argon manager --host 127.0.0.1 --port 0` (plus `args`) and reads the real port (and TLS fingerprint) back. */
-export async function startManager(options: { args?: string[]; token?: string; port?: number; home?: string } = {}): Promise<StartedManager> {
+export async function startManager(
+  options: { args?: string[]; token?: string; port?: number; home?: string } = {},
+): Promise<StartedManager> {
   const token = options.token ?? 'test-token-0123456789abcdef'
   const home = options.home ?? tempHome()
   const proc = startProcess(
@@ -132,7 +141,8 @@ export async function startManager(options: { args?: string[]; token?: string; p
   )
   const match = await proc.waitFor(/listening on (https?):\/\/\S+:(\d+)/)
   const port = Number(match[2])
-  const fingerprint = match[1] === 'https' ? (await proc.waitFor(/TLS certificate fingerprint: (sha256:[0-9a-f]{64})/))[1] : undefined
+  const fingerprint =
+    match[1] === 'https' ? (await proc.waitFor(/TLS certificate fingerprint: (sha256:[0-9a-f]{64})/))[1] : undefined
   return Object.assign(proc, { port, token, address: `127.0.0.1:${port}`, fingerprint, home })
 }
 
@@ -144,7 +154,16 @@ export async function startAgent(
 ): Promise<RunningProcess> {
   const proc = startProcess(
     NODE_AGENT_BIN,
-    ['--join', manager.address, '--token', manager.token, ...(options.name === null ? [] : ['--name', options.name]), '--workers', String(options.workers ?? 1), ...(options.args ?? [])],
+    [
+      '--join',
+      manager.address,
+      '--token',
+      manager.token,
+      ...(options.name === null ? [] : ['--name', options.name]),
+      '--workers',
+      String(options.workers ?? 1),
+      ...(options.args ?? []),
+    ],
     { ARGON_HOME: tempHome() },
   )
   if (options.wait !== false) await proc.waitFor(/joined manager/)
@@ -162,7 +181,11 @@ export interface FinishedProcess {
  * Runs `node <script> ...args` to completion (a one-shot command such as `argon nodes`) and
  * returns its exit code and output. Killed with SIGKILL after `timeoutMs`, and in teardown.
  */
-export async function runProcess(script: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<FinishedProcess> {
+export async function runProcess(
+  script: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<FinishedProcess> {
   const proc = startProcess(script, args, options.env ?? {})
   const timer = setTimeout(() => proc.kill('SIGKILL'), options.timeoutMs ?? 20_000)
   try {
@@ -174,12 +197,18 @@ export async function runProcess(script: string, args: string[], options: { env?
 }
 
 /** Runs the built `argon` command (`argon nodes|drain|resume|…`) to completion. */
-export function runArgon(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<FinishedProcess> {
+export function runArgon(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<FinishedProcess> {
   return runProcess(ARGON_BIN, args, { ...options, env: { ARGON_HOME: tempHome(), ...options.env } })
 }
 
 /** Runs the built `node-agent` command with `args` and no other flags (for flag checks). */
-export function runNodeAgent(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<FinishedProcess> {
+export function runNodeAgent(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<FinishedProcess> {
   return runProcess(NODE_AGENT_BIN, args, { ...options, env: { ARGON_HOME: tempHome(), ...options.env } })
 }
 
@@ -190,11 +219,25 @@ export interface StartedStandaloneAgent extends RunningProcess {
 }
 
 /** Starts a stand-alone `node-agent --host 127.0.0.1 --port 0` (no manager) and reads its port. */
-export async function startStandaloneAgent(options: { token?: string; name?: string; workers?: number; args?: string[] } = {}): Promise<StartedStandaloneAgent> {
+export async function startStandaloneAgent(
+  options: { token?: string; name?: string; workers?: number; args?: string[] } = {},
+): Promise<StartedStandaloneAgent> {
   const token = options.token ?? 'test-token-0123456789abcdef'
   const proc = startProcess(
     NODE_AGENT_BIN,
-    ['--host', '127.0.0.1', '--port', '0', '--token', token, '--name', options.name ?? 'solo', '--workers', String(options.workers ?? 1), ...(options.args ?? [])],
+    [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--token',
+      token,
+      '--name',
+      options.name ?? 'solo',
+      '--workers',
+      String(options.workers ?? 1),
+      ...(options.args ?? []),
+    ],
     { ARGON_HOME: tempHome() },
   )
   const match = await proc.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/)

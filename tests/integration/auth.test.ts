@@ -5,13 +5,23 @@ import { io, type Socket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { PROTOCOL_VERSION, machineUpgradeHeaders } from '../../protocol/index.js'
 import { runArgon, startAgent, startManager } from '../helpers/processes.js'
-import { connectOutcome, expectCode, fixture, openClient, rawMachineSocket, startCluster, withTimeout } from './support.js'
+import {
+  connectOutcome,
+  expectCode,
+  fixture,
+  openClient,
+  rawMachineSocket,
+  startCluster,
+  withTimeout,
+} from './support.js'
 
 /** Connects a raw Socket.IO client and resolves with the `connect_error`'s data, or 'connected'. */
 function controlOutcome(socket: Socket): Promise<unknown> {
   return new Promise((resolve) => {
     socket.once('connect', () => resolve('connected'))
-    socket.once('connect_error', (error: Error & { data?: unknown }) => resolve(error.data ?? { message: error.message }))
+    socket.once('connect_error', (error: Error & { data?: unknown }) =>
+      resolve(error.data ?? { message: error.message }),
+    )
   })
 }
 
@@ -31,7 +41,10 @@ describe('authentication', () => {
 
   it('keeps an agent with a wrong token out and has it say why', async () => {
     const manager = await startManager()
-    const agent = await startAgent({ address: manager.address, token: 'not-the-token' }, { name: 'intruder', wait: false })
+    const agent = await startAgent(
+      { address: manager.address, token: 'not-the-token' },
+      { name: 'intruder', wait: false },
+    )
 
     // Either it exits non-zero or it keeps retrying; in both cases it names the refusal.
     await agent.waitFor(/UNAUTHORIZED/, 15_000)
@@ -46,7 +59,12 @@ describe('authentication', () => {
     const manager = await startManager()
     const url = `http://127.0.0.1:${manager.port}/control`
 
-    const wrong = io(url, { path: '/control.io', auth: { token: 'not-the-token', protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false })
+    const wrong = io(url, {
+      path: '/control.io',
+      auth: { token: 'not-the-token', protocol: PROTOCOL_VERSION },
+      transports: ['websocket'],
+      reconnection: false,
+    })
     try {
       const data = await withTimeout(controlOutcome(wrong), 10_000, 'the control handshake')
       expect(data).toMatchObject({ code: 'UNAUTHORIZED' })
@@ -54,7 +72,12 @@ describe('authentication', () => {
       wrong.close()
     }
 
-    const right = io(url, { path: '/control.io', auth: { token: manager.token, protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false })
+    const right = io(url, {
+      path: '/control.io',
+      auth: { token: manager.token, protocol: PROTOCOL_VERSION },
+      transports: ['websocket'],
+      reconnection: false,
+    })
     try {
       expect(await withTimeout(controlOutcome(right), 10_000, 'the control handshake')).toBe('connected')
       const reply = await withTimeout(right.timeout(5_000).emitWithAck('cluster:status'), 10_000, 'cluster:status')
@@ -72,17 +95,33 @@ describe('authentication', () => {
   it('refuses a machine connection with a wrong token or protocol version, at the upgrade and at the handshake', async () => {
     const manager = await startManager()
     const auth = (token: string, protocol = PROTOCOL_VERSION) => ({ token, protocol, clientId: 'x'.repeat(16) })
-    const outcome = (socket: ReturnType<typeof rawMachineSocket>) => withTimeout(connectOutcome(socket), 10_000, 'the connection attempt')
+    const outcome = (socket: ReturnType<typeof rawMachineSocket>) =>
+      withTimeout(connectOutcome(socket), 10_000, 'the connection attempt')
 
     // At the upgrade: no token, a wrong one, a wrong protocol version.
     expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token), {}))).toBe('UNAUTHORIZED')
-    expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token), machineUpgradeHeaders('not-the-token')))).toBe('UNAUTHORIZED')
     expect(
-      await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token), { ...machineUpgradeHeaders(manager.token), 'x-argon-protocol': String(PROTOCOL_VERSION + 100) })),
+      await outcome(
+        rawMachineSocket(manager.port, '/client', auth(manager.token), machineUpgradeHeaders('not-the-token')),
+      ),
+    ).toBe('UNAUTHORIZED')
+    expect(
+      await outcome(
+        rawMachineSocket(manager.port, '/client', auth(manager.token), {
+          ...machineUpgradeHeaders(manager.token),
+          'x-argon-protocol': String(PROTOCOL_VERSION + 100),
+        }),
+      ),
     ).toBe('PROTOCOL_MISMATCH')
     // Past the upgrade, the namespace handshake checks again.
-    expect(await outcome(rawMachineSocket(manager.port, '/client', auth('not-the-token'), machineUpgradeHeaders(manager.token)))).toBe('UNAUTHORIZED')
-    expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token, PROTOCOL_VERSION + 100)))).toBe('PROTOCOL_MISMATCH')
+    expect(
+      await outcome(
+        rawMachineSocket(manager.port, '/client', auth('not-the-token'), machineUpgradeHeaders(manager.token)),
+      ),
+    ).toBe('UNAUTHORIZED')
+    expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token, PROTOCOL_VERSION + 100)))).toBe(
+      'PROTOCOL_MISMATCH',
+    )
     expect(await outcome(rawMachineSocket(manager.port, '/client', auth(manager.token)))).toBe('connected')
   })
 

@@ -4,14 +4,31 @@
  */
 import { describe, expect, it } from 'vitest'
 import { runArgon, startAgent } from '../helpers/processes.js'
-import { fixture, markerDir, openClient, readMarker, startCluster, waitForStatus, withTimeout, type WhereRan } from './support.js'
+import {
+  fixture,
+  markerDir,
+  openClient,
+  readMarker,
+  startCluster,
+  waitForStatus,
+  withTimeout,
+  type WhereRan,
+} from './support.js'
 
 describe('balance', () => {
   it('spreads long tasks that come right after 2,000 trivial ones over every node', async () => {
-    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 2 }, { name: 'beta', workers: 2 }] })
+    const { manager } = await startCluster({
+      agents: [
+        { name: 'alpha', workers: 2 },
+        { name: 'beta', workers: 2 },
+      ],
+    })
     const client = openClient(manager)
     const trivial = await withTimeout(
-      client.map((x: number) => x, Array.from({ length: 2000 }, (_, i) => [i] as [number])),
+      client.map(
+        (x: number) => x,
+        Array.from({ length: 2000 }, (_, i) => [i] as [number]),
+      ),
       30_000,
       'the trivial tasks',
     )
@@ -20,7 +37,14 @@ describe('balance', () => {
       await new Promise((resolve) => setTimeout(resolve, ms))
       return process.env.ARGON_NODE_NAME
     }
-    const ran = await withTimeout(client.map(sleepy, Array.from({ length: 40 }, () => [100] as [number])), 30_000, 'the long tasks')
+    const ran = await withTimeout(
+      client.map(
+        sleepy,
+        Array.from({ length: 40 }, () => [100] as [number]),
+      ),
+      30_000,
+      'the long tasks',
+    )
     const count = (name: string) => ran.filter((node) => node === name).length
     // Balanced is 20/20; the seed's node-wide estimate gave 28/12 here.
     expect(count('alpha')).toBeGreaterThanOrEqual(16)
@@ -32,10 +56,15 @@ describe('balance', () => {
     const client = openClient(manager)
     const dir = markerDir()
     // Measured at 300 ms on alpha: it may hold one task waiting per worker.
-    await Promise.all([client.process(fixture('markAndSleep'), [dir, 'warm-0', 300]), client.process(fixture('markAndSleep'), [dir, 'warm-1', 300])])
+    await Promise.all([
+      client.process(fixture('markAndSleep'), [dir, 'warm-0', 300]),
+      client.process(fixture('markAndSleep'), [dir, 'warm-1', 300]),
+    ])
     // The same function, but these run far longer than measured: two start, two wait on alpha.
     const tags = ['t0', 't1', 't2', 't3']
-    const calls = tags.map((tag) => client.process(fixture('markAndSleep'), [dir, tag, 4000]) as Promise<WhereRan & { tag: string }>)
+    const calls = tags.map(
+      (tag) => client.process(fixture('markAndSleep'), [dir, tag, 4000]) as Promise<WhereRan & { tag: string }>,
+    )
     await waitForStatus(client, (status) => expect(status.nodes[0]).toMatchObject({ assigned: 4 }))
     await startAgent(manager, { name: 'beta', workers: 2 })
     const results = await withTimeout(Promise.all(calls), 20_000, 'the four tasks')
@@ -47,16 +76,30 @@ describe('balance', () => {
     const status = await client.status()
     expect(status.nodes.find((node) => node.name === 'alpha')).toMatchObject({ stolen: 2 })
     // Steals are counted: a Prometheus counter, per node, and a column of `argon nodes`.
-    const metrics = await fetch(`http://${manager.address}/metrics`, { headers: { authorization: `Bearer ${manager.token}` } }).then((response) => response.text())
+    const metrics = await fetch(`http://${manager.address}/metrics`, {
+      headers: { authorization: `Bearer ${manager.token}` },
+    }).then((response) => response.text())
     expect(metrics).toMatch(/^argon_tasks_stolen_total 2$/m)
     expect(metrics).toMatch(/^argon_node_tasks_stolen_total\{node="alpha"\} 2$/m)
     const nodes = await runArgon(['nodes', '--manager', manager.address, '--token', manager.token])
     expect(nodes.output).toMatch(/RUNNING\s+WAITING\s+ESTIMATE\s+STOLEN/)
     expect(nodes.output).toMatch(/^alpha\s+active\s+\S+\s+2\s+0\s+0\s+-\s+2\s/m)
     // The history records one attempt for each: a task handed back had not started.
-    const listed = await runArgon(['tasks', '--manager', manager.address, '--token', manager.token, '--json', '--function', 'markAndSleep'])
+    const listed = await runArgon([
+      'tasks',
+      '--manager',
+      manager.address,
+      '--token',
+      manager.token,
+      '--json',
+      '--function',
+      'markAndSleep',
+    ])
     expect(listed.code, listed.output).toBe(0)
-    const records = JSON.parse(listed.output.slice(listed.output.indexOf('['))) as { attempts: number; status: string }[]
+    const records = JSON.parse(listed.output.slice(listed.output.indexOf('['))) as {
+      attempts: number
+      status: string
+    }[]
     expect(records).toHaveLength(6)
     expect(records.every((record) => record.attempts === 1 && record.status === 'succeeded')).toBe(true)
   })

@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ROOT, runArgon, runNodeAgent, startAgent, startManager, startProcess, NODE_AGENT_BIN, tempHome } from '../helpers/processes.js'
+import {
+  ROOT,
+  runArgon,
+  runNodeAgent,
+  startAgent,
+  startManager,
+  startProcess,
+  NODE_AGENT_BIN,
+  tempHome,
+} from '../helpers/processes.js'
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -81,23 +90,35 @@ describe('argon manager', () => {
     const quiet = await startManager({ args: ['--quiet'] })
     // Served a request after the line it waited for: anything it would log by then is printed.
     expect((await fetch(`http://127.0.0.1:${quiet.port}/health`)).status).toBe(200)
-    expect(quiet.output().trim().split('\n')).toEqual([expect.stringMatching(/listening on http:\/\/127\.0\.0\.1:\d+$/)])
+    expect(quiet.output().trim().split('\n')).toEqual([
+      expect.stringMatching(/listening on http:\/\/127\.0\.0\.1:\d+$/),
+    ])
 
     const json = await startManager({ args: ['--log-format', 'json'] })
     // The log is on stderr and the banner on stdout: two pipes, either may arrive first.
     await json.waitFor(/^\{"level".*\}$/m)
-    const logged = json.output().split('\n').filter((line) => line.startsWith('{'))
+    const logged = json
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
     expect(logged.length).toBeGreaterThan(0)
-    for (const line of logged) expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), msg: expect.any(String) })
+    for (const line of logged)
+      expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), msg: expect.any(String) })
   })
 })
 
 describe('node-agent', () => {
   it('waiting for its manager logs every attempt with the next delay', async () => {
     const port = await closedPort()
-    const agent = startProcess(NODE_AGENT_BIN, ['--join', `127.0.0.1:${port}`, '--token', 't', '--workers', '1', '--name', 'waiting', '--log-format', 'pretty'], { ARGON_HOME: tempHome() })
+    const agent = startProcess(
+      NODE_AGENT_BIN,
+      ['--join', `127.0.0.1:${port}`, '--token', 't', '--workers', '1', '--name', 'waiting', '--log-format', 'pretty'],
+      { ARGON_HOME: tempHome() },
+    )
     await agent.waitFor(/attempt 3 failed, next in about 1\.0 s/, 15_000)
-    expect(agent.output()).toMatch(/cannot reach manager 127\.0\.0\.1:\d+ \(connect ECONNREFUSED[^)]*\); attempt 1 failed, next in about 0\.25 s/)
+    expect(agent.output()).toMatch(
+      /cannot reach manager 127\.0\.0\.1:\d+ \(connect ECONNREFUSED[^)]*\); attempt 1 failed, next in about 0\.25 s/,
+    )
     expect(agent.output()).toMatch(/attempt 2 failed, next in about 0\.50 s/)
     expect(agent.output()).toMatch(/INFO/)
   })
@@ -107,7 +128,10 @@ describe('node-agent', () => {
     // The stack trace was a race between the agent's exit and its children starting: try a few.
     const agents = await Promise.all(
       ['one', 'two', 'three'].map(async (name) => {
-        const agent = await startAgent({ address: manager.address, token: 'not-the-token' }, { name, workers: 2, wait: false })
+        const agent = await startAgent(
+          { address: manager.address, token: 'not-the-token' },
+          { name, workers: 2, wait: false },
+        )
         return { agent, exit: await agent.exited }
       }),
     )
@@ -120,7 +144,16 @@ describe('node-agent', () => {
 
   it('stand-alone on a port in use says so and what to do', async () => {
     const manager = await startManager()
-    const result = await runNodeAgent(['--host', '127.0.0.1', '--port', String(manager.port), '--token', 't', '--workers', '1'])
+    const result = await runNodeAgent([
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(manager.port),
+      '--token',
+      't',
+      '--workers',
+      '1',
+    ])
     expect(result.code).toBe(2)
     expect(result.output).toMatch(new RegExp(`port ${manager.port} is already in use.*use --port N`))
   })

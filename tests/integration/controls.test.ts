@@ -26,12 +26,16 @@ describe('operator controls', () => {
     })
     const listing = await runArgon(['nodes', ...control(manager)])
     expect(listing.output).toMatch(/DISPATCH PAUSED/)
-    const metrics = await fetch(`http://${manager.address}/metrics?token=${manager.token}`).then((response) => response.text())
+    const metrics = await fetch(`http://${manager.address}/metrics?token=${manager.token}`).then((response) =>
+      response.text(),
+    )
     expect(metrics).toMatch(/^argon_dispatch_paused 1$/m)
 
     const resumed = await runArgon(['resume', ...control(manager)])
     expect(resumed.code, resumed.output).toBe(0)
-    expect(await withTimeout(Promise.all(calls), 20_000, 'the queued tasks')).toEqual(Array.from({ length: 20 }, (_, i) => i * 3))
+    expect(await withTimeout(Promise.all(calls), 20_000, 'the queued tasks')).toEqual(
+      Array.from({ length: 20 }, (_, i) => i * 3),
+    )
     await waitForStatus(client, (status) => expect(status.paused).toBe(false))
   })
 
@@ -52,7 +56,9 @@ describe('operator controls', () => {
       for (const w of where) pids.add(w.pid)
     }
     expect(pids.size).toBe(3)
-    const metrics = await fetch(`http://${manager.address}/metrics?token=${manager.token}`).then((response) => response.text())
+    const metrics = await fetch(`http://${manager.address}/metrics?token=${manager.token}`).then((response) =>
+      response.text(),
+    )
     expect(metrics).toMatch(/^argon_node_workers\{node="alpha"\} 3$/m)
 
     // Down to one while tasks run: they finish, and later ones run on the one that is left.
@@ -61,7 +67,9 @@ describe('operator controls', () => {
     expect(down.code, down.output).toBe(0)
     expect(((await withTimeout(Promise.all(running), 20_000, 'tasks during the resize')) as WhereRan[]).length).toBe(6)
     await waitForStatus(client, (status) => expect(status.nodes[0]?.workerBusy).toHaveLength(1))
-    const after = (await Promise.all(Array.from({ length: 4 }, () => client.process(fixture('whoamiAfter'), [20])))) as WhereRan[]
+    const after = (await Promise.all(
+      Array.from({ length: 4 }, () => client.process(fixture('whoamiAfter'), [20])),
+    )) as WhereRan[]
     expect(new Set(after.map((w) => w.pid)).size).toBe(1)
 
     const unknown = await runArgon(['scale', 'nobody', '--workers', '2', ...control(manager)])

@@ -4,9 +4,16 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Socket } from 'socket.io-client'
-import { NAMESPACES, PROTOCOL_VERSION, answersOf, encodeValue, decodeValue, taskFrameOf, type TaskOutcome } from '../../protocol/index.js'
+import {
+  NAMESPACES,
+  PROTOCOL_VERSION,
+  answersOf,
+  encodeValue,
+  decodeValue,
+  taskFrameOf,
+  type TaskOutcome,
+} from '../../protocol/index.js'
 import { fixture, rawMachineSocket, startCluster, withTimeout } from './support.js'
-
 
 /** A raw client connection with a chosen client id (the Client class makes its own). */
 async function connectAs(port: number, token: string, clientId: string): Promise<Socket> {
@@ -45,7 +52,12 @@ describe('delivery to a client that reconnects', () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }] })
     const clientId = 'client-away-0001'
     const first = await connectAs(manager.port, manager.token, clientId)
-    first.emit('task:submit', taskFrameOf([{ id: `${clientId}-1`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([400, 'kept']) }]))
+    first.emit(
+      'task:submit',
+      taskFrameOf([
+        { id: `${clientId}-1`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([400, 'kept']) },
+      ]),
+    )
     // Leave before the task can finish (once the manager has handled the submission).
     await first.timeout(5000).emitWithAck('link:sync')
     first.disconnect()
@@ -59,7 +71,11 @@ describe('delivery to a client that reconnects', () => {
   it('answers a resubmitted id once: the copy sent after reconnecting does not run a second answer', async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }] })
     const clientId = 'client-twice-0001'
-    const task = { id: `${clientId}-1`, fn: { kind: 'module' as const, ...fixture('sleep') }, args: encodeValue([300, 'once']) }
+    const task = {
+      id: `${clientId}-1`,
+      fn: { kind: 'module' as const, ...fixture('sleep') },
+      args: encodeValue([300, 'once']),
+    }
     const first = await connectAs(manager.port, manager.token, clientId)
     first.emit('task:submit', taskFrameOf([task]))
     await first.timeout(5000).emitWithAck('link:sync')
@@ -69,7 +85,12 @@ describe('delivery to a client that reconnects', () => {
     second.emit('task:submit', taskFrameOf([task]))
     await received.waitFor(task.id)
     // One worker, FIFO: a second run of the task would be answered before this later one.
-    second.emit('task:submit', taskFrameOf([{ id: `${clientId}-2`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([10, 'marker']) }]))
+    second.emit(
+      'task:submit',
+      taskFrameOf([
+        { id: `${clientId}-2`, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([10, 'marker']) },
+      ]),
+    )
     await received.waitFor(`${clientId}-2`)
     expect(received.answers.filter((outcome) => outcome.id === task.id)).toHaveLength(1)
   })

@@ -10,7 +10,9 @@ describe('failover', () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }] })
     const client = openClient(manager)
 
-    const ran = (await Promise.all(Array.from({ length: 30 }, () => client.process(fixture('whoamiAfter'), [30])))) as WhereRan[]
+    const ran = (await Promise.all(
+      Array.from({ length: 30 }, () => client.process(fixture('whoamiAfter'), [30])),
+    )) as WhereRan[]
     expect(new Set(ran.map((where) => where.node))).toEqual(new Set(['alpha', 'beta', 'gamma']))
     // The child knows its node's id as well as its name, and they differ per node.
     expect(new Set(ran.map((where) => where.nodeId)).size).toBe(3)
@@ -106,7 +108,9 @@ describe('failover', () => {
 
     const results = await withTimeout(Promise.allSettled(calls), 45_000, 'calls across the restart')
     expect(results.filter((result) => result.status === 'rejected')).toEqual([])
-    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : null))).toEqual(Array.from({ length: total }, (_, i) => i))
+    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : null))).toEqual(
+      Array.from({ length: total }, (_, i) => i),
+    )
     // The new manager serves new work too.
     await expect(client.process((x: number) => x * 3, [3])).resolves.toBe(9)
   })

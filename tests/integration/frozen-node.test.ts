@@ -20,7 +20,10 @@ describe('a frozen node', () => {
     const dir = markerDir()
 
     const total = 8
-    const calls = Array.from({ length: total }, (_, i) => client.process(fixture('markAndSleep'), [dir, `t${i}`, 1500]) as Promise<WhereRan & { tag: string }>)
+    const calls = Array.from(
+      { length: total },
+      (_, i) => client.process(fixture('markAndSleep'), [dir, `t${i}`, 1500]) as Promise<WhereRan & { tag: string }>,
+    )
     // Both nodes are running work before one freezes.
     await waitForStatus(client, (status) => {
       for (const node of status.nodes) expect(node.assigned).toBeGreaterThan(0)
@@ -47,11 +50,17 @@ describe('a frozen node', () => {
     }
 
     // Awake again: it reconnects under the same id and gets work; nothing was answered twice.
-    await waitForStatus(client, (status) => expect(status.nodes.find((node) => node.name === 'frozen')?.state).toBe('active'), 30_000)
+    await waitForStatus(
+      client,
+      (status) => expect(status.nodes.find((node) => node.name === 'frozen')?.state).toBe('active'),
+      30_000,
+    )
     const status = await client.status()
     expect(status.completed).toBe(total)
     expect(status.running).toBe(0)
-    const later = (await Promise.all(Array.from({ length: 8 }, () => client.process(fixture('whoamiAfter'), [100])))) as WhereRan[]
+    const later = (await Promise.all(
+      Array.from({ length: 8 }, () => client.process(fixture('whoamiAfter'), [100])),
+    )) as WhereRan[]
     expect(new Set(later.map((where) => where.node))).toEqual(new Set(['frozen', 'healthy']))
     expect((await client.status()).completed).toBe(total + 8)
   })

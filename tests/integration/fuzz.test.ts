@@ -21,7 +21,16 @@ import {
   readTaskFrame,
   wireError,
 } from '../../protocol/index.js'
-import { connectOutcome, emitRaw, fixture, openClient, rawMachineSocket, startCluster, waitForStatus, withTimeout } from './support.js'
+import {
+  connectOutcome,
+  emitRaw,
+  fixture,
+  openClient,
+  rawMachineSocket,
+  startCluster,
+  waitForStatus,
+  withTimeout,
+} from './support.js'
 
 const SEED = Number(process.env.ARGON_FUZZ_SEED ?? 20261130)
 const FRAMES = 300
@@ -34,11 +43,29 @@ function nested(depth: number): unknown {
 }
 // Deep, but within what the decoder reads (a frame it cannot read closes its connection: malformed.test.ts).
 const deep = fc.integer({ min: 20, max: 400 }).map(nested)
-const junk = fc.oneof({ depthSize: 'small' }, fc.anything({ maxDepth: 3 }), hugeString, deep, fc.uint8Array({ maxLength: 64 }))
-const taskId = fc.oneof(fc.string({ minLength: 1, maxLength: 16 }).map((text) => `fz-${text}`), hugeString, fc.integer())
+const junk = fc.oneof(
+  { depthSize: 'small' },
+  fc.anything({ maxDepth: 3 }),
+  hugeString,
+  deep,
+  fc.uint8Array({ maxLength: 64 }),
+)
+const taskId = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 16 }).map((text) => `fz-${text}`),
+  hugeString,
+  fc.integer(),
+)
 const fnLike = fc.oneof(
   fc.constant({ kind: 'source', source: '(a) => a' }),
-  fc.record({ kind: fc.constantFrom('source', 'module', 'shell'), source: fc.oneof(fc.string({ maxLength: 20 }), junk), module: junk, export: junk }, { requiredKeys: ['kind'] }),
+  fc.record(
+    {
+      kind: fc.constantFrom('source', 'module', 'shell'),
+      source: fc.oneof(fc.string({ maxLength: 20 }), junk),
+      module: junk,
+      export: junk,
+    },
+    { requiredKeys: ['kind'] },
+  ),
   junk,
 )
 const submission = fc.record(
@@ -65,7 +92,10 @@ const framedTask = fc.record({
   args: fc.oneof(fc.constant(encodeValue([1])), fc.uint8Array({ maxLength: 16 })),
 })
 const taskFrame = fc
-  .tuple(fc.array(framedTask, { minLength: 1, maxLength: 8 }), fc.option(fc.tuple(fc.nat(), fc.nat(255)), { nil: undefined }))
+  .tuple(
+    fc.array(framedTask, { minLength: 1, maxLength: 8 }),
+    fc.option(fc.tuple(fc.nat(), fc.nat(255)), { nil: undefined }),
+  )
   .map(([tasks, flip]) => {
     const writer = new TaskFrameWriter(new FunctionTable())
     for (const task of tasks) {
@@ -77,7 +107,16 @@ const taskFrame = fc
     return frame
   })
 const outcomeFrame = fc
-  .tuple(fc.array(fc.tuple(fc.oneof(fc.stringMatching(/^fz-[\x21-\x7e]{1,20}$/), fc.constantFrom('fz-forged-1', 'fz-forged-2')), fc.boolean()), { minLength: 1, maxLength: 8 }), fc.option(fc.tuple(fc.nat(), fc.nat(255)), { nil: undefined }))
+  .tuple(
+    fc.array(
+      fc.tuple(
+        fc.oneof(fc.stringMatching(/^fz-[\x21-\x7e]{1,20}$/), fc.constantFrom('fz-forged-1', 'fz-forged-2')),
+        fc.boolean(),
+      ),
+      { minLength: 1, maxLength: 8 },
+    ),
+    fc.option(fc.tuple(fc.nat(), fc.nat(255)), { nil: undefined }),
+  )
   .map(([outcomes, flip]) => {
     const writer = new OutcomeFrameWriter()
     for (const [id, ok] of outcomes) {
@@ -88,7 +127,13 @@ const outcomeFrame = fc
     if (flip) frame[flip[0] % frame.length] = flip[1]
     return frame
   })
-const eventName = (known: string[]) => fc.oneof(fc.constantFrom(...known), fc.constantFrom('disconnect', 'disconnecting', 'error', 'newListener', 'connect'), fc.string({ maxLength: 30 }), hugeString)
+const eventName = (known: string[]) =>
+  fc.oneof(
+    fc.constantFrom(...known),
+    fc.constantFrom('disconnect', 'disconnecting', 'error', 'newListener', 'connect'),
+    fc.string({ maxLength: 30 }),
+    hugeString,
+  )
 
 /** Readable ids of a task:submit frame: those the manager must answer (whether it runs them or refuses them). */
 function readableIds(event: string, payload: unknown): string[] {
@@ -98,90 +143,133 @@ function readableIds(event: string, payload: unknown): string[] {
 
 describe('fuzzed frames on every namespace', () => {
   // Heavier than most tests (hundreds of frames per namespace): a longer bound on a loaded machine.
-  it('answers every readable task id, frees every slot and keeps serving a normal client', { timeout: 180_000 }, async () => {
-    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 2 }] })
-    const client = openClient(manager)
-    await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)
+  it(
+    'answers every readable task id, frees every slot and keeps serving a normal client',
+    { timeout: 180_000 },
+    async () => {
+      const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 2 }] })
+      const client = openClient(manager)
+      await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)
 
-    // /client: a raw peer that may send anything at all.
-    const raw = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'fuzz-client-01' })
-    const answered = new Set<string>()
-    raw.on('task:settled', (frame: Uint8Array) => answersOf(frame).forEach((outcome) => answered.add(outcome.id)))
-    expect(await withTimeout(connectOutcome(raw), 10_000, 'the fuzz client')).toBe('connected')
-    const clientFrames = fc.sample(
-      fc.tuple(eventName(['task:submit', 'task:cancel', 'cluster:status', 'link:sync']), fc.oneof(taskFrame, taskFrame, fc.array(submission, { minLength: 1, maxLength: 8 }), junk)),
-      { numRuns: FRAMES, seed: SEED },
-    )
-    const expected = new Set<string>()
-    const normalCalls: Promise<unknown>[] = []
-    for (const [index, [event, payload]] of clientFrames.entries()) {
-      for (const id of readableIds(event, payload)) expected.add(id)
-      emitRaw(raw, NAMESPACES.client, event, payload)
-      if (index % 30 === 0) normalCalls.push(client.process(fixture('fib'), [12]))
-    }
-
-    // /node: a registered peer sending anything, while the real agent keeps working.
-    const node = rawMachineSocket(manager.port, NAMESPACES.node, {
-      token: manager.token,
-      protocol: PROTOCOL_VERSION,
-      nodeId: 'fuzz-node-0001',
-      nodeSecret: 'fuzz-secret-0123456789',
-      name: 'fuzz-node',
-      host: 'fuzz',
-      workers: 1,
-      pid: 1,
-      version: 'fuzz',
-    })
-    const given: string[] = []
-    node.on('task:run', (frame: Uint8Array) => assignmentsOf(frame).forEach((task) => given.push(task.id)))
-    expect(await withTimeout(connectOutcome(node), 10_000, 'the fuzz node')).toBe('connected')
-    const outcome = fc.record(
-      { id: fc.oneof(taskId, fc.constantFrom('fz-forged-1', 'fz-forged-2')), attempt: fc.oneof(fc.integer({ min: -1, max: 4 }), junk), ok: fc.oneof(fc.boolean(), junk), result: fc.oneof(fc.uint8Array({ maxLength: 8 }), junk), error: junk, ms: fc.oneof(fc.double(), junk) },
-      { requiredKeys: [] },
-    )
-    const nodeFrames = fc.sample(
-      fc.tuple(eventName(['task:settled', 'node:heartbeat', 'node:leaving', 'link:sync']), fc.oneof(outcomeFrame, fc.array(outcome, { minLength: 1, maxLength: 8 }), fc.array(taskId, { maxLength: 5 }), junk)),
-      { numRuns: FRAMES, seed: SEED + 1 },
-    )
-    for (const [index, [event, payload]] of nodeFrames.entries()) {
-      emitRaw(node, NAMESPACES.node, event, payload)
-      if (index % 30 === 0) normalCalls.push(client.process(fixture('fib'), [12]))
-    }
-
-    // /control: an operator connection speaking plain Socket.IO JSON (frames over its small limit
-    // close the connection by design; the strangers test covers that).
-    const control: Socket = io(`http://127.0.0.1:${manager.port}${NAMESPACES.control}`, {
-      path: SOCKET_PATHS.control,
-      transports: ['websocket'],
-      reconnection: false,
-      auth: { token: manager.token, protocol: PROTOCOL_VERSION },
-    })
-    try {
-      const rejected: unknown[] = []
-      control.on('request:rejected', (error: unknown) => rejected.push(error))
-      expect(await withTimeout(connectOutcome(control), 10_000, 'the fuzz operator')).toBe('connected')
-      const controlFrames = fc.sample(
-        fc.tuple(fc.oneof(fc.constantFrom('node:drain', 'node:resume', 'node:dismiss', 'cluster:status'), fc.string({ maxLength: 30 }).map((name) => `x-${name}`)), fc.oneof(fc.record({ name: fc.oneof(fc.string({ maxLength: 300 }), fc.anything({ maxDepth: 3 })) }), fc.anything({ maxDepth: 3 }))),
-        { numRuns: FRAMES, seed: SEED + 2 },
+      // /client: a raw peer that may send anything at all.
+      const raw = rawMachineSocket(manager.port, NAMESPACES.client, {
+        token: manager.token,
+        protocol: PROTOCOL_VERSION,
+        clientId: 'fuzz-client-01',
+      })
+      const answered = new Set<string>()
+      raw.on('task:settled', (frame: Uint8Array) => answersOf(frame).forEach((outcome) => answered.add(outcome.id)))
+      expect(await withTimeout(connectOutcome(raw), 10_000, 'the fuzz client')).toBe('connected')
+      const clientFrames = fc.sample(
+        fc.tuple(
+          eventName(['task:submit', 'task:cancel', 'cluster:status', 'link:sync']),
+          fc.oneof(taskFrame, taskFrame, fc.array(submission, { minLength: 1, maxLength: 8 }), junk),
+        ),
+        { numRuns: FRAMES, seed: SEED },
       )
-      for (const [event, payload] of controlFrames) control.emit(event, payload)
-      await withTimeout(control.timeout(10_000).emitWithAck('cluster:status'), 15_000, 'a status answer after the control fuzz')
-      expect(rejected.length).toBeGreaterThan(0)
-    } finally {
-      control.disconnect()
-    }
+      const expected = new Set<string>()
+      const normalCalls: Promise<unknown>[] = []
+      for (const [index, [event, payload]] of clientFrames.entries()) {
+        for (const id of readableIds(event, payload)) expected.add(id)
+        emitRaw(raw, NAMESPACES.client, event, payload)
+        if (index % 30 === 0) normalCalls.push(client.process(fixture('fib'), [12]))
+      }
 
-    // The fuzz node may hold real tasks it will never answer (a black hole): when it goes, they
-    // run on the real agent. The normal client is served, and every readable id gets its answer.
-    node.disconnect()
-    for (const value of await withTimeout(Promise.all(normalCalls), 60_000, 'the normal calls')) expect(value).toBe(144)
-    await vi.waitFor(() => expect([...expected].filter((id) => !answered.has(id))).toEqual([]), { timeout: 90_000, interval: 100 })
-    raw.disconnect()
-    await waitForStatus(client, (status) => {
-      expect(status.queued).toBe(0)
-      expect(status.running).toBe(0)
-    })
-    expect(manager.child.exitCode).toBeNull()
-    await expect(client.process(fixture('fib'), [11])).resolves.toBe(89)
-  })
+      // /node: a registered peer sending anything, while the real agent keeps working.
+      const node = rawMachineSocket(manager.port, NAMESPACES.node, {
+        token: manager.token,
+        protocol: PROTOCOL_VERSION,
+        nodeId: 'fuzz-node-0001',
+        nodeSecret: 'fuzz-secret-0123456789',
+        name: 'fuzz-node',
+        host: 'fuzz',
+        workers: 1,
+        pid: 1,
+        version: 'fuzz',
+      })
+      const given: string[] = []
+      node.on('task:run', (frame: Uint8Array) => assignmentsOf(frame).forEach((task) => given.push(task.id)))
+      expect(await withTimeout(connectOutcome(node), 10_000, 'the fuzz node')).toBe('connected')
+      const outcome = fc.record(
+        {
+          id: fc.oneof(taskId, fc.constantFrom('fz-forged-1', 'fz-forged-2')),
+          attempt: fc.oneof(fc.integer({ min: -1, max: 4 }), junk),
+          ok: fc.oneof(fc.boolean(), junk),
+          result: fc.oneof(fc.uint8Array({ maxLength: 8 }), junk),
+          error: junk,
+          ms: fc.oneof(fc.double(), junk),
+        },
+        { requiredKeys: [] },
+      )
+      const nodeFrames = fc.sample(
+        fc.tuple(
+          eventName(['task:settled', 'node:heartbeat', 'node:leaving', 'link:sync']),
+          fc.oneof(
+            outcomeFrame,
+            fc.array(outcome, { minLength: 1, maxLength: 8 }),
+            fc.array(taskId, { maxLength: 5 }),
+            junk,
+          ),
+        ),
+        { numRuns: FRAMES, seed: SEED + 1 },
+      )
+      for (const [index, [event, payload]] of nodeFrames.entries()) {
+        emitRaw(node, NAMESPACES.node, event, payload)
+        if (index % 30 === 0) normalCalls.push(client.process(fixture('fib'), [12]))
+      }
+
+      // /control: an operator connection speaking plain Socket.IO JSON (frames over its small limit
+      // close the connection by design; the strangers test covers that).
+      const control: Socket = io(`http://127.0.0.1:${manager.port}${NAMESPACES.control}`, {
+        path: SOCKET_PATHS.control,
+        transports: ['websocket'],
+        reconnection: false,
+        auth: { token: manager.token, protocol: PROTOCOL_VERSION },
+      })
+      try {
+        const rejected: unknown[] = []
+        control.on('request:rejected', (error: unknown) => rejected.push(error))
+        expect(await withTimeout(connectOutcome(control), 10_000, 'the fuzz operator')).toBe('connected')
+        const controlFrames = fc.sample(
+          fc.tuple(
+            fc.oneof(
+              fc.constantFrom('node:drain', 'node:resume', 'node:dismiss', 'cluster:status'),
+              fc.string({ maxLength: 30 }).map((name) => `x-${name}`),
+            ),
+            fc.oneof(
+              fc.record({ name: fc.oneof(fc.string({ maxLength: 300 }), fc.anything({ maxDepth: 3 })) }),
+              fc.anything({ maxDepth: 3 }),
+            ),
+          ),
+          { numRuns: FRAMES, seed: SEED + 2 },
+        )
+        for (const [event, payload] of controlFrames) control.emit(event, payload)
+        await withTimeout(
+          control.timeout(10_000).emitWithAck('cluster:status'),
+          15_000,
+          'a status answer after the control fuzz',
+        )
+        expect(rejected.length).toBeGreaterThan(0)
+      } finally {
+        control.disconnect()
+      }
+
+      // The fuzz node may hold real tasks it will never answer (a black hole): when it goes, they
+      // run on the real agent. The normal client is served, and every readable id gets its answer.
+      node.disconnect()
+      for (const value of await withTimeout(Promise.all(normalCalls), 60_000, 'the normal calls'))
+        expect(value).toBe(144)
+      await vi.waitFor(() => expect([...expected].filter((id) => !answered.has(id))).toEqual([]), {
+        timeout: 90_000,
+        interval: 100,
+      })
+      raw.disconnect()
+      await waitForStatus(client, (status) => {
+        expect(status.queued).toBe(0)
+        expect(status.running).toBe(0)
+      })
+      expect(manager.child.exitCode).toBeNull()
+      await expect(client.process(fixture('fib'), [11])).resolves.toBe(89)
+    },
+  )
 })

@@ -9,9 +9,30 @@ import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { Manager as SocketManager, type Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { NAMESPACES, PROTOCOL_VERSION, answersOf, assignmentsOf, encodeValue, nodeOutcomeFrameOf, taskFrameOf, type NodeTaskOutcome, type TaskOutcome, type WireError } from '../../protocol/index.js'
+import {
+  NAMESPACES,
+  PROTOCOL_VERSION,
+  answersOf,
+  assignmentsOf,
+  encodeValue,
+  nodeOutcomeFrameOf,
+  taskFrameOf,
+  type NodeTaskOutcome,
+  type TaskOutcome,
+  type WireError,
+} from '../../protocol/index.js'
 import { runArgon } from '../helpers/processes.js'
-import { connectOutcome, emitRaw, expectCode, fixture, openClient, rawMachineSocket, startCluster, waitForStatus, withTimeout } from './support.js'
+import {
+  connectOutcome,
+  emitRaw,
+  expectCode,
+  fixture,
+  openClient,
+  rawMachineSocket,
+  startCluster,
+  waitForStatus,
+  withTimeout,
+} from './support.js'
 
 const tcpSockets = new Set<TcpSocket>()
 afterEach(() => {
@@ -51,8 +72,20 @@ function stalledUpgrade(port: number, path: string, bytes: number): Promise<{ st
 
 /** A raw `/node` connection registered as a node with the given id and secret; it sends one heartbeat on connecting (so it gets work). */
 function rawNode(port: number, token: string, nodeId: string, nodeSecret: string, name = 'raw-node'): Socket {
-  const socket = rawMachineSocket(port, NAMESPACES.node, { token, protocol: PROTOCOL_VERSION, nodeId, nodeSecret, name, host: 'raw', workers: 1, pid: 1, version: 'test' })
-  socket.on('connect', () => socket.emit('node:heartbeat', { busy: 0, workerBusy: [false], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 }))
+  const socket = rawMachineSocket(port, NAMESPACES.node, {
+    token,
+    protocol: PROTOCOL_VERSION,
+    nodeId,
+    nodeSecret,
+    name,
+    host: 'raw',
+    workers: 1,
+    pid: 1,
+    version: 'test',
+  })
+  socket.on('connect', () =>
+    socket.emit('node:heartbeat', { busy: 0, workerBusy: [false], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 }),
+  )
   return socket
 }
 
@@ -78,7 +111,9 @@ describe('strangers', () => {
     await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)
     const before = rssBytes(manager.pid)
 
-    const attempts = await Promise.all(Array.from({ length: 100 }, () => stalledUpgrade(manager.port, '/argon.io', 2 * 1024 * 1024)))
+    const attempts = await Promise.all(
+      Array.from({ length: 100 }, () => stalledUpgrade(manager.port, '/argon.io', 2 * 1024 * 1024)),
+    )
     expect(new Set(attempts.map((attempt) => attempt.status))).toEqual(new Set(['401']))
     const grown = rssBytes(manager.pid) - before
     expect(grown).toBeLessThan(50 * 1024 * 1024)
@@ -87,9 +122,15 @@ describe('strangers', () => {
 
     // The control path accepts the upgrade (browsers cannot send headers) but reads small frames only.
     // Each announces a 60 MiB frame; the header alone is enough for the manager to close it.
-    const control = await Promise.all(Array.from({ length: 100 }, () => stalledUpgrade(manager.port, '/control.io', 64 * 1024)))
+    const control = await Promise.all(
+      Array.from({ length: 100 }, () => stalledUpgrade(manager.port, '/control.io', 64 * 1024)),
+    )
     expect(new Set(control.map((attempt) => attempt.status))).toEqual(new Set(['101']))
-    await withTimeout(Promise.all(control.map((attempt) => attempt.closed)), 15_000, 'the oversized control frames to close their sockets')
+    await withTimeout(
+      Promise.all(control.map((attempt) => attempt.closed)),
+      15_000,
+      'the oversized control frames to close their sockets',
+    )
     expect(rssBytes(manager.pid) - before).toBeLessThan(50 * 1024 * 1024)
 
     await expect(client.process(fixture('fib'), [11])).resolves.toBe(89)
@@ -101,7 +142,12 @@ describe('handshakes', () => {
     const { manager } = await startCluster({ agents: [] })
     // The operators' path takes the upgrade without a token (browsers cannot send one): it must
     // not keep a half-open connection for the default 45 s.
-    const engine = new SocketManager(`http://127.0.0.1:${manager.port}`, { path: '/control.io', transports: ['websocket'], reconnection: false, autoConnect: false })
+    const engine = new SocketManager(`http://127.0.0.1:${manager.port}`, {
+      path: '/control.io',
+      transports: ['websocket'],
+      reconnection: false,
+      autoConnect: false,
+    })
     try {
       const opened = new Promise<void>((resolve, reject) => engine.open((error) => (error ? reject(error) : resolve())))
       await withTimeout(opened, 10_000, 'the engine connection')
@@ -116,21 +162,35 @@ describe('handshakes', () => {
 describe('reserved event names', () => {
   it('answers a client that sends "disconnect" with BAD_REQUEST and keeps its session', async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha' }] })
-    const raw = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'reserved-client-1' })
+    const raw = rawMachineSocket(manager.port, NAMESPACES.client, {
+      token: manager.token,
+      protocol: PROTOCOL_VERSION,
+      clientId: 'reserved-client-1',
+    })
     const rejected = collectRejections(raw)
     const answers = new Map<string, TaskOutcome>()
-    raw.on('task:settled', (frame: Uint8Array) => answersOf(frame).forEach((outcome) => answers.set(outcome.id, outcome)))
+    raw.on('task:settled', (frame: Uint8Array) =>
+      answersOf(frame).forEach((outcome) => answers.set(outcome.id, outcome)),
+    )
     await connected(raw)
 
     for (const name of ['disconnect', 'disconnecting', 'error', 'newListener', 'removeListener']) {
       emitRaw(raw, NAMESPACES.client, name, 'transport close')
     }
     await synced(raw)
-    await vi.waitFor(() => expect(rejected.filter((error) => error.message.includes('reserved event name'))).toHaveLength(5), { timeout: 10_000 })
+    await vi.waitFor(
+      () => expect(rejected.filter((error) => error.message.includes('reserved event name'))).toHaveLength(5),
+      { timeout: 10_000 },
+    )
     for (const error of rejected) expect(error.code).toBe('BAD_REQUEST')
 
     // Still the same session: a task submitted now is answered on this socket.
-    raw.emit('task:submit', taskFrameOf([{ id: 'reserved-client-1-t1', fn: { kind: 'source', source: '(a, b) => a + b' }, args: encodeValue([2, 3]) }]))
+    raw.emit(
+      'task:submit',
+      taskFrameOf([
+        { id: 'reserved-client-1-t1', fn: { kind: 'source', source: '(a, b) => a + b' }, args: encodeValue([2, 3]) },
+      ]),
+    )
     await vi.waitFor(() => expect(answers.get('reserved-client-1-t1')).toMatchObject({ ok: true }), { timeout: 10_000 })
     expect(raw.connected).toBe(true)
   })
@@ -148,7 +208,11 @@ describe('reserved event names', () => {
     await vi.waitFor(() => expect(runs).toHaveLength(1), { timeout: 10_000 })
     emitRaw(raw, NAMESPACES.node, 'disconnect', 'transport close')
     await synced(raw)
-    await vi.waitFor(() => expect(rejected.some((error) => error.code === 'BAD_REQUEST' && error.message.includes('reserved'))).toBe(true), { timeout: 10_000 })
+    await vi.waitFor(
+      () =>
+        expect(rejected.some((error) => error.code === 'BAD_REQUEST' && error.message.includes('reserved'))).toBe(true),
+      { timeout: 10_000 },
+    )
 
     const status = await client.status()
     expect(status.nodes).toMatchObject([{ name: 'raw-reserved', state: 'active', assigned: 1 }])
@@ -162,19 +226,31 @@ describe('reserved event names', () => {
 describe('least trust between peers', () => {
   it('drops an answer from a node that was never given the task', async () => {
     const { manager } = await startCluster({ agents: [{ name: 'honest' }] })
-    const submitter = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'forgery-victim-1' })
+    const submitter = rawMachineSocket(manager.port, NAMESPACES.client, {
+      token: manager.token,
+      protocol: PROTOCOL_VERSION,
+      clientId: 'forgery-victim-1',
+    })
     const answers: TaskOutcome[] = []
     submitter.on('task:settled', (frame: Uint8Array) => answers.push(...answersOf(frame)))
     await connected(submitter)
     const id = 'forgery-victim-1-slow'
-    submitter.emit('task:submit', taskFrameOf([{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([1500, 'real']) }]))
+    submitter.emit(
+      'task:submit',
+      taskFrameOf([{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([1500, 'real']) }]),
+    )
     const observer = openClient(manager)
     await waitForStatus(observer, (status) => expect(status.running).toBe(1))
 
     const forger = rawNode(manager.port, manager.token, 'forger-node-0001', 'f'.repeat(32), 'forger')
     const rejected = collectRejections(forger)
     await connected(forger)
-    forger.emit('task:settled', nodeOutcomeFrameOf([{ id, attempt: 1, ok: true, result: encodeValue('forged'), ms: 1 } satisfies NodeTaskOutcome]))
+    forger.emit(
+      'task:settled',
+      nodeOutcomeFrameOf([
+        { id, attempt: 1, ok: true, result: encodeValue('forged'), ms: 1 } satisfies NodeTaskOutcome,
+      ]),
+    )
     await synced(forger)
     expect(answers).toEqual([])
 
@@ -209,7 +285,18 @@ describe('least trust between peers', () => {
     const pending = client.process((x: number) => x, [1])
     await vi.waitFor(() => expect(runs).toHaveLength(1), { timeout: 10_000 })
 
-    raw.emit('task:settled', nodeOutcomeFrameOf([{ id: runs[0]!, attempt: 1, ok: false, error: { code: 'NO_SUCH_CODE', message: 42 } as unknown as WireError, ms: 0 }]))
+    raw.emit(
+      'task:settled',
+      nodeOutcomeFrameOf([
+        {
+          id: runs[0]!,
+          attempt: 1,
+          ok: false,
+          error: { code: 'NO_SUCH_CODE', message: 42 } as unknown as WireError,
+          ms: 0,
+        },
+      ]),
+    )
     const error = await expectCode(pending, 'BAD_REQUEST')
     expect(error.message).toMatch(/invalid outcome/)
     expect((await client.status()).running).toBe(0)
@@ -219,8 +306,16 @@ describe('least trust between peers', () => {
 describe('clients touch only their own tasks', () => {
   it('ignores another client cancelling or resubmitting a task id it does not own', async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha' }] })
-    const owner = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'owner-client-01' })
-    const intruder = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'other-client-01' })
+    const owner = rawMachineSocket(manager.port, NAMESPACES.client, {
+      token: manager.token,
+      protocol: PROTOCOL_VERSION,
+      clientId: 'owner-client-01',
+    })
+    const intruder = rawMachineSocket(manager.port, NAMESPACES.client, {
+      token: manager.token,
+      protocol: PROTOCOL_VERSION,
+      clientId: 'other-client-01',
+    })
     const ownerAnswers: TaskOutcome[] = []
     const intruderAnswers: TaskOutcome[] = []
     owner.on('task:settled', (frame: Uint8Array) => ownerAnswers.push(...answersOf(frame)))
@@ -229,10 +324,16 @@ describe('clients touch only their own tasks', () => {
     await connected(intruder)
 
     const id = 'owner-client-01-t1'
-    owner.emit('task:submit', taskFrameOf([{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([800, 'mine']) }]))
+    owner.emit(
+      'task:submit',
+      taskFrameOf([{ id, fn: { kind: 'module', ...fixture('sleep') }, args: encodeValue([800, 'mine']) }]),
+    )
     await synced(owner)
     intruder.emit('task:cancel', [{ id, reason: 'cancel' }])
-    intruder.emit('task:submit', taskFrameOf([{ id, fn: { kind: 'source', source: '() => "theirs"' }, args: encodeValue([]) }]))
+    intruder.emit(
+      'task:submit',
+      taskFrameOf([{ id, fn: { kind: 'source', source: '() => "theirs"' }, args: encodeValue([]) }]),
+    )
     await synced(intruder)
 
     await vi.waitFor(() => expect(ownerAnswers).toHaveLength(1), { timeout: 15_000 })
@@ -273,7 +374,17 @@ describe('every task is answered', () => {
   })
 
   it('refuses a --max-payload larger than a frame can carry at start-up', async () => {
-    const result = await runArgon(['manager', '--host', '127.0.0.1', '--port', '0', '--token', 'test-token-0123456789abcdef', '--max-payload', '100m'])
+    const result = await runArgon([
+      'manager',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--token',
+      'test-token-0123456789abcdef',
+      '--max-payload',
+      '100m',
+    ])
     expect(result.code).not.toBe(0)
     expect(result.output).toMatch(/maxPayloadBytes|max-payload/)
   })
@@ -284,7 +395,11 @@ describe('logs an attacker cannot flood', () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha' }] })
     const client = openClient(manager)
     await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)
-    const raw = rawMachineSocket(manager.port, NAMESPACES.client, { token: manager.token, protocol: PROTOCOL_VERSION, clientId: 'log-flooder-1' })
+    const raw = rawMachineSocket(manager.port, NAMESPACES.client, {
+      token: manager.token,
+      protocol: PROTOCOL_VERSION,
+      clientId: 'log-flooder-1',
+    })
     const rejected = collectRejections(raw)
     await connected(raw)
     const linesBefore = manager.output().split('\n').length

@@ -53,12 +53,17 @@ describe('graceful stop', () => {
     const client = openClient(manager)
     const dir = markerDir()
 
-    const running = [client.process(fixture('markAndSleep'), [dir, 'one', 1000]), client.process(fixture('markAndSleep'), [dir, 'two', 1000])]
+    const running = [
+      client.process(fixture('markAndSleep'), [dir, 'one', 1000]),
+      client.process(fixture('markAndSleep'), [dir, 'two', 1000]),
+    ]
     await waitForFiles(dir, 2)
     agent.kill('SIGTERM')
 
     // No other agent exists: had the agent dropped them, they would wait forever in the queue.
-    const results = (await withTimeout(Promise.all(running), 15_000, 'the running tasks')) as (WhereRan & { tag: string })[]
+    const results = (await withTimeout(Promise.all(running), 15_000, 'the running tasks')) as (WhereRan & {
+      tag: string
+    })[]
     expect(results.map((result) => result.tag)).toEqual(['one', 'two'])
     expect(results.every((result) => result.node === 'alpha')).toBe(true)
 

@@ -24,7 +24,6 @@ interface RawClient {
   waitSettled(id: string): Promise<TaskOutcome>
 }
 
-
 /** A machine-path connection that speaks the codec but sends whatever the test wants. */
 async function rawClient(port: number, token: string): Promise<RawClient> {
   const socket = rawMachineSocket(port, '/client', { token, protocol: PROTOCOL_VERSION, clientId: 'x'.repeat(16) })
@@ -81,7 +80,9 @@ describe('malformed frames', () => {
 
     // Not a batch at all: nothing to answer by id.
     raw.socket.emit('task:submit', 'garbage')
-    await vi.waitFor(() => expect(raw.rejected.map((error) => error.code)).toContain('BAD_REQUEST'), { timeout: 10_000 })
+    await vi.waitFor(() => expect(raw.rejected.map((error) => error.code)).toContain('BAD_REQUEST'), {
+      timeout: 10_000,
+    })
     const before = raw.rejected.length
     raw.socket.emit('task:submit', [])
     raw.socket.emit('task:submit', { id: 'not-in-an-array' })
@@ -96,18 +97,40 @@ describe('malformed frames', () => {
     frameWith('never-sent', { table })
     raw.socket.emit('task:submit', frameWith('unknown-function', { table }))
     // A definition that is not a function: the whole frame is refused, each of its ids answered.
-    const badDefinition = Buffer.from(taskFrameOf([{ id: 'number-source', fn: source('() => 1'), args }, { id: 'same-frame', fn: source('() => 1'), args }]).toString('latin1').replace('"source":"() => 1"', '"source":424242424'), 'latin1')
+    const badDefinition = Buffer.from(
+      taskFrameOf([
+        { id: 'number-source', fn: source('() => 1'), args },
+        { id: 'same-frame', fn: source('() => 1'), args },
+      ])
+        .toString('latin1')
+        .replace('"source":"() => 1"', '"source":424242424'),
+      'latin1',
+    )
     raw.socket.emit('task:submit', badDefinition)
     // Offsets that run backwards: refused whole, each id answered.
-    const backwards = taskFrameOf([{ id: 'offsets-a', fn: source('() => 1'), args }, { id: 'offsets-b', fn: source('() => 1'), args }])
+    const backwards = taskFrameOf([
+      { id: 'offsets-a', fn: source('() => 1'), args },
+      { id: 'offsets-b', fn: source('() => 1'), args },
+    ])
     backwards.writeUInt32LE(5, backwards.length - 2 * args.length - 12 + 4)
     raw.socket.emit('task:submit', backwards)
-    for (const id of ['huge-timeout', 'bad-priority', 'unknown-function', 'number-source', 'same-frame', 'offsets-a', 'offsets-b']) {
+    for (const id of [
+      'huge-timeout',
+      'bad-priority',
+      'unknown-function',
+      'number-source',
+      'same-frame',
+      'offsets-a',
+      'offsets-b',
+    ]) {
       expect(errorCode(await raw.waitSettled(id)), id).toBe('BAD_REQUEST')
     }
     expect(raw.settled.has('never-sent')).toBe(false)
 
-    raw.socket.emit('task:submit', taskFrameOf([{ id: 'too-large', fn: source('(x) => x'), args: new Uint8Array(DEFAULT_MAX_PAYLOAD_BYTES + 1) }]))
+    raw.socket.emit(
+      'task:submit',
+      taskFrameOf([{ id: 'too-large', fn: source('(x) => x'), args: new Uint8Array(DEFAULT_MAX_PAYLOAD_BYTES + 1) }]),
+    )
     expect(errorCode(await raw.waitSettled('too-large'))).toBe('PAYLOAD_TOO_LARGE')
 
     // Garbage on the other events changes nothing either.
@@ -117,7 +140,11 @@ describe('malformed frames', () => {
     raw.socket.emit('no:such-event', { a: 1 })
 
     // The same connection is still served: an ack'd status request answers.
-    const reply = await withTimeout(raw.socket.timeout(5_000).emitWithAck('cluster:status'), 10_000, 'cluster:status on the raw socket')
+    const reply = await withTimeout(
+      raw.socket.timeout(5_000).emitWithAck('cluster:status'),
+      10_000,
+      'cluster:status on the raw socket',
+    )
     expect(reply).toMatchObject({ ok: true })
 
     // A normal client's task still succeeds, and no slot or queue entry was left behind.

@@ -19,7 +19,9 @@ describe('node names', () => {
     const base = hostname()
     await second.waitFor(new RegExp(`knows this node as ${base}-2`))
     const client = openClient(manager)
-    await waitForStatus(client, (status) => expect(status.nodes.map((node) => node.name).sort()).toEqual([base, `${base}-2`].sort()))
+    await waitForStatus(client, (status) =>
+      expect(status.nodes.map((node) => node.name).sort()).toEqual([base, `${base}-2`].sort()),
+    )
 
     // Draining one name touches one node only.
     const drained = await runArgon(['drain', `${base}-2`, ...control(manager)])
@@ -34,10 +36,14 @@ describe('node names', () => {
     await manager.exited
     const again = await startManager({ port: manager.port, token: manager.token })
     const client2 = openClient(again)
-    await waitForStatus(client2, (status) => {
-      expect(status.nodes.map((node) => node.name).sort()).toEqual([base, `${base}-2`].sort())
-      expect(status.nodes.every((node) => node.state === 'active')).toBe(true)
-    }, 30_000)
+    await waitForStatus(
+      client2,
+      (status) => {
+        expect(status.nodes.map((node) => node.name).sort()).toEqual([base, `${base}-2`].sort())
+        expect(status.nodes.every((node) => node.state === 'active')).toBe(true)
+      },
+      30_000,
+    )
     expect(first.output()).not.toMatch(/knows this node as/)
   })
 

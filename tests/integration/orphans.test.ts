@@ -9,7 +9,10 @@ describe('no orphans', () => {
     // Two overlapping tasks land on both children once both are up (a slow machine may start one late).
     let ran: WhereRan[] = []
     for (let round = 0; round < 10 && new Set(ran.map((where) => where.pid)).size < 2; round++) {
-      ran = (await Promise.all([client.process(fixture('whoamiAfter'), [200]), client.process(fixture('whoamiAfter'), [200])])) as WhereRan[]
+      ran = (await Promise.all([
+        client.process(fixture('whoamiAfter'), [200]),
+        client.process(fixture('whoamiAfter'), [200]),
+      ])) as WhereRan[]
     }
     const [first] = ran
     const children = [...new Set(ran.map((where) => where.pid))]
@@ -18,7 +21,10 @@ describe('no orphans', () => {
 
     // One child is busy in a tight loop (it never yields to its event loop) when the agent dies.
     const stuck = client.process(fixture('busy'), [60_000]).catch(() => 'lost')
-    await vi.waitFor(async () => expect((await client.status()).nodes[0]!.busy).toBe(1), { timeout: 10_000, interval: 50 })
+    await vi.waitFor(async () => expect((await client.status()).nodes[0]!.busy).toBe(1), {
+      timeout: 10_000,
+      interval: 50,
+    })
     agents[0]!.kill('SIGKILL')
     try {
       await vi.waitFor(() => expect(children.filter(isAlive)).toEqual([]), { timeout: 10_000, interval: 100 })

@@ -4,7 +4,16 @@
  * Slow (it builds, packs and installs), so it lives in its own file with long timeouts.
  */
 import { execFile } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
@@ -23,7 +32,8 @@ let app = ''
  */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) if (!key.toLowerCase().startsWith('npm_') && key !== 'NODE_ENV') env[key] = value
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.toLowerCase().startsWith('npm_') && key !== 'NODE_ENV') env[key] = value
   return env
 }
 
@@ -46,7 +56,11 @@ describe('npm package', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'argon-pack-'))
     const sources = await copyOfSources(join(work, 'sources'))
-    const { stdout } = await exec(npm, ['pack', '--json', '--pack-destination', work], { cwd: sources, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 })
+    const { stdout } = await exec(npm, ['pack', '--json', '--pack-destination', work], {
+      cwd: sources,
+      env: cleanEnv(),
+      maxBuffer: 64 * 1024 * 1024,
+    })
     // The prepack build prints too; npm's JSON report is the array that starts on a line of its own.
     const report = stdout.slice(stdout.search(/^\[\s*$/m))
     const [packed] = JSON.parse(report) as { filename: string }[]
@@ -54,7 +68,11 @@ describe('npm package', () => {
 
     app = join(work, 'app')
     mkdirSync(app)
-    await exec(npm, ['install', '--omit=dev', '--no-audit', '--no-fund', join(work, packed!.filename)], { cwd: app, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 })
+    await exec(npm, ['install', '--omit=dev', '--no-audit', '--no-fund', join(work, packed!.filename)], {
+      cwd: app,
+      env: cleanEnv(),
+      maxBuffer: 64 * 1024 * 1024,
+    })
   }, 600_000)
 
   afterAll(() => {
@@ -81,7 +99,10 @@ describe('npm package', () => {
       'console.log(JSON.stringify({ Client: typeof client.Client, ArgonError: typeof client.ArgonError, TaskError: typeof client.TaskError,',
       '  connect: typeof simple.connect, run: typeof simple.run, createManager: typeof manager.createManager, version: protocol.PROTOCOL_VERSION }))',
     ].join('\n')
-    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env: cleanEnv() })
+    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: app,
+      env: cleanEnv(),
+    })
     expect(JSON.parse(stdout.trim())).toEqual({
       Client: 'function',
       ArgonError: 'function',
@@ -95,7 +116,17 @@ describe('npm package', () => {
 
   it('installs no Electron and no dev tooling', () => {
     const modules = readdirSync(join(app, 'node_modules'))
-    for (const unwanted of ['electron', 'electron-builder', 'electron-vite', 'vite', 'svelte', 'vitest', 'typescript', 'argon-desktop-runtime', 'playwright-core']) {
+    for (const unwanted of [
+      'electron',
+      'electron-builder',
+      'electron-vite',
+      'vite',
+      'svelte',
+      'vitest',
+      'typescript',
+      'argon-desktop-runtime',
+      'playwright-core',
+    ]) {
       expect(modules, unwanted).not.toContain(unwanted)
     }
     // Only the built output ships, not the TypeScript sources or the tests.
@@ -110,9 +141,17 @@ describe('npm package', () => {
     const token = 'package-test-token-0123456789'
     const home = join(work, 'home')
     mkdirSync(home, { recursive: true })
-    const manager = startProcess(join(pkg, 'dist/cli/argon.js'), ['manager', '--host', '127.0.0.1', '--port', '0', '--token', token], { ARGON_HOME: home })
+    const manager = startProcess(
+      join(pkg, 'dist/cli/argon.js'),
+      ['manager', '--host', '127.0.0.1', '--port', '0', '--token', token],
+      { ARGON_HOME: home },
+    )
     const port = Number((await manager.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/))[1])
-    const agent = startProcess(join(pkg, 'dist/node-agent/cli.js'), ['--join', `127.0.0.1:${port}`, '--token', token, '--name', 'packaged', '--workers', '1'], { ARGON_HOME: home })
+    const agent = startProcess(
+      join(pkg, 'dist/node-agent/cli.js'),
+      ['--join', `127.0.0.1:${port}`, '--token', token, '--name', 'packaged', '--workers', '1'],
+      { ARGON_HOME: home },
+    )
     await agent.waitFor(/joined manager/)
 
     // The built dashboard ships in the package and is served at / with its CSP.

@@ -3,7 +3,16 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ArgonError } from '../../client/index.js'
-import { expectCode, fixture, markerDir, openClient, startCluster, waitForFiles, waitForStatus, withTimeout } from './support.js'
+import {
+  expectCode,
+  fixture,
+  markerDir,
+  openClient,
+  startCluster,
+  waitForFiles,
+  waitForStatus,
+  withTimeout,
+} from './support.js'
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
@@ -16,10 +25,17 @@ function outcome(promise: Promise<unknown>): Promise<Outcome> {
 
 describe('bounded queue', () => {
   it('rejects with QUEUE_FULL when the queue is full and the client does not retry', async () => {
-    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }], managerArgs: ['--queue-size', '1'] })
+    const { manager } = await startCluster({
+      agents: [{ name: 'alpha', workers: 1 }],
+      managerArgs: ['--queue-size', '1'],
+    })
     const client = openClient(manager, { retries: 0 })
 
-    const outcomes = await withTimeout(Promise.all(Array.from({ length: 12 }, (_, i) => outcome(client.process(fixture('sleep'), [200, i])))), 30_000, 'the batch')
+    const outcomes = await withTimeout(
+      Promise.all(Array.from({ length: 12 }, (_, i) => outcome(client.process(fixture('sleep'), [200, i])))),
+      30_000,
+      'the batch',
+    )
     const failures = outcomes.filter((o): o is { ok: false; error: unknown } => !o.ok)
     const successes = outcomes.filter((o): o is { ok: true; value: unknown } => o.ok)
     expect(failures.length).toBeGreaterThan(0)
@@ -41,17 +57,27 @@ describe('bounded queue', () => {
   })
 
   it('gets every task through a full queue when the client retries', async () => {
-    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }], managerArgs: ['--queue-size', '1'] })
+    const { manager } = await startCluster({
+      agents: [{ name: 'alpha', workers: 1 }],
+      managerArgs: ['--queue-size', '1'],
+    })
     const client = openClient(manager, { retries: 100, retryDelay: 50 })
 
-    const values = await withTimeout(Promise.all(Array.from({ length: 10 }, (_, i) => client.process(fixture('sleep'), [100, i]))), 40_000, 'the retried batch')
+    const values = await withTimeout(
+      Promise.all(Array.from({ length: 10 }, (_, i) => client.process(fixture('sleep'), [100, i]))),
+      40_000,
+      'the retried batch',
+    )
     expect(values).toEqual(Array.from({ length: 10 }, (_, i) => i))
     // Some of them really did meet a full queue on the way.
     expect((await client.status()).rejected).toBeGreaterThan(0)
   })
 
   it('retries QUEUE_FULL by default until the task gets in', async () => {
-    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }], managerArgs: ['--queue-size', '1'] })
+    const { manager } = await startCluster({
+      agents: [{ name: 'alpha', workers: 1 }],
+      managerArgs: ['--queue-size', '1'],
+    })
     const filler = openClient(manager, { retries: 0 })
     const patient = openClient(manager)
     const dir = markerDir()
@@ -82,8 +108,12 @@ describe('bounded queue', () => {
 
     const finished: string[] = []
     const track = (label: string, promise: Promise<unknown>) => promise.then(() => finished.push(label))
-    const lows = Array.from({ length: 10 }, (_, i) => track(`low-${i}`, client.process(fixture('sleep'), [20, i], { priority: 'low' })))
-    const highs = Array.from({ length: 2 }, (_, i) => track(`high-${i}`, client.process(fixture('sleep'), [20, i], { priority: 'high' })))
+    const lows = Array.from({ length: 10 }, (_, i) =>
+      track(`low-${i}`, client.process(fixture('sleep'), [20, i], { priority: 'low' })),
+    )
+    const highs = Array.from({ length: 2 }, (_, i) =>
+      track(`high-${i}`, client.process(fixture('sleep'), [20, i], { priority: 'high' })),
+    )
     await withTimeout(Promise.all([blocker, ...lows, ...highs]), 20_000, 'all tasks')
 
     // A few lows may already sit in the agent's bounded prefetch; the highs still beat most of them.

@@ -35,10 +35,13 @@ describe('task results', () => {
 
     await expect(client.process((a: number, b: number) => a + b, [2, 3])).resolves.toBe(5)
     await expect(
-      client.process(async (text: string) => {
-        await new Promise((resolve) => setTimeout(resolve, 10))
-        return text.toUpperCase()
-      }, ['argon']),
+      client.process(
+        async (text: string) => {
+          await new Promise((resolve) => setTimeout(resolve, 10))
+          return text.toUpperCase()
+        },
+        ['argon'],
+      ),
     ).resolves.toBe('ARGON')
     // No arguments at all, and a result of undefined.
     await expect(client.process(() => undefined, [])).resolves.toBeUndefined()
@@ -75,7 +78,14 @@ describe('task results', () => {
 
     // The child sees real instances, not look-alikes.
     const kinds = await client.process(
-      (d: Date, m: Map<string, number>, s: Set<number>, b: bigint, u: Uint8Array) => [d instanceof Date, m instanceof Map, s instanceof Set, typeof b, u instanceof Uint8Array, m.get('x')],
+      (d: Date, m: Map<string, number>, s: Set<number>, b: bigint, u: Uint8Array) => [
+        d instanceof Date,
+        m instanceof Map,
+        s instanceof Set,
+        typeof b,
+        u instanceof Uint8Array,
+        m.get('x'),
+      ],
       [new Date(), new Map([['x', 7]]), new Set([1]), 5n, new Uint8Array(2)],
     )
     expect(kinds).toEqual([true, true, true, 'bigint', true, 7])
@@ -128,9 +138,12 @@ describe('task results', () => {
 
     // A thrown non-Error keeps its value, and has a stack of its own.
     const odd = (await expectCode(
-      client.process(function refuse(limit: number) {
-        throw { reason: 'over the limit', limit }
-      }, [5]),
+      client.process(
+        function refuse(limit: number) {
+          throw { reason: 'over the limit', limit }
+        },
+        [5],
+      ),
       'TASK_FAILED',
     )) as TaskError
     expect(odd.thrown).toEqual({ reason: 'over the limit', limit: 5 })
@@ -199,7 +212,10 @@ describe('task results', () => {
   })
 
   it('reports the cluster status in the protocol shape', async () => {
-    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 2 }], managerArgs: ['--queue-size', '50'] })
+    const { manager } = await startCluster({
+      agents: [{ name: 'alpha', workers: 2 }],
+      managerArgs: ['--queue-size', '50'],
+    })
     const client = openClient(manager)
 
     await client.process(fixture('fib'), [5])

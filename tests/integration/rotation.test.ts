@@ -4,7 +4,17 @@
 import { describe, expect, it } from 'vitest'
 import { clusterStatusSchema, type ClusterStatus } from '../../protocol/index.js'
 import { runArgon, startAgent, type StartedManager } from '../helpers/processes.js'
-import { fixture, markerDir, openClient, readMarker, startCluster, waitForFiles, waitForStatus, withTimeout, type WhereRan } from './support.js'
+import {
+  fixture,
+  markerDir,
+  openClient,
+  readMarker,
+  startCluster,
+  waitForFiles,
+  waitForStatus,
+  withTimeout,
+  type WhereRan,
+} from './support.js'
 
 function control(manager: StartedManager): string[] {
   return ['--manager', manager.address, '--token', manager.token]
@@ -25,7 +35,10 @@ describe('rotation', () => {
     const dir = markerDir()
 
     // One long task on each single-worker node.
-    const long = [client.process(fixture('markAndSleep'), [dir, 'one', 1500]), client.process(fixture('markAndSleep'), [dir, 'two', 1500])]
+    const long = [
+      client.process(fixture('markAndSleep'), [dir, 'one', 1500]),
+      client.process(fixture('markAndSleep'), [dir, 'two', 1500]),
+    ]
     await waitForFiles(dir, 2)
     expect(new Set([readMarker(dir, 'one').node, readMarker(dir, 'two').node])).toEqual(new Set(['alpha', 'beta']))
 
@@ -33,7 +46,9 @@ describe('rotation', () => {
     expect(drained.code, drained.output).toBe(0)
 
     // The task running on alpha still finishes there.
-    const finished = (await withTimeout(Promise.all(long), 10_000, 'the running tasks')) as (WhereRan & { tag: string })[]
+    const finished = (await withTimeout(Promise.all(long), 10_000, 'the running tasks')) as (WhereRan & {
+      tag: string
+    })[]
     expect(new Set(finished.map((where) => where.node))).toEqual(new Set(['alpha', 'beta']))
 
     const status = await nodesJson(manager)
@@ -49,14 +64,20 @@ describe('rotation', () => {
     expect(listing.output).toContain('beta')
     expect(listing.output).toMatch(/drain/i)
 
-    const whileDrained = (await Promise.all(Array.from({ length: 12 }, () => client.process(fixture('whoamiAfter'), [20])))) as WhereRan[]
+    const whileDrained = (await Promise.all(
+      Array.from({ length: 12 }, () => client.process(fixture('whoamiAfter'), [20])),
+    )) as WhereRan[]
     expect(new Set(whileDrained.map((where) => where.node))).toEqual(new Set(['beta']))
 
     const resumed = await runArgon(['resume', 'alpha', ...control(manager)])
     expect(resumed.code, resumed.output).toBe(0)
-    await waitForStatus(client, (s) => expect(s.nodes.find((node) => node.name === 'alpha')).toMatchObject({ state: 'active', drained: false }))
+    await waitForStatus(client, (s) =>
+      expect(s.nodes.find((node) => node.name === 'alpha')).toMatchObject({ state: 'active', drained: false }),
+    )
 
-    const afterResume = (await Promise.all(Array.from({ length: 12 }, () => client.process(fixture('whoamiAfter'), [40])))) as WhereRan[]
+    const afterResume = (await Promise.all(
+      Array.from({ length: 12 }, () => client.process(fixture('whoamiAfter'), [40])),
+    )) as WhereRan[]
     expect(new Set(afterResume.map((where) => where.node))).toEqual(new Set(['alpha', 'beta']))
   })
 
@@ -69,17 +90,25 @@ describe('rotation', () => {
 
     agents[0]!.kill('SIGKILL')
     await agents[0]!.exited
-    await waitForStatus(client, (s) => expect(s.nodes.find((node) => node.name === 'alpha')).toMatchObject({ state: 'offline', drained: true }))
+    await waitForStatus(client, (s) =>
+      expect(s.nodes.find((node) => node.name === 'alpha')).toMatchObject({ state: 'offline', drained: true }),
+    )
 
     await startAgent(manager, { name: 'alpha' })
-    await waitForStatus(client, (s) => expect(s.nodes.find((node) => node.name === 'alpha')).toMatchObject({ state: 'draining', drained: true }))
+    await waitForStatus(client, (s) =>
+      expect(s.nodes.find((node) => node.name === 'alpha')).toMatchObject({ state: 'draining', drained: true }),
+    )
 
-    const ran = (await Promise.all(Array.from({ length: 8 }, () => client.process(fixture('whoamiAfter'), [20])))) as WhereRan[]
+    const ran = (await Promise.all(
+      Array.from({ length: 8 }, () => client.process(fixture('whoamiAfter'), [20])),
+    )) as WhereRan[]
     expect(new Set(ran.map((where) => where.node))).toEqual(new Set(['beta']))
 
     const resumed = await runArgon(['resume', 'alpha', ...control(manager)])
     expect(resumed.code, resumed.output).toBe(0)
-    const after = (await Promise.all(Array.from({ length: 12 }, () => client.process(fixture('whoamiAfter'), [40])))) as WhereRan[]
+    const after = (await Promise.all(
+      Array.from({ length: 12 }, () => client.process(fixture('whoamiAfter'), [40])),
+    )) as WhereRan[]
     expect(after.map((where) => where.node)).toContain('alpha')
   })
 

@@ -111,7 +111,14 @@ describe('npm start without a usable Electron', () => {
     it(`stops the manager and frees its port when \`npm start\` gets ${signal}`, async () => {
       const npmStart = spawn(npmCommand, ['start', '--', '--port', '0', '--host', '127.0.0.1'], {
         cwd: ROOT,
-        env: { ...process.env, ARGON_HOME: tempHome(), DISPLAY: '', WAYLAND_DISPLAY: '', ARGON_START_SKIP_BUILD: '1', NO_COLOR: '1' },
+        env: {
+          ...process.env,
+          ARGON_HOME: tempHome(),
+          DISPLAY: '',
+          WAYLAND_DISPLAY: '',
+          ARGON_START_SKIP_BUILD: '1',
+          NO_COLOR: '1',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       let output = ''
@@ -163,7 +170,11 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
   beforeAll(async () => {
     // The same build `npm start` runs before Electron; it must work without Electron's binary.
     // A production build, as `npm start` makes: vitest's NODE_ENV=test must not reach it.
-    const build = startProcess(join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), ['build', '--ignoreConfigWarning'], { NODE_ENV: 'production' })
+    const build = startProcess(
+      join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'),
+      ['build', '--ignoreConfigWarning'],
+      { NODE_ENV: 'production' },
+    )
     const exit = await build.exited
     expect(exit.code, build.output()).toBe(0)
     expect(existsSync(MAIN)).toBe(true)
@@ -176,7 +187,10 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
     return found
   }
 
-  function startDesktop(args: string[], env: Record<string, string> = {}): { proc: RunningProcess; appData: string; home: string } {
+  function startDesktop(
+    args: string[],
+    env: Record<string, string> = {},
+  ): { proc: RunningProcess; appData: string; home: string } {
     const appData = tempHome()
     const home = tempHome()
     const proc = startProcess(DRIVER, [MAIN, ...args], { ARGON_HOME: home, ELECTRON_STUB_APP_DATA: appData, ...env })
@@ -196,7 +210,9 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
     expect(existsSync((seen.get('web-preferences') as { preload: string }).preload)).toBe(true)
 
     // --port 0 picked a free port; the settings show the one in use.
-    expect(seen.get('get-settings')).toEqual({ value: { host: '127.0.0.1', port: Number(new URL(loaded.url).port), queueSize: null } })
+    expect(seen.get('get-settings')).toEqual({
+      value: { host: '127.0.0.1', port: Number(new URL(loaded.url).port), queueSize: null },
+    })
     for (const refused of Object.values(seen.get('get-settings-untrusted') as Record<string, { thrown?: string }>)) {
       expect(refused.thrown).toMatch(/^UNAUTHORIZED/)
     }
@@ -210,7 +226,11 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
     expect(saved.newUrl).toContain(`http://127.0.0.1:${port}/?token=`)
     expect(saved.oldHealth).toBe('refused')
     expect(saved.newHealth).toBe(200)
-    expect(JSON.parse(readFileSync(join(appData, 'Argon', 'manager-settings.json'), 'utf8'))).toEqual({ host: '127.0.0.1', port, queueSize: 50 })
+    expect(JSON.parse(readFileSync(join(appData, 'Argon', 'manager-settings.json'), 'utf8'))).toEqual({
+      host: '127.0.0.1',
+      port,
+      queueSize: 50,
+    })
     expect(seen.get('get-settings-after-save')).toMatchObject({
       fromNewOrigin: { value: { port } },
       fromOldOrigin: { thrown: expect.stringMatching(/^UNAUTHORIZED/) },
@@ -219,8 +239,17 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
     const csp = seen.get('csp') as { dashboard: { responseHeaders: Record<string, string[]> }; other: object }
     expect(csp.dashboard.responseHeaders['Content-Security-Policy']?.[0]).toContain("script-src 'self'")
     expect(csp.other).toEqual({})
-    expect(seen.get('permissions')).toEqual({ clipboardFromDashboard: true, clipboardFromElsewhere: false, cameraFromDashboard: false })
-    expect(seen.get('navigation')).toEqual({ sameOrigin: 'allowed', otherOrigin: 'prevented', file: 'prevented', windowOpen: 'deny' })
+    expect(seen.get('permissions')).toEqual({
+      clipboardFromDashboard: true,
+      clipboardFromElsewhere: false,
+      cameraFromDashboard: false,
+    })
+    expect(seen.get('navigation')).toEqual({
+      sameOrigin: 'allowed',
+      otherOrigin: 'prevented',
+      file: 'prevented',
+      windowOpen: 'deny',
+    })
 
     // A real agent joins (the tray counts it) and is killed: a system notification says so.
     const token = process.env.ARGON_TOKEN || readFileSync(join(home, 'token'), 'utf8').trim()
@@ -254,7 +283,9 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
         ELECTRON_STUB_DIALOG_RESPONSE: '0',
       })
       await proc.waitFor(/^STEP ready /m)
-      const boxes = [...proc.output().matchAll(/^STEP message-box (.*)$/gm)].map((m) => JSON.parse(m[1]!).message as string)
+      const boxes = [...proc.output().matchAll(/^STEP message-box (.*)$/gm)].map(
+        (m) => JSON.parse(m[1]!).message as string,
+      )
       expect(boxes).toHaveLength(2)
       const loaded = steps(proc).get('loaded') as { url: string; health: number }
       expect(loaded.health).toBe(200)
@@ -271,7 +302,9 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
     await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', resolveListen))
     const taken = (blocker.address() as AddressInfo).port
     try {
-      const { proc } = startDesktop(['--port', String(taken), '--host', '127.0.0.1'], { ELECTRON_STUB_DIALOG_RESPONSE: '1' })
+      const { proc } = startDesktop(['--port', String(taken), '--host', '127.0.0.1'], {
+        ELECTRON_STUB_DIALOG_RESPONSE: '1',
+      })
       await proc.waitFor(/^STEP quit /m)
       expect(proc.output()).not.toMatch(/^STEP loaded /m)
       expect((await proc.exited).code).toBe(0)

@@ -9,7 +9,13 @@ import { afterEach, expect, vi } from 'vitest'
 import { ArgonError, Client } from '../../client/index.js'
 import { serialize } from 'node:v8'
 import { io, type Socket } from 'socket.io-client'
-import { SOCKET_PATHS, machineUpgradeHeaders, refusalCode, type ClusterStatus, type ErrorCode } from '../../protocol/index.js'
+import {
+  SOCKET_PATHS,
+  machineUpgradeHeaders,
+  refusalCode,
+  type ClusterStatus,
+  type ErrorCode,
+} from '../../protocol/index.js'
 import { packetCodec } from '../../protocol/packet-codec.js'
 import { ROOT, startAgent, startManager, type RunningProcess, type StartedManager } from '../helpers/processes.js'
 
@@ -38,7 +44,14 @@ afterEach(async () => {
   const open = [...clients]
   clients.clear()
   // Bounded: a client whose server is already gone must not hold up teardown.
-  await Promise.all(open.map((client) => withTimeout(Promise.resolve(client.close()).catch(() => undefined), 5_000)))
+  await Promise.all(
+    open.map((client) =>
+      withTimeout(
+        Promise.resolve(client.close()).catch(() => undefined),
+        5_000,
+      ),
+    ),
+  )
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -119,14 +132,21 @@ export interface StartedCluster {
 }
 
 /** Starts a manager and, in parallel, one joined agent per entry of `agents`. */
-export async function startCluster(options: { agents: { name: string; workers?: number; args?: string[] }[]; managerArgs?: string[] }): Promise<StartedCluster> {
+export async function startCluster(options: {
+  agents: { name: string; workers?: number; args?: string[] }[]
+  managerArgs?: string[]
+}): Promise<StartedCluster> {
   const manager = await startManager({ args: options.managerArgs ?? [] })
   const agents = await Promise.all(options.agents.map((agent) => startAgent(manager, agent)))
   return { manager, agents }
 }
 
 /** Waits until the cluster status seen by `client` satisfies `check` (which throws until then). */
-export async function waitForStatus<T>(client: Client, check: (status: ClusterStatus) => T, timeout = 15_000): Promise<T> {
+export async function waitForStatus<T>(
+  client: Client,
+  check: (status: ClusterStatus) => T,
+  timeout = 15_000,
+): Promise<T> {
   return vi.waitFor(async () => check((await client.status()) as ClusterStatus), { timeout, interval: 100 })
 }
 
@@ -141,7 +161,12 @@ afterEach(() => {
  * `auth` goes in the namespace handshake, `headers` with the WebSocket upgrade (by default the
  * token and protocol version a real peer sends). Closed when the test ends.
  */
-export function rawMachineSocket(port: number, namespace: string, auth: Record<string, unknown>, headers?: Record<string, string>): Socket {
+export function rawMachineSocket(
+  port: number,
+  namespace: string,
+  auth: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Socket {
   const token = typeof auth.token === 'string' ? auth.token : ''
   const socket = io(`http://127.0.0.1:${port}${namespace}`, {
     path: SOCKET_PATHS.machine,

@@ -24,20 +24,31 @@ describe('task history', () => {
     await startAgent(manager, { name: 'alpha', workers: 2 })
     const client = openClient(manager)
     const failure = await client
-      .process((row: number) => {
-        throw new RangeError(`row ${row} is out of range`)
-      }, [7])
+      .process(
+        (row: number) => {
+          throw new RangeError(`row ${row} is out of range`)
+        },
+        [7],
+      )
       .then(
         () => null,
         (error: unknown) => error,
       )
     expect(failure).not.toBeNull()
-    const results = await client.map((x: number) => x + 1, Array.from({ length: 5000 }, (_, i) => [i]), { concurrency: 500 })
+    const results = await client.map(
+      (x: number) => x + 1,
+      Array.from({ length: 5000 }, (_, i) => [i]),
+      { concurrency: 500 },
+    )
     expect(results).toHaveLength(5000)
 
     const failed = await tasksJson(manager, ['--failed'])
     expect(failed).toHaveLength(1)
-    expect(failed[0]).toMatchObject({ status: 'failed', node: 'alpha', error: { code: 'TASK_FAILED', message: 'row 7 is out of range', remoteName: 'RangeError' } })
+    expect(failed[0]).toMatchObject({
+      status: 'failed',
+      node: 'alpha',
+      error: { code: 'TASK_FAILED', message: 'row 7 is out of range', remoteName: 'RangeError' },
+    })
 
     // The recent store holds the newest 500; the failure is still there, merged in at its place.
     const everything = await tasksJson(manager, ['--all'])

@@ -8,7 +8,14 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createServer as createTlsServer } from 'node:tls'
 import { describe, expect, it, vi } from 'vitest'
-import { runArgon, startManager, startProcess, NODE_AGENT_BIN, tempHome, type StartedManager } from '../helpers/processes.js'
+import {
+  runArgon,
+  startManager,
+  startProcess,
+  NODE_AGENT_BIN,
+  tempHome,
+  type StartedManager,
+} from '../helpers/processes.js'
 import { generateSelfSignedCertificate } from '../../manager/tls-certificate.js'
 import { fingerprintOfPem } from '../../protocol/tls-files.js'
 import { expectCode, openClient, waitForStatus } from './support.js'
@@ -17,7 +24,11 @@ const WRONG_FINGERPRINT = `sha256:${'0'.repeat(64)}`
 
 /** Starts `node-agent --join` with its own empty ARGON_HOME (a remote machine, as far as TLS goes). */
 function startRemoteAgent(manager: StartedManager, name: string, args: string[], env: Record<string, string> = {}) {
-  return startProcess(NODE_AGENT_BIN, ['--join', manager.address, '--name', name, '--workers', '1', ...args], { ARGON_HOME: tempHome(), ARGON_TOKEN: manager.token, ...env })
+  return startProcess(NODE_AGENT_BIN, ['--join', manager.address, '--name', name, '--workers', '1', ...args], {
+    ARGON_HOME: tempHome(),
+    ARGON_TOKEN: manager.token,
+    ...env,
+  })
 }
 
 describe('TLS', () => {
@@ -38,7 +49,15 @@ describe('TLS', () => {
     await expect(openClient(manager, { fingerprint: `SHA256:${colons}` }).process(() => 'ok', [])).resolves.toBe('ok')
 
     // Commands pin the same way.
-    const nodes = await runArgon(['nodes', '--manager', manager.address, '--token', manager.token, '--fingerprint', manager.fingerprint!])
+    const nodes = await runArgon([
+      'nodes',
+      '--manager',
+      manager.address,
+      '--token',
+      manager.token,
+      '--fingerprint',
+      manager.fingerprint!,
+    ])
     expect(nodes.code, nodes.output).toBe(0)
     expect(nodes.output).toMatch(/^pinned\s+active/m)
   })
@@ -65,14 +84,28 @@ describe('TLS', () => {
 
     // The client fails its calls with TLS_MISMATCH long before its 30 s connect timeout.
     const client = openClient(manager, { fingerprint: WRONG_FINGERPRINT, connectTimeout: 30_000 })
-    const error = await expectCode(client.process(() => 1, []), 'TLS_MISMATCH')
+    const error = await expectCode(
+      client.process(() => 1, []),
+      'TLS_MISMATCH',
+    )
     expect(error.retryable).toBe(false)
     await expectCode(client.status(), 'TLS_MISMATCH')
 
     // TLS with the system's CAs does not trust a self-signed certificate: TLS_MISMATCH too.
-    await expectCode(openClient(manager, { tls: true, connectTimeout: 30_000 }).process(() => 1, []), 'TLS_MISMATCH')
+    await expectCode(
+      openClient(manager, { tls: true, connectTimeout: 30_000 }).process(() => 1, []),
+      'TLS_MISMATCH',
+    )
 
-    const nodes = await runArgon(['nodes', '--manager', manager.address, '--token', manager.token, '--fingerprint', WRONG_FINGERPRINT])
+    const nodes = await runArgon([
+      'nodes',
+      '--manager',
+      manager.address,
+      '--token',
+      manager.token,
+      '--fingerprint',
+      WRONG_FINGERPRINT,
+    ])
     expect(nodes.code).toBe(4)
     expect(nodes.output).toContain('TLS_MISMATCH')
 
@@ -92,14 +125,22 @@ describe('TLS', () => {
     const address = `127.0.0.1:${(server.address() as AddressInfo).port}`
     const secret = 'impostor-must-not-see-0123456789'
     try {
-      const pinnedElsewhere = startProcess(NODE_AGENT_BIN, ['--join', address, '--fingerprint', WRONG_FINGERPRINT, '--name', 'careful', '--workers', '1'], { ARGON_HOME: tempHome(), ARGON_TOKEN: secret })
+      const pinnedElsewhere = startProcess(
+        NODE_AGENT_BIN,
+        ['--join', address, '--fingerprint', WRONG_FINGERPRINT, '--name', 'careful', '--workers', '1'],
+        { ARGON_HOME: tempHome(), ARGON_TOKEN: secret },
+      )
       expect((await pinnedElsewhere.exited).code).toBe(2)
       expect(pinnedElsewhere.output()).toContain('TLS_MISMATCH')
       expect(received).toBe('')
 
       // The control: pinned to the impostor's own certificate, the agent does send its request
       // (and the token in it), so the empty record above is not an accident of the recorder.
-      const trusting = startProcess(NODE_AGENT_BIN, ['--join', address, '--fingerprint', fingerprintOfPem(impostor.cert), '--name', 'trusting', '--workers', '1'], { ARGON_HOME: tempHome(), ARGON_TOKEN: secret })
+      const trusting = startProcess(
+        NODE_AGENT_BIN,
+        ['--join', address, '--fingerprint', fingerprintOfPem(impostor.cert), '--name', 'trusting', '--workers', '1'],
+        { ARGON_HOME: tempHome(), ARGON_TOKEN: secret },
+      )
       await vi.waitFor(() => expect(received).toContain(secret), { timeout: 15_000, interval: 50 })
       trusting.kill('SIGKILL')
     } finally {
@@ -111,7 +152,10 @@ describe('TLS', () => {
     const manager = await startManager({ args: ['--tls'] })
 
     const client = openClient(manager, { tls: false, connectTimeout: 30_000 })
-    const error = await expectCode(client.process(() => 1, []), 'TLS_MISMATCH')
+    const error = await expectCode(
+      client.process(() => 1, []),
+      'TLS_MISMATCH',
+    )
     expect(error.message).toMatch(/only accepts TLS.*--fingerprint/)
 
     const agent = startRemoteAgent(manager, 'plain', [])
@@ -134,7 +178,10 @@ describe('TLS', () => {
   it('fails with TLS_MISMATCH when TLS is asked of a manager that does not serve it', async () => {
     const manager = await startManager()
     expect(manager.fingerprint).toBeUndefined()
-    const error = await expectCode(openClient(manager, { fingerprint: WRONG_FINGERPRINT, connectTimeout: 30_000 }).process(() => 1, []), 'TLS_MISMATCH')
+    const error = await expectCode(
+      openClient(manager, { fingerprint: WRONG_FINGERPRINT, connectTimeout: 30_000 }).process(() => 1, []),
+      'TLS_MISMATCH',
+    )
     expect(error.message).toMatch(/does not speak TLS/)
   })
 
@@ -145,9 +192,14 @@ describe('TLS', () => {
     await wide.waitFor(/Dashboard: https:\/\/127\.0\.0\.1:\d+\/\?token=/)
 
     // On the manager's machine (same ARGON_HOME) nothing about TLS needs typing.
-    const local = startProcess(NODE_AGENT_BIN, ['--join', wide.address, '--name', 'local', '--workers', '1'], { ARGON_HOME: wide.home, ARGON_TOKEN: wide.token })
+    const local = startProcess(NODE_AGENT_BIN, ['--join', wide.address, '--name', 'local', '--workers', '1'], {
+      ARGON_HOME: wide.home,
+      ARGON_TOKEN: wide.token,
+    })
     await local.waitFor(new RegExp(`joined manager \\S+ over TLS \\(pinned ${wide.fingerprint}\\)`))
-    const nodes = await runArgon(['nodes', '--manager', wide.address], { env: { ARGON_HOME: wide.home, ARGON_TOKEN: wide.token } })
+    const nodes = await runArgon(['nodes', '--manager', wide.address], {
+      env: { ARGON_HOME: wide.home, ARGON_TOKEN: wide.token },
+    })
     expect(nodes.code, nodes.output).toBe(0)
     expect(nodes.output).toMatch(/^local\s+active/m)
 
@@ -155,7 +207,9 @@ describe('TLS', () => {
     expect(loopback.fingerprint).toBeUndefined()
     expect(loopback.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:/)
     expect((await fetch(`http://127.0.0.1:${loopback.port}/health`)).status).toBe(200)
-    const plainNodes = await runArgon(['nodes', '--manager', loopback.address], { env: { ARGON_HOME: loopback.home, ARGON_TOKEN: loopback.token } })
+    const plainNodes = await runArgon(['nodes', '--manager', loopback.address], {
+      env: { ARGON_HOME: loopback.home, ARGON_TOKEN: loopback.token },
+    })
     expect(plainNodes.code, plainNodes.output).toBe(0)
 
     // --no-tls beyond loopback works, with a warning.
@@ -192,5 +246,4 @@ describe('TLS', () => {
     const status = await openClient(given, { ca: readFileSync(cert) }).status()
     expect(status.nodes).toEqual([])
   })
-
 })

@@ -48,10 +48,20 @@ export const task = ({ drop, ...kept }: { drop: number; [key: string]: number })
 type Compile = (source: string) => Promise<string>
 
 const toolchains: Record<string, Compile> = {
-  'esbuild (as tsx runs it, keepNames)': async (source) => (await esbuildTransform(source, { loader: 'ts', format: 'esm', keepNames: true, target: 'node20' })).code,
+  'esbuild (as tsx runs it, keepNames)': async (source) =>
+    (await esbuildTransform(source, { loader: 'ts', format: 'esm', keepNames: true, target: 'node20' })).code,
   'TypeScript to ES5': async (source) =>
-    ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.ES2015, lib: ['lib.es2015.d.ts'], downlevelIteration: true } }).outputText,
-  'TypeScript to ES2015': async (source) => ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2015, module: ts.ModuleKind.ES2015 } }).outputText,
+    ts.transpileModule(source, {
+      compilerOptions: {
+        target: ts.ScriptTarget.ES5,
+        module: ts.ModuleKind.ES2015,
+        lib: ['lib.es2015.d.ts'],
+        downlevelIteration: true,
+      },
+    }).outputText,
+  'TypeScript to ES2015': async (source) =>
+    ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2015, module: ts.ModuleKind.ES2015 } })
+      .outputText,
   'Babel preset-env for old browsers': async (source) =>
     (await transformAsync(source, {
       filename: 'task.ts',
@@ -66,8 +76,22 @@ const toolchains: Record<string, Compile> = {
       configFile: false,
       presets: [['@babel/preset-env', { targets: { node: '20' }, modules: false }], '@babel/preset-typescript'],
     }))!.code!,
-  'SWC to ES5': async (source) => (await swcTransform(source, { filename: 'task.ts', jsc: { parser: { syntax: 'typescript' }, target: 'es5' }, module: { type: 'es6' } })).code,
-  'SWC to ES2017': async (source) => (await swcTransform(source, { filename: 'task.ts', jsc: { parser: { syntax: 'typescript' }, target: 'es2017' }, module: { type: 'es6' } })).code,
+  'SWC to ES5': async (source) =>
+    (
+      await swcTransform(source, {
+        filename: 'task.ts',
+        jsc: { parser: { syntax: 'typescript' }, target: 'es5' },
+        module: { type: 'es6' },
+      })
+    ).code,
+  'SWC to ES2017': async (source) =>
+    (
+      await swcTransform(source, {
+        filename: 'task.ts',
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2017' },
+        module: { type: 'es6' },
+      })
+    ).code,
 }
 
 let cluster: StartedCluster
@@ -81,10 +105,18 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true })
 })
 
-async function runCompiled(name: string, code: string, args: unknown[]): Promise<{ ok: boolean; value?: unknown; code?: string; message?: string }> {
+async function runCompiled(
+  name: string,
+  code: string,
+  args: unknown[],
+): Promise<{ ok: boolean; value?: unknown; code?: string; message?: string }> {
   const file = join(work, `${name.replace(/\W+/g, '-')}-${Math.random().toString(36).slice(2)}.mjs`)
   writeFileSync(file, code)
-  const run = await runProcess(RUNNER, [file, String(cluster.manager.port), cluster.manager.token, CLIENT_ENTRY, JSON.stringify(args)], { timeoutMs: 30_000 })
+  const run = await runProcess(
+    RUNNER,
+    [file, String(cluster.manager.port), cluster.manager.token, CLIENT_ENTRY, JSON.stringify(args)],
+    { timeoutMs: 30_000 },
+  )
   const line = run.output.match(/^OUTCOME (.*)$/m)
   expect(line, `${name}:\n${code}\n${run.output}`).not.toBeNull()
   return JSON.parse(line![1]!) as { ok: boolean; value?: unknown; code?: string; message?: string }
@@ -107,8 +139,12 @@ describe('functions compiled by common toolchains', () => {
 
   it('the tools really emit the helpers under test', async () => {
     expect(await toolchains['esbuild (as tsx runs it, keepNames)']!(TASK_SOURCE)).toMatch(/__name\(/)
-    expect(await toolchains['TypeScript to ES5']!(TASK_SOURCE)).toMatch(/__awaiter\([\s\S]*__generator\([\s\S]*__spreadArray\(/)
-    expect(await toolchains['Babel preset-env for old browsers']!(SYNC_TASK_SOURCE)).toMatch(/_toConsumableArray\([\s\S]*_objectSpread\(/)
+    expect(await toolchains['TypeScript to ES5']!(TASK_SOURCE)).toMatch(
+      /__awaiter\([\s\S]*__generator\([\s\S]*__spreadArray\(/,
+    )
+    expect(await toolchains['Babel preset-env for old browsers']!(SYNC_TASK_SOURCE)).toMatch(
+      /_toConsumableArray\([\s\S]*_objectSpread\(/,
+    )
     expect(await toolchains['SWC to ES5']!(TASK_SOURCE)).toMatch(/_async_to_generator\(/)
   })
 
@@ -121,7 +157,11 @@ describe('functions compiled by common toolchains', () => {
   })
 
   it('refuses at the call, with what to do, what Babel hoists out of a function', async () => {
-    const wrapped = await runCompiled('babel-async', await toolchains['Babel preset-env for old browsers']!(TASK_SOURCE), ARGS)
+    const wrapped = await runCompiled(
+      'babel-async',
+      await toolchains['Babel preset-env for old browsers']!(TASK_SOURCE),
+      ARGS,
+    )
     expect(wrapped).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
     expect(wrapped.message).toMatch(/wrapper around `_ref`.*targets/)
     const code = await toolchains['Babel preset-env for old browsers']!(REST_SOURCE)
@@ -136,10 +176,18 @@ describe('functions compiled by common toolchains', () => {
     const closure = await runCompiled('closure', 'const factor = 3\nexport const task = (x) => x * factor\n', [2])
     expect(closure).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
     expect(closure.message).toMatch(/`factor`.*pass `factor` as an argument/)
-    const outerThis = await runCompiled('this', 'const holder = { scale: 2, make() { return (x) => x * this.scale } }\nexport const task = holder.make()\n', [2])
+    const outerThis = await runCompiled(
+      'this',
+      'const holder = { scale: 2, make() { return (x) => x * this.scale } }\nexport const task = holder.make()\n',
+      [2],
+    )
     expect(outerThis).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
     expect(outerThis.message).toMatch(/`this`/)
-    const importHelpers = await runCompiled('tslib', 'const tslib_1 = { __assign: Object.assign }\nexport const task = (x) => tslib_1.__assign({}, x)\n', [{ a: 1 }])
+    const importHelpers = await runCompiled(
+      'tslib',
+      'const tslib_1 = { __assign: Object.assign }\nexport const task = (x) => tslib_1.__assign({}, x)\n',
+      [{ a: 1 }],
+    )
     expect(importHelpers).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
     expect(importHelpers.message).toMatch(/importHelpers/)
   })

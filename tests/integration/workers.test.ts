@@ -4,7 +4,19 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { expectCode, fixture, isAlive, killOrphans, markerDir, openClient, startCluster, waitForFiles, waitForStatus, withTimeout, type WhereRan } from './support.js'
+import {
+  expectCode,
+  fixture,
+  isAlive,
+  killOrphans,
+  markerDir,
+  openClient,
+  startCluster,
+  waitForFiles,
+  waitForStatus,
+  withTimeout,
+  type WhereRan,
+} from './support.js'
 
 function attempts(dir: string): number {
   return readdirSync(dir).filter((name) => name.startsWith('attempt-')).length
@@ -26,7 +38,10 @@ describe('child processes', () => {
   })
 
   it('fails a poison task that keeps killing its child with WORKER_LOST after --max-attempts, and keeps serving', async () => {
-    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }], managerArgs: ['--max-attempts', '2'] })
+    const { manager } = await startCluster({
+      agents: [{ name: 'alpha', workers: 1 }],
+      managerArgs: ['--max-attempts', '2'],
+    })
     const client = openClient(manager)
     const dir = markerDir()
 
@@ -47,10 +62,15 @@ describe('child processes', () => {
     const client = openClient(manager)
     const dir = markerDir()
     try {
-      await expectCode(withTimeout(client.process(fixture('killAgent'), [dir]), 20_000, 'the agent-killing task'), 'WORKER_LOST')
+      await expectCode(
+        withTimeout(client.process(fixture('killAgent'), [dir]), 20_000, 'the agent-killing task'),
+        'WORKER_LOST',
+      )
       // Exactly two attempts, each of which took an agent down.
       expect(readdirSync(dir).filter((name) => name.startsWith('orphan-'))).toHaveLength(2)
-      await vi.waitFor(() => expect(agents.filter((agent) => agent.child.signalCode === 'SIGKILL')).toHaveLength(2), { timeout: 5_000 })
+      await vi.waitFor(() => expect(agents.filter((agent) => agent.child.signalCode === 'SIGKILL')).toHaveLength(2), {
+        timeout: 5_000,
+      })
 
       const survivor = (await client.process(fixture('whoami'), [])) as WhereRan
       expect(['alpha', 'beta', 'gamma']).toContain(survivor.node)
@@ -61,7 +81,9 @@ describe('child processes', () => {
   })
 
   it('recycles a child after --max-requests tasks', async () => {
-    const { manager, agents } = await startCluster({ agents: [{ name: 'alpha', workers: 1, args: ['--max-requests', '2'] }] })
+    const { manager, agents } = await startCluster({
+      agents: [{ name: 'alpha', workers: 1, args: ['--max-requests', '2'] }],
+    })
     const client = openClient(manager)
 
     const pids: number[] = []

@@ -50,12 +50,16 @@ const client = new Client({ host, port: Number(port), token, fingerprint, connec
 /** GET over https with the manager's certificate pinned, as the Client does. */
 function getPinned(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpsGet(url, { agent: pinnedAgent(parseFingerprint(fingerprint ?? '')), timeout: 10_000 }, (response) => {
-      let body = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => (body += chunk))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: body.slice(0, 4000) }))
-    })
+    const request = httpsGet(
+      url,
+      { agent: pinnedAgent(parseFingerprint(fingerprint ?? '')), timeout: 10_000 },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (body += chunk))
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: body.slice(0, 4000) }))
+      },
+    )
     request.on('timeout', () => request.destroy(new Error('timed out')))
     request.on('error', reject)
   })
@@ -67,10 +71,20 @@ async function handle(op: string, request: Record<string, unknown>): Promise<unk
     case 'submit': {
       const { batch, dir, count, ms } = request as { batch: string; dir: string; count: number; ms: number }
       const calls = Array.from({ length: count }, (_, index) =>
-        client.process<[string, string, number], unknown>({ module: TASKS, export: 'recordRun' }, [dir, `${batch}-${index}`, ms]).then(
-          (value): Outcome => ({ ok: true, value }),
-          (error: { code?: string; message?: string }): Outcome => ({ ok: false, code: String(error.code), message: String(error.message) }),
-        ),
+        client
+          .process<[string, string, number], unknown>({ module: TASKS, export: 'recordRun' }, [
+            dir,
+            `${batch}-${index}`,
+            ms,
+          ])
+          .then(
+            (value): Outcome => ({ ok: true, value }),
+            (error: { code?: string; message?: string }): Outcome => ({
+              ok: false,
+              code: String(error.code),
+              message: String(error.message),
+            }),
+          ),
       )
       batches.set(batch, Promise.all(calls))
       return { submitted: count }

@@ -43,13 +43,25 @@ export interface HostManager extends RunningProcess {
 
 /** Starts `argon manager --port 8000` (all interfaces, token file in a fresh ARGON_HOME) on `host`. */
 export async function startHostManager(host: Host, args: string[] = []): Promise<HostManager> {
-  const { command, args: argv } = onHost(host, [process.execPath, ARGON_BIN, 'manager', '--port', String(MANAGER_PORT), ...args])
+  const { command, args: argv } = onHost(host, [
+    process.execPath,
+    ARGON_BIN,
+    'manager',
+    '--port',
+    String(MANAGER_PORT),
+    ...args,
+  ])
   const proc = startCommand(command, argv, { env: { ARGON_HOME: tempHome() } })
-  await proc.waitFor(/Join an agent to this manager with[^\n]*:\n(?: {2}ARGON_TOKEN=[^\n]*\n)*? {2}ARGON_TOKEN=\S+ node-agent --join 127\.0\.0\.1[^\n]*\n/)
-  const joinCommands = [...proc.output().matchAll(/^ {2}(ARGON_TOKEN=\S+ node-agent --join \S+ --fingerprint sha256:[0-9a-f]{64})$/gm)].map((match) => match[1]!)
+  await proc.waitFor(
+    /Join an agent to this manager with[^\n]*:\n(?: {2}ARGON_TOKEN=[^\n]*\n)*? {2}ARGON_TOKEN=\S+ node-agent --join 127\.0\.0\.1[^\n]*\n/,
+  )
+  const joinCommands = [
+    ...proc.output().matchAll(/^ {2}(ARGON_TOKEN=\S+ node-agent --join \S+ --fingerprint sha256:[0-9a-f]{64})$/gm),
+  ].map((match) => match[1]!)
   const token = joinCommands[0]?.match(/^ARGON_TOKEN=(\S+)/)?.[1]
   const fingerprint = joinCommands[0]?.match(/--fingerprint (\S+)/)?.[1]
-  if (token === undefined || fingerprint === undefined) throw new Error(`the manager printed no join command:\n${proc.output()}`)
+  if (token === undefined || fingerprint === undefined)
+    throw new Error(`the manager printed no join command:\n${proc.output()}`)
   return Object.assign(proc, { host, token, fingerprint, joinCommands })
 }
 
@@ -57,7 +69,9 @@ export async function startHostManager(host: Host, args: string[] = []): Promise
 export function runOnHost(host: Host, commandLine: string, env: Record<string, string> = {}): RunningProcess {
   // `NAME=value … exec program …`: the shell's assignments reach the program's environment, as typed.
   const { command, args } = onHost(host, ['sh', '-c', commandLine.replace(/^((?:[A-Z_]+=\S+ )*)/, '$1exec ')])
-  return startCommand(command, args, { env: { ARGON_HOME: tempHome(), PATH: `${programsOnPath()}:${process.env.PATH ?? ''}`, ...env } })
+  return startCommand(command, args, {
+    env: { ARGON_HOME: tempHome(), PATH: `${programsOnPath()}:${process.env.PATH ?? ''}`, ...env },
+  })
 }
 
 /** `argon <args>` on `host`, to completion. */
@@ -72,12 +86,22 @@ export async function argonOn(host: Host, args: string[]): Promise<{ code: numbe
 
 /** The cluster as `argon nodes --json`, run on the manager's own host, reports it. */
 export async function statusOnManagerHost(manager: HostManager): Promise<ClusterStatus> {
-  const { code, output } = await argonOn(manager.host, ['nodes', '--json', '--manager', `127.0.0.1:${MANAGER_PORT}`, '--token', manager.token, '--fingerprint', manager.fingerprint])
+  const { code, output } = await argonOn(manager.host, [
+    'nodes',
+    '--json',
+    '--manager',
+    `127.0.0.1:${MANAGER_PORT}`,
+    '--token',
+    manager.token,
+    '--fingerprint',
+    manager.fingerprint,
+  ])
   if (code !== 0) throw new Error(`argon nodes failed (${code}): ${output}`)
   return JSON.parse(output) as ClusterStatus
 }
 
-export type DriverEvent = { event: 'connect' | 'ready'; at?: number } | { event: 'disconnect'; reason: string; at: number }
+export type DriverEvent =
+  { event: 'connect' | 'ready'; at?: number } | { event: 'disconnect'; reason: string; at: number }
 
 export interface ClientDriver {
   proc: RunningProcess
@@ -87,10 +111,23 @@ export interface ClientDriver {
   events: DriverEvent[]
 }
 
-
 /** Starts the client program on `host`, connected to the manager at `address` (`a.b.c.d`), pinning its certificate. */
-export async function startClientDriver(host: Host, managerAddress: string, token: string, fingerprint: string): Promise<ClientDriver> {
-  const { command, args } = onHost(host, [process.execPath, '--import', 'tsx', CLIENT_DRIVER, managerAddress, String(MANAGER_PORT), token, fingerprint])
+export async function startClientDriver(
+  host: Host,
+  managerAddress: string,
+  token: string,
+  fingerprint: string,
+): Promise<ClientDriver> {
+  const { command, args } = onHost(host, [
+    process.execPath,
+    '--import',
+    'tsx',
+    CLIENT_DRIVER,
+    managerAddress,
+    String(MANAGER_PORT),
+    token,
+    fingerprint,
+  ])
   const proc = startCommand(command, args, { stdin: true, env: { ARGON_HOME: tempHome() } })
   const events: DriverEvent[] = []
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()
@@ -102,7 +139,12 @@ export async function startClientDriver(host: Host, managerAddress: string, toke
       const line = buffered.slice(0, newline)
       buffered = buffered.slice(newline + 1)
       if (!line.startsWith('{')) continue
-      const message = JSON.parse(line) as { id?: number; ok?: boolean; value?: unknown; error?: string } & Partial<DriverEvent>
+      const message = JSON.parse(line) as {
+        id?: number
+        ok?: boolean
+        value?: unknown
+        error?: string
+      } & Partial<DriverEvent>
       if (message.id === undefined) {
         events.push(message as DriverEvent)
         continue

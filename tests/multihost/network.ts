@@ -167,5 +167,8 @@ export function createNetwork(specs: HostSpec[]): TestNetwork {
  */
 export function onHost(host: Host, argv: string[]): { command: string; args: string[] } {
   const script = 'hostname "$1" && shift && exec "$@"'
-  return { command: 'ip', args: ['netns', 'exec', host.namespace, 'unshare', '--uts', 'sh', '-c', script, 'sh', host.name, ...argv] }
+  return {
+    command: 'ip',
+    args: ['netns', 'exec', host.namespace, 'unshare', '--uts', 'sh', '-c', script, 'sh', host.name, ...argv],
+  }
 }

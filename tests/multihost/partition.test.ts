@@ -15,7 +15,14 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { RunningProcess } from '../helpers/processes.js'
-import { runOnHost, startClientDriver, startHostManager, statusOnManagerHost, type ClientDriver, type HostManager } from './hosts.js'
+import {
+  runOnHost,
+  startClientDriver,
+  startHostManager,
+  statusOnManagerHost,
+  type ClientDriver,
+  type HostManager,
+} from './hosts.js'
 import { AGENT_HOSTS, skipReason, useTestNetwork } from './setup.js'
 
 const network = useTestNetwork()
@@ -56,11 +63,17 @@ async function startCluster(): Promise<Cluster> {
 }
 
 /** Waits until `pattern` (global) matches at least `count` times in the output; returns the last match. */
-async function waitForCount(proc: RunningProcess, pattern: RegExp, count: number, timeout: number): Promise<RegExpMatchArray> {
+async function waitForCount(
+  proc: RunningProcess,
+  pattern: RegExp,
+  count: number,
+  timeout: number,
+): Promise<RegExpMatchArray> {
   return vi.waitFor(
     () => {
       const matches = [...proc.output().matchAll(pattern)]
-      if (matches.length < count) throw new Error(`${matches.length}/${count} × ${pattern} in the output of ${proc.pid}`)
+      if (matches.length < count)
+        throw new Error(`${matches.length}/${count} × ${pattern} in the output of ${proc.pid}`)
       return matches[count - 1]!
     },
     { timeout, interval: 100 },
@@ -76,7 +89,8 @@ function managerLog(name: string, message: string): RegExp {
 async function waitForRunOn(dir: string, node: string): Promise<void> {
   await vi.waitFor(
     () => {
-      if (!readdirSync(dir).some((name) => name.includes(`@${node}.`))) throw new Error(`no task has started on ${node} yet`)
+      if (!readdirSync(dir).some((name) => name.includes(`@${node}.`)))
+        throw new Error(`no task has started on ${node} yet`)
     },
     { timeout: 30_000, interval: 50 },
   )
@@ -93,7 +107,12 @@ function runsByTag(dir: string): Map<string, string[]> {
   return runs
 }
 
-async function waitForDriverEvent(client: ClientDriver, event: 'connect' | 'disconnect', after: number, timeout: number): Promise<number> {
+async function waitForDriverEvent(
+  client: ClientDriver,
+  event: 'connect' | 'disconnect',
+  after: number,
+  timeout: number,
+): Promise<number> {
   return vi.waitFor(
     () => {
       const seen = client.events.find((entry) => entry.event === event && (entry.at ?? 0) >= after)
@@ -108,7 +127,9 @@ async function waitForDriverEvent(client: ClientDriver, event: 'connect' | 'disc
 async function expectEachAnsweredOnce(client: ClientDriver, batch: string, count: number): Promise<RunOutcome[]> {
   const outcomes = await client.call<RunOutcome[]>('settle', { batch }, RETURN_MS)
   expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([])
-  expect(outcomes.map((outcome) => (outcome.ok ? outcome.value.tag : ''))).toEqual(Array.from({ length: count }, (_, index) => `${batch}-${index}`))
+  expect(outcomes.map((outcome) => (outcome.ok ? outcome.value.tag : ''))).toEqual(
+    Array.from({ length: count }, (_, index) => `${batch}-${index}`),
+  )
   const answers = await client.call<{ ids: number; duplicates: unknown[] }>('answers')
   expect(answers.duplicates).toEqual([])
   return outcomes
@@ -138,8 +159,12 @@ describe.skipIf(skipReason !== null)('multi-host: partitions', () => {
     network().setLink('agent-2', 'up')
     const back = await waitForCount(manager, managerLog('agent-2', 'node connected'), 2, RETURN_MS)
     const backAfter = Number(back[1]) - plugAt
-    await agents.get('agent-2')!.waitFor(/joined manager \S+ over TLS \(pinned \S+\) as agent-2 \(id [^,]+, reconnected\)/, 10_000)
-    console.info(`agent host cut off: marked lost after ${(lostAfter / 1000).toFixed(1)} s; rejoined ${(backAfter / 1000).toFixed(1)} s after its link returned`)
+    await agents
+      .get('agent-2')!
+      .waitFor(/joined manager \S+ over TLS \(pinned \S+\) as agent-2 \(id [^,]+, reconnected\)/, 10_000)
+    console.info(
+      `agent host cut off: marked lost after ${(lostAfter / 1000).toFixed(1)} s; rejoined ${(backAfter / 1000).toFixed(1)} s after its link returned`,
+    )
 
     const outcomes = await expectEachAnsweredOnce(client, 'cut', 36)
     // What agent-2 was running when cut off ran again on another host, and that run answered.
@@ -170,7 +195,9 @@ describe.skipIf(skipReason !== null)('multi-host: partitions', () => {
     const outcomes = await expectEachAnsweredOnce(client, 'blip', 24)
     const noticed = managerLog('agent-2', 'node disconnected').test(manager.output())
     const ranTwice = [...runsByTag(dir)].filter(([, nodes]) => nodes.length > 1)
-    console.info(`agent host cut off for 2 s: the manager ${noticed ? 'noticed' : 'did not notice'}; ${ranTwice.length} task(s) ran twice`)
+    console.info(
+      `agent host cut off for 2 s: the manager ${noticed ? 'noticed' : 'did not notice'}; ${ranTwice.length} task(s) ran twice`,
+    )
     if (!noticed) {
       // What was sent during the blip arrived once the link was back (TCP resends it): a cut
       // shorter than the node timeout costs time, not work.
@@ -195,7 +222,9 @@ describe.skipIf(skipReason !== null)('multi-host: partitions', () => {
     const plugAt = Date.now()
     network().setLink('client', 'up')
     const backAt = await waitForDriverEvent(client, 'connect', plugAt, RETURN_MS)
-    console.info(`client host cut off: the client noticed after ${((noticedAt - cutAt) / 1000).toFixed(1)} s; reconnected ${((backAt - plugAt) / 1000).toFixed(1)} s after its link returned`)
+    console.info(
+      `client host cut off: the client noticed after ${((noticedAt - cutAt) / 1000).toFixed(1)} s; reconnected ${((backAt - plugAt) / 1000).toFixed(1)} s after its link returned`,
+    )
 
     await expectEachAnsweredOnce(client, 'before', 30)
     await expectEachAnsweredOnce(client, 'during', 12)
@@ -215,12 +244,17 @@ describe.skipIf(skipReason !== null)('multi-host: partitions', () => {
     for (const agent of agents.values()) await agent.waitFor(/lost link to manager/, NOTICE_MS)
     const clientNoticedAt = await waitForDriverEvent(client, 'disconnect', cutAt, NOTICE_MS)
     const noticed = Date.now() - cutAt
-    expect((await statusOnManagerHost(manager)).nodes.map((node) => node.state)).toEqual(['offline', 'offline', 'offline'])
+    expect((await statusOnManagerHost(manager)).nodes.map((node) => node.state)).toEqual([
+      'offline',
+      'offline',
+      'offline',
+    ])
     await holdCutUntil(cutAt)
 
     const plugAt = Date.now()
     network().setLink('mgr', 'up')
-    for (const agent of agents.values()) await agent.waitFor(/joined manager \S+ over TLS \(pinned \S+\) as \S+ \(id [^,]+, reconnected\)/, RETURN_MS)
+    for (const agent of agents.values())
+      await agent.waitFor(/joined manager \S+ over TLS \(pinned \S+\) as \S+ \(id [^,]+, reconnected\)/, RETURN_MS)
     await waitForDriverEvent(client, 'connect', plugAt, RETURN_MS)
     console.info(
       `manager host cut off: every side had noticed after ${(noticed / 1000).toFixed(1)} s (the client after ${((clientNoticedAt - cutAt) / 1000).toFixed(1)} s); all back ${((Date.now() - plugAt) / 1000).toFixed(1)} s after its link returned`,

@@ -50,9 +50,12 @@ describe.each([
   const color = (name: string) => parse(theme.get(name)!)
   const surfaces = ['bg', 'panel', 'panel-2'].map(color)
 
-  it.each(['text', 'text-strong', 'muted', 'faint', 'accent', 'ok', 'warn', 'bad'])('--%s text meets AA on every surface', (name) => {
-    for (const surface of surfaces) expect(contrast(color(name), surface)).toBeGreaterThanOrEqual(4.5)
-  })
+  it.each(['text', 'text-strong', 'muted', 'faint', 'accent', 'ok', 'warn', 'bad'])(
+    '--%s text meets AA on every surface',
+    (name) => {
+      for (const surface of surfaces) expect(contrast(color(name), surface)).toBeGreaterThanOrEqual(4.5)
+    },
+  )
 
   it.each([
     ['ok', 'ok-soft'],
@@ -60,7 +63,8 @@ describe.each([
     ['bad', 'bad-soft'],
     ['text-strong', 'accent-soft'],
   ])('--%s on its badge (--%s) meets AA', (text, badge) => {
-    for (const surface of surfaces) expect(contrast(color(text), over(color(badge), surface))).toBeGreaterThanOrEqual(4.5)
+    for (const surface of surfaces)
+      expect(contrast(color(text), over(color(badge), surface))).toBeGreaterThanOrEqual(4.5)
   })
 
   it('--on-accent meets AA on an accent button', () => {

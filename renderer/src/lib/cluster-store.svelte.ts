@@ -1,5 +1,12 @@
 /// <reference types="svelte" />
-import type { ClusterEvent, ClusterMetrics, ClusterStatus, DashboardUpdate, NodeStatus, TaskRecord } from '../../../protocol/cluster.js'
+import type {
+  ClusterEvent,
+  ClusterMetrics,
+  ClusterStatus,
+  DashboardUpdate,
+  NodeStatus,
+  TaskRecord,
+} from '../../../protocol/cluster.js'
 import { MetricSeries } from './metric-series.js'
 import { partitionNodes, zoneOf, type Zone } from './node-view.js'
 import { NodeTrends } from './node-trends.js'

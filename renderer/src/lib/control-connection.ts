@@ -90,7 +90,9 @@ export class ControlConnection {
 
   /** Pauses (true) or resumes (false) dispatch for the whole cluster. */
   setPaused(paused: boolean): Promise<Reply<ClusterStatus>> {
-    return this.#request(() => this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(paused ? 'cluster:pause' : 'cluster:resume'))
+    return this.#request(() =>
+      this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(paused ? 'cluster:pause' : 'cluster:resume'),
+    )
   }
 
   /** Resizes a node's pool of worker processes. */

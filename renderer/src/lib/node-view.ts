@@ -28,7 +28,8 @@ export function cardStateOf(node: Pick<NodeStatus, 'state' | 'drained'>): CardSt
 export function rotationNote(node: Pick<NodeStatus, 'state' | 'drained' | 'assigned'>): string | null {
   const state = cardStateOf(node)
   if (state === 'draining') return node.assigned > 0 ? `draining — ${node.assigned} running` : 'drained — idle'
-  if (state === 'offline') return node.drained ? 'offline — kept out of rotation' : 'offline — back in rotation on return'
+  if (state === 'offline')
+    return node.drained ? 'offline — kept out of rotation' : 'offline — back in rotation on return'
   return null
 }
 
@@ -54,7 +55,10 @@ export interface NodeGroups {
  * counts in neither zone). `pending` holds moves the operator made that the manager has not
  * confirmed yet, so a dropped card lands at once instead of jumping back until the reply.
  */
-export function partitionNodes(nodes: readonly NodeStatus[], pending: ReadonlyMap<string, Zone> = new Map()): NodeGroups {
+export function partitionNodes(
+  nodes: readonly NodeStatus[],
+  pending: ReadonlyMap<string, Zone> = new Map(),
+): NodeGroups {
   const groups: NodeGroups = { in: [], out: [], offline: [] }
   for (const node of nodes) {
     if (node.state === 'offline') groups.offline.push(node)

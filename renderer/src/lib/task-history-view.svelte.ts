@@ -100,7 +100,9 @@ export class TaskHistoryView {
   absorb(live: readonly TaskRecord[]): void {
     this.#live = live
     const newest = this.rows[0]?.seq ?? 0
-    const fresh = live.filter((task) => task.seq !== undefined && task.seq > newest && matchesTaskQuery(task, this.#query))
+    const fresh = live.filter(
+      (task) => task.seq !== undefined && task.seq > newest && matchesTaskQuery(task, this.#query),
+    )
     if (fresh.length === 0) return
     this.rows = [...fresh.sort((a, b) => b.seq! - a.seq!), ...this.rows].slice(0, MAX_ROWS)
   }
@@ -117,7 +119,10 @@ export class TaskHistoryView {
     this.kept = reply.value.kept
     this.exhausted = reply.value.next === null
     const known = new Set(this.rows.map((task) => task.seq))
-    const found = [...reply.value.tasks, ...this.#live.filter((task) => task.seq !== undefined && matchesTaskQuery(task, this.#query))]
+    const found = [
+      ...reply.value.tasks,
+      ...this.#live.filter((task) => task.seq !== undefined && matchesTaskQuery(task, this.#query)),
+    ]
     const added = found.filter((task) => !known.has(task.seq) && (known.add(task.seq), true))
     this.rows = [...this.rows, ...added].sort((a, b) => (b.seq ?? 0) - (a.seq ?? 0)).slice(0, MAX_ROWS)
   }

@@ -67,7 +67,10 @@ export class TokenKeeper {
  * The token to start with: the one in the URL (saved, then stripped from the address bar by the
  * caller with `cleanUrl`) or else the kept one.
  */
-export function resolveStartToken(href: string, keeper: TokenKeeper): { token: string | null; cleanUrl: string | null } {
+export function resolveStartToken(
+  href: string,
+  keeper: TokenKeeper,
+): { token: string | null; cleanUrl: string | null } {
   const fromUrl = takeTokenFromUrl(href)
   if (fromUrl.token !== null) {
     keeper.save(fromUrl.token)

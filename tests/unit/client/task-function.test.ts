@@ -13,12 +13,20 @@ function codeOf(run: () => unknown): string | undefined {
 describe('toTaskFunction', () => {
   it('ships arrows, function expressions and async functions as source', () => {
     expect(toTaskFunction((x: number) => x + 1)).toEqual({ kind: 'source', source: '(x) => x + 1' })
-    expect(toTaskFunction(function add(a: number, b: number) { return a + b }).kind).toBe('source')
+    expect(
+      toTaskFunction(function add(a: number, b: number) {
+        return a + b
+      }).kind,
+    ).toBe('source')
     expect(toTaskFunction(async () => 1).kind).toBe('source')
   })
 
   it('ships a module export by name', () => {
-    expect(toTaskFunction({ module: '/abs/tasks.mjs', export: 'fib' })).toEqual({ kind: 'module', module: '/abs/tasks.mjs', export: 'fib' })
+    expect(toTaskFunction({ module: '/abs/tasks.mjs', export: 'fib' })).toEqual({
+      kind: 'module',
+      module: '/abs/tasks.mjs',
+      export: 'fib',
+    })
   })
 
   it('refuses what cannot travel with BAD_REQUEST', () => {
@@ -26,7 +34,17 @@ describe('toTaskFunction', () => {
     expect(codeOf(() => toTaskFunction(add.bind(null, 1)))).toBe('BAD_REQUEST')
     expect(codeOf(() => toTaskFunction(Math.max))).toBe('BAD_REQUEST')
     expect(codeOf(() => toTaskFunction(class Job {}))).toBe('BAD_REQUEST')
-    expect(codeOf(() => toTaskFunction({ run(x: number) { return x } }.run))).toBe('BAD_REQUEST')
+    expect(
+      codeOf(() =>
+        toTaskFunction(
+          {
+            run(x: number) {
+              return x
+            },
+          }.run,
+        ),
+      ),
+    ).toBe('BAD_REQUEST')
     expect(codeOf(() => toTaskFunction({ module: '', export: 'x' }))).toBe('BAD_REQUEST')
     expect(codeOf(() => toTaskFunction(42))).toBe('BAD_REQUEST')
   })
@@ -45,11 +63,15 @@ describe('what cannot travel is named at the call', () => {
 
   it('names a closure variable and says to pass it as an argument', () => {
     const factor = 3
-    expect(messageOf((x: number) => x * factor)).toMatch(/`factor` from outside the function.*pass `factor` as an argument/)
+    expect(messageOf((x: number) => x * factor)).toMatch(
+      /`factor` from outside the function.*pass `factor` as an argument/,
+    )
   })
 
   it('names require and points to await import', () => {
-    expect(messageOf(new Function('return () => require("node:os").cpus().length')())).toMatch(/`require`.*await import/)
+    expect(messageOf(new Function('return () => require("node:os").cpus().length')())).toMatch(
+      /`require`.*await import/,
+    )
   })
 
   it('refuses an arrow that uses the `this` of where it was written', () => {

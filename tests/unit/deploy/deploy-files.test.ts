@@ -53,12 +53,19 @@ function schemaErrors(manifest: object & { apiVersion: string; kind: string }): 
   } catch (error) {
     // The validator's error lists each problem with its path in `errors`.
     const problems = (error as { errors?: { instancePath?: string; message?: string }[] }).errors
-    return problems ? problems.map((problem) => `${problem.instancePath ?? ''} ${problem.message ?? ''}`).join('; ') : String(error)
+    return problems
+      ? problems.map((problem) => `${problem.instancePath ?? ''} ${problem.message ?? ''}`).join('; ')
+      : String(error)
   }
 }
 
 type PodSpec = {
-  containers: { name: string; args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; volumeMounts?: { name: string; mountPath: string }[] }[]
+  containers: {
+    name: string
+    args?: string[]
+    env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]
+    volumeMounts?: { name: string; mountPath: string }[]
+  }[]
   volumes?: { name: string; secret?: { secretName: string; items?: { key: string; path: string }[] } }[]
   terminationGracePeriodSeconds?: number
 }
@@ -66,7 +73,8 @@ const podSpec = (manifest: Manifest) => (manifest.spec.template as { spec: PodSp
 
 describe('Kubernetes manifests', () => {
   const all = manifests()
-  const find = (kind: string, name: string) => all.find((manifest) => manifest.kind === kind && manifest.metadata.name === name)
+  const find = (kind: string, name: string) =>
+    all.find((manifest) => manifest.kind === kind && manifest.metadata.name === name)
 
   it('every object is valid against its Kubernetes API schema', () => {
     expect(all.map((manifest) => `${manifest.file}: ${manifest.kind}/${manifest.metadata.name}`).sort()).toEqual([
@@ -76,7 +84,11 @@ describe('Kubernetes manifests', () => {
     ])
     for (const manifest of all) {
       const { file, ...object } = manifest
-      expect({ file, kind: manifest.kind, errors: schemaErrors(object) }).toEqual({ file, kind: manifest.kind, errors: null })
+      expect({ file, kind: manifest.kind, errors: schemaErrors(object) }).toEqual({
+        file,
+        kind: manifest.kind,
+        errors: null,
+      })
     }
   })
 
@@ -97,7 +109,9 @@ describe('Kubernetes manifests', () => {
     const manager = find('Deployment', 'argon-manager')!
     const agents = find('DaemonSet', 'argon-node-agent')!
     const agent = podSpec(agents).containers[0]!
-    expect(agent.env?.find((variable) => variable.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName')
+    expect(agent.env?.find((variable) => variable.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe(
+      'spec.nodeName',
+    )
     expect(agent.args?.join(' ')).toContain(`--join ${service.metadata.name}:8000`)
     expect(agent.args?.join(' ')).toContain('--name $(NODE_NAME)')
     expect((service.spec.ports as { port: number }[])[0]!.port).toBe(8000)
@@ -116,7 +130,8 @@ describe('Kubernetes manifests', () => {
 describe('TLS in every deployment', () => {
   it('the manager serves the certificate of the Secret argon-tls, and agents verify it as their CA', () => {
     const all = manifests()
-    const find = (kind: string, name: string) => all.find((manifest) => manifest.kind === kind && manifest.metadata.name === name)
+    const find = (kind: string, name: string) =>
+      all.find((manifest) => manifest.kind === kind && manifest.metadata.name === name)
     const manager = podSpec(find('Deployment', 'argon-manager')!)
     const agents = podSpec(find('DaemonSet', 'argon-node-agent')!)
     const argAfter = (args: string[] | undefined, flag: string) => args?.[args.indexOf(flag) + 1]
@@ -128,7 +143,11 @@ describe('TLS in every deployment', () => {
     expect(secretAt(manager, argAfter(manager.containers[0]!.args, '--tls-key'))).toBe('argon-tls')
     expect(secretAt(agents, argAfter(agents.containers[0]!.args, '--ca'))).toBe('argon-tls')
     // The agents get the certificate only, never its key.
-    expect(agents.volumes?.find((volume) => volume.secret?.secretName === 'argon-tls')?.secret?.items?.map((item) => item.key)).toEqual(['tls.crt'])
+    expect(
+      agents.volumes
+        ?.find((volume) => volume.secret?.secretName === 'argon-tls')
+        ?.secret?.items?.map((item) => item.key),
+    ).toEqual(['tls.crt'])
   })
 
   it('the systemd units and container files pass the certificate and the CA', () => {
@@ -138,8 +157,12 @@ describe('TLS in every deployment', () => {
     expect(manager).toMatch(/^LoadCredential=tls\.key:/m)
     expect(agent).toMatch(/^ExecStart=.* --ca %d\/ca\.crt/m)
     expect(agent).not.toMatch(/tls\.key/)
-    expect(readFileSync(join(DEPLOY, 'container', 'manager.Dockerfile'), 'utf8')).toContain('"--tls-cert", "/etc/argon/tls.crt", "--tls-key", "/etc/argon/tls.key"')
-    expect(readFileSync(join(DEPLOY, 'container', 'node-agent.Dockerfile'), 'utf8')).toContain('"--ca", "/etc/argon/tls.crt"')
+    expect(readFileSync(join(DEPLOY, 'container', 'manager.Dockerfile'), 'utf8')).toContain(
+      '"--tls-cert", "/etc/argon/tls.crt", "--tls-key", "/etc/argon/tls.key"',
+    )
+    expect(readFileSync(join(DEPLOY, 'container', 'node-agent.Dockerfile'), 'utf8')).toContain(
+      '"--ca", "/etc/argon/tls.crt"',
+    )
   })
 })
 
@@ -147,7 +170,9 @@ describe('container files', () => {
   for (const image of ['manager', 'node-agent']) {
     it(`${image}.Dockerfile lints clean and builds the package, runs as a non-root user and stops with SIGTERM`, () => {
       const text = readFileSync(join(DEPLOY, 'container', `${image}.Dockerfile`), 'utf8')
-      expect(lintDockerfile(text).map((problem) => `line ${problem.range.start.line + 1}: ${problem.message}`)).toEqual([])
+      expect(lintDockerfile(text).map((problem) => `line ${problem.range.start.line + 1}: ${problem.message}`)).toEqual(
+        [],
+      )
       const instructions = DockerfileParser.parse(text)
         .getInstructions()
         .map((instruction) => [instruction.getKeyword(), instruction.getArgumentsContent() ?? ''] as const)
@@ -170,7 +195,8 @@ describe('container files', () => {
 describe('systemd units', () => {
   const units = ['argon-manager.service', 'argon-node-agent.service']
   const read = (unit: string) => readFileSync(join(DEPLOY, 'systemd', unit), 'utf8')
-  const setting = (text: string, key: string) => [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((match) => match[1]!)
+  const setting = (text: string, key: string) =>
+    [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((match) => match[1]!)
 
   it('take the token from a credentials file, restart on failure, and stop the agent gracefully', () => {
     for (const unit of units) {
@@ -183,7 +209,13 @@ describe('systemd units', () => {
     // SIGTERM to the agent alone (it ends its children), and longer than its grace to do so.
     expect(setting(agent, 'KillMode')).toEqual(['mixed'])
     expect(setting(agent, 'ExecStart')[0]).toContain('--grace ${ARGON_GRACE}')
-    expect(Number(setting(agent, 'TimeoutStopSec')[0])).toBeGreaterThan(Number(setting(agent, 'Environment').find((value) => value.startsWith('ARGON_GRACE='))!.split('=')[1]))
+    expect(Number(setting(agent, 'TimeoutStopSec')[0])).toBeGreaterThan(
+      Number(
+        setting(agent, 'Environment')
+          .find((value) => value.startsWith('ARGON_GRACE='))!
+          .split('=')[1],
+      ),
+    )
     // Exit code 2 is a refusal by the manager (wrong token): restarting will not help.
     expect(setting(agent, 'RestartPreventExitStatus')).toEqual(['2'])
   })

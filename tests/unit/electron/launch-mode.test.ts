@@ -20,7 +20,12 @@ const linuxDesktop = { DISPLAY: ':0' }
 
 describe('probeElectron', () => {
   it('returns the binary path when it exists', () => {
-    expect(probeElectron(() => '/opt/electron/electron', () => true)).toEqual(ok)
+    expect(
+      probeElectron(
+        () => '/opt/electron/electron',
+        () => true,
+      ),
+    ).toEqual(ok)
   })
 
   it('reports a missing package as not-installed', () => {
@@ -33,13 +38,20 @@ describe('probeElectron', () => {
   it('reports the package without its download as binary-missing', () => {
     // What node_modules/electron/index.js throws when path.txt was never written.
     const requireFn = () => {
-      throw new Error('Electron failed to install correctly, please delete node_modules/electron and try installing again')
+      throw new Error(
+        'Electron failed to install correctly, please delete node_modules/electron and try installing again',
+      )
     }
     expect(probeElectron(requireFn, () => true).status).toBe('binary-missing')
   })
 
   it('reports a path that does not exist as binary-missing', () => {
-    expect(probeElectron(() => '/gone/electron', () => false).status).toBe('binary-missing')
+    expect(
+      probeElectron(
+        () => '/gone/electron',
+        () => false,
+      ).status,
+    ).toBe('binary-missing')
   })
 })
 
@@ -60,13 +72,21 @@ describe('hasDisplay', () => {
 
 describe('decideLaunchMode', () => {
   it('opens the desktop window when Electron and a display are there', () => {
-    expect(decideLaunchMode({ electron: ok, platform: 'linux', env: linuxDesktop })).toEqual({ mode: 'desktop', electronPath: ok.path })
+    expect(decideLaunchMode({ electron: ok, platform: 'linux', env: linuxDesktop })).toEqual({
+      mode: 'desktop',
+      electronPath: ok.path,
+    })
     expect(decideLaunchMode({ electron: ok, platform: 'darwin', env: {} }).mode).toBe('desktop')
   })
 
   it.each([
     [{ status: 'not-installed' } as ElectronProbe, 'linux', linuxDesktop, 'electron-not-installed'],
-    [{ status: 'binary-missing', detail: 'no path.txt' } as ElectronProbe, 'linux', linuxDesktop, 'electron-binary-missing'],
+    [
+      { status: 'binary-missing', detail: 'no path.txt' } as ElectronProbe,
+      'linux',
+      linuxDesktop,
+      'electron-binary-missing',
+    ],
     [{ status: 'binary-missing', detail: 'no path.txt' } as ElectronProbe, 'win32', {}, 'electron-binary-missing'],
     [ok, 'linux', {}, 'no-display'],
     [ok, 'linux', { ...linuxDesktop, ARGON_HEADLESS: '1' }, 'forced'],
@@ -81,12 +101,18 @@ describe('decideLaunchMode', () => {
   })
 
   it('reports the missing binary before the missing display (the actionable one first)', () => {
-    const decision = decideLaunchMode({ electron: { status: 'binary-missing', detail: 'x' }, platform: 'linux', env: {} })
+    const decision = decideLaunchMode({
+      electron: { status: 'binary-missing', detail: 'x' },
+      platform: 'linux',
+      env: {},
+    })
     expect(decision.mode === 'headless' && decision.reason).toBe('electron-binary-missing')
   })
 
   it.each(['', '0', 'false'])('does not force headless for ARGON_HEADLESS=%j', (value) => {
-    expect(decideLaunchMode({ electron: ok, platform: 'linux', env: { ...linuxDesktop, ARGON_HEADLESS: value } }).mode).toBe('desktop')
+    expect(
+      decideLaunchMode({ electron: ok, platform: 'linux', env: { ...linuxDesktop, ARGON_HEADLESS: value } }).mode,
+    ).toBe('desktop')
   })
 })
 
@@ -130,7 +156,9 @@ describe('build freshness', () => {
     touch('src/a.ts', 100)
     touch('src/b.ts', 50)
     const outputs = [touch('dist/a.js', 10)]
-    expect(checkFreshness({ sources: [join(root, 'src'), join(root, 'missing-is-fine')], outputs })).toEqual({ stale: false })
+    expect(checkFreshness({ sources: [join(root, 'src'), join(root, 'missing-is-fine')], outputs })).toEqual({
+      stale: false,
+    })
   })
 
   it('ignores node_modules when dating sources', () => {
@@ -150,6 +178,12 @@ describe('build freshness', () => {
 
 describe('headlessManagerArgs', () => {
   it('passes what followed -- to `argon manager`', () => {
-    expect(headlessManagerArgs(['--port', '0', '--host', '127.0.0.1'])).toEqual(['manager', '--port', '0', '--host', '127.0.0.1'])
+    expect(headlessManagerArgs(['--port', '0', '--host', '127.0.0.1'])).toEqual([
+      'manager',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ])
   })
 })

@@ -10,11 +10,17 @@ describe('parseSessionOverrides', () => {
   })
 
   it('accepts --flag=value and "none" for an unbounded queue', () => {
-    expect(parseSessionOverrides(['--port=9000', '--queue-size=none']).settings).toEqual({ port: 9000, queueSize: null })
+    expect(parseSessionOverrides(['--port=9000', '--queue-size=none']).settings).toEqual({
+      port: 9000,
+      queueSize: null,
+    })
   })
 
   it('ignores Chromium switches and positionals', () => {
-    expect(parseSessionOverrides(['.', '--no-sandbox', '--enable-logging', '--inspect=9229'])).toEqual({ settings: {}, problems: [] })
+    expect(parseSessionOverrides(['.', '--no-sandbox', '--enable-logging', '--inspect=9229'])).toEqual({
+      settings: {},
+      problems: [],
+    })
   })
 
   it('reports unusable values instead of applying them', () => {

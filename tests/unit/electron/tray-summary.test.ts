@@ -38,7 +38,14 @@ describe('tray summary', () => {
     const summary = summarizeCluster(
       status([node('a', 'active', 4, 3), node('b', 'draining', 2, 1), node('c', 'offline', 8, 0)], 12, 1000),
     )
-    expect(summary).toEqual({ activeNodes: 1, totalNodes: 3, busySlots: 4, totalSlots: 6, queued: 12, queueLimit: 1000 })
+    expect(summary).toEqual({
+      activeNodes: 1,
+      totalNodes: 3,
+      busySlots: 4,
+      totalSlots: 6,
+      queued: 12,
+      queueLimit: 1000,
+    })
     expect(summaryLines(summary)).toEqual(['Nodes: 1 active / 3 total', 'Slots: 4 busy / 6 total', 'Queue: 12 / 1000'])
     expect(summaryTooltip(summary, 8000)).toBe('Argon on :8000 — nodes 1/3 · slots 4/6 busy · queue 12')
   })

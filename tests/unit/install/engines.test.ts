@@ -15,15 +15,21 @@ interface LockEntry {
   engines?: Record<string, string> | string[]
 }
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; devEngines: { runtime: { name: string; version: string } } }
-const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  engines: { node: string }
+  devEngines: { runtime: { name: string; version: string } }
+}
+const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, LockEntry>
+}
 
 function tooNew(minimum: string, include: (entry: LockEntry) => boolean): string[] {
   const found: string[] = []
   for (const [path, entry] of Object.entries(lock.packages)) {
     const range = entry.engines && !Array.isArray(entry.engines) ? entry.engines.node : undefined
     if (path === '' || range === undefined || !include(entry)) continue
-    if (!semver.satisfies(minimum, range, { includePrerelease: true })) found.push(`${path.replace(/^.*node_modules\//, '')} needs node ${range}`)
+    if (!semver.satisfies(minimum, range, { includePrerelease: true }))
+      found.push(`${path.replace(/^.*node_modules\//, '')} needs node ${range}`)
   }
   return found
 }

@@ -42,7 +42,10 @@ describe('ActivityLog events', () => {
 
 describe('describeDisconnect', () => {
   it('tells an agent that stopped from one that was lost, in plain words', () => {
-    expect(describeDisconnect('vm', 'client namespace disconnect', false, 0)).toEqual({ kind: 'node-left', message: 'vm left: the agent stopped' })
+    expect(describeDisconnect('vm', 'client namespace disconnect', false, 0)).toEqual({
+      kind: 'node-left',
+      message: 'vm left: the agent stopped',
+    })
     expect(describeDisconnect('vm', 'transport close', true, 2).kind).toBe('node-left')
     const lost = describeDisconnect('vm', 'ping timeout', false, 3)
     expect(lost.kind).toBe('node-lost')

@@ -15,8 +15,12 @@ describe('auth', () => {
   })
 
   it('refuses the wrong protocol before looking at the token, then a wrong token', () => {
-    expect((checkHandshake({ token: 'secret', protocol: PROTOCOL_VERSION + 1 }, 'secret')?.data as { code: string }).code).toBe('PROTOCOL_MISMATCH')
-    expect((checkHandshake({ token: 'nope', protocol: PROTOCOL_VERSION }, 'secret')?.data as { code: string }).code).toBe('UNAUTHORIZED')
+    expect(
+      (checkHandshake({ token: 'secret', protocol: PROTOCOL_VERSION + 1 }, 'secret')?.data as { code: string }).code,
+    ).toBe('PROTOCOL_MISMATCH')
+    expect(
+      (checkHandshake({ token: 'nope', protocol: PROTOCOL_VERSION }, 'secret')?.data as { code: string }).code,
+    ).toBe('UNAUTHORIZED')
     expect((checkHandshake(undefined, 'secret')?.data as { code: string }).code).toBe('PROTOCOL_MISMATCH')
     expect(checkHandshake({ token: 'secret', protocol: PROTOCOL_VERSION }, 'secret')).toBeNull()
   })

@@ -8,18 +8,34 @@ import { encodeValue, type TaskAssignment } from '../../../protocol/index.js'
 
 function setup() {
   const activity = new ActivityLog()
-  const dispatcher = new Dispatcher({ queueSize: null, maxAttempts: 3, strategy: leastCompletionTime, activity, deliver: () => undefined })
+  const dispatcher = new Dispatcher({
+    queueSize: null,
+    maxAttempts: 3,
+    strategy: leastCompletionTime,
+    activity,
+    deliver: () => undefined,
+  })
   const controls = new ClusterControls(dispatcher, activity, () => dispatcher.status(0))
   const runs: TaskAssignment[] = []
   const scales: number[] = []
-  const link: NodeLink = { run: (task, attempt) => runs.push({ id: task.id, attempt, fn: task.fn.fn, args: task.bytes.subarray(task.start, task.end) }), cancel: () => undefined, state: () => undefined, scale: (workers) => scales.push(workers) }
+  const link: NodeLink = {
+    run: (task, attempt) =>
+      runs.push({ id: task.id, attempt, fn: task.fn.fn, args: task.bytes.subarray(task.start, task.end) }),
+    cancel: () => undefined,
+    state: () => undefined,
+    scale: (workers) => scales.push(workers),
+  }
   dispatcher.nodeConnected({ id: 'id-a', name: 'a', host: 'h', workers: 1, version: '0' }, link)
   // A node takes work from its first heartbeat on.
   dispatcher.heartbeat('id-a', { busy: 0, workerBusy: [false], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
   const submit = (count: number) =>
     dispatcher.submit(
       'client-1',
-      Array.from({ length: count }, (_, i) => ({ id: `t${runs.length}-${i}-${Math.random()}`, fn: { kind: 'source' as const, source: '(x) => x' }, args: encodeValue([i]) })),
+      Array.from({ length: count }, (_, i) => ({
+        id: `t${runs.length}-${i}-${Math.random()}`,
+        fn: { kind: 'source' as const, source: '(x) => x' },
+        args: encodeValue([i]),
+      })),
     )
   return { dispatcher, controls, activity, runs, scales, submit }
 }
@@ -34,7 +50,11 @@ describe('ClusterControls', () => {
     const resumed = controls.resume()
     expect(resumed.paused).toBe(false)
     expect(runs.length).toBeGreaterThan(0)
-    expect(activity.recentEvents().map((event) => event.kind)).toEqual(['node-joined', 'cluster-paused', 'cluster-resumed'])
+    expect(activity.recentEvents().map((event) => event.kind)).toEqual([
+      'node-joined',
+      'cluster-paused',
+      'cluster-resumed',
+    ])
   })
 
   it('resizes a connected node: the agent is told, the window grows at once', () => {

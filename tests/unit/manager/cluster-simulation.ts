@@ -1,4 +1,11 @@
-import { encodeValue, type CancelRequest, type NodeState, type TaskAssignment, type TaskFunction, type TaskOutcome } from '../../../protocol/index.js'
+import {
+  encodeValue,
+  type CancelRequest,
+  type NodeState,
+  type TaskAssignment,
+  type TaskFunction,
+  type TaskOutcome,
+} from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
 import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
@@ -29,7 +36,13 @@ class SimNode implements NodeLink {
     readonly slowness: number,
   ) {}
   run(dispatched: DispatchedTask, attempt: number): void {
-    const task: TaskAssignment = { id: dispatched.id, attempt, fn: dispatched.fn.fn, args: dispatched.bytes.subarray(dispatched.start, dispatched.end), timeout: dispatched.timeout || undefined }
+    const task: TaskAssignment = {
+      id: dispatched.id,
+      attempt,
+      fn: dispatched.fn.fn,
+      args: dispatched.bytes.subarray(dispatched.start, dispatched.end),
+      timeout: dispatched.timeout || undefined,
+    }
     this.waiting.push(task)
     this.sim.later(() => this.start())
   }
@@ -39,7 +52,10 @@ class SimNode implements NodeLink {
     this.steals++
     this.sim.later(() => {
       const taken = this.waiting.splice(Math.max(0, this.waiting.length - count), count)
-      this.sim.dispatcher.nodeReturned(this.id, taken.map((task) => task.id))
+      this.sim.dispatcher.nodeReturned(
+        this.id,
+        taken.map((task) => task.id),
+      )
     })
   }
   start(): void {
@@ -50,7 +66,9 @@ class SimNode implements NodeLink {
       this.ran.push(task.id)
       this.sim.at(this.sim.now + ms, () => {
         this.running.delete(task.id)
-        this.sim.dispatcher.nodeSettled(this.id, [{ id: task.id, attempt: task.attempt, ok: true, result: encodeValue(null), ms }])
+        this.sim.dispatcher.nodeSettled(this.id, [
+          { id: task.id, attempt: task.attempt, ok: true, result: encodeValue(null), ms },
+        ])
         this.start()
       })
     }
@@ -60,7 +78,13 @@ class SimNode implements NodeLink {
 export class ClusterSimulation {
   now = 0
   readonly answers: TaskOutcome[] = []
-  readonly dispatcher = new Dispatcher({ queueSize: null, maxAttempts: 3, strategy: leastCompletionTime, activity: new ActivityLog(), deliver: (_clientId, outcome) => this.answers.push(outcome) })
+  readonly dispatcher = new Dispatcher({
+    queueSize: null,
+    maxAttempts: 3,
+    strategy: leastCompletionTime,
+    activity: new ActivityLog(),
+    deliver: (_clientId, outcome) => this.answers.push(outcome),
+  })
   readonly nodes = new Map<string, SimNode>()
   readonly #durations = new Map<string, number>()
   #events: { at: number; seq: number; run: () => void }[] = []
@@ -92,7 +116,10 @@ export class ClusterSimulation {
 
   submit(tasks: readonly SimTask[]): void {
     for (const task of tasks) this.#durations.set(task.id, task.ms)
-    this.dispatcher.submit('c1', tasks.map((task) => ({ id: task.id, fn: task.fn, args: encodeValue([task.ms]) })))
+    this.dispatcher.submit(
+      'c1',
+      tasks.map((task) => ({ id: task.id, fn: task.fn, args: encodeValue([task.ms]) })),
+    )
     this.#settle()
   }
 
@@ -119,7 +146,10 @@ export class ClusterSimulation {
   }
 }
 
-export const sleepFn: TaskFunction = { kind: 'source', source: '(ms) => new Promise((resolve) => setTimeout(resolve, ms))' }
+export const sleepFn: TaskFunction = {
+  kind: 'source',
+  source: '(ms) => new Promise((resolve) => setTimeout(resolve, ms))',
+}
 export const trivialFn: TaskFunction = { kind: 'source', source: '(a) => a' }
 
 export function tasks(prefix: string, count: number, ms: number, fn = sleepFn): SimTask[] {

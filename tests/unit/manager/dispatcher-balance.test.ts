@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { encodeValue, type CancelRequest, type NodeState, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
+import {
+  encodeValue,
+  type CancelRequest,
+  type NodeState,
+  type TaskAssignment,
+  type TaskOutcome,
+  type TaskSubmission,
+} from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
 import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
@@ -12,7 +19,13 @@ class RecordingLink implements NodeLink {
   readonly cancels: CancelRequest[] = []
   readonly steals: number[] = []
   run(dispatched: DispatchedTask, attempt: number): void {
-    const task: TaskAssignment = { id: dispatched.id, attempt, fn: dispatched.fn.fn, args: dispatched.bytes.subarray(dispatched.start, dispatched.end), timeout: dispatched.timeout || undefined }
+    const task: TaskAssignment = {
+      id: dispatched.id,
+      attempt,
+      fn: dispatched.fn.fn,
+      args: dispatched.bytes.subarray(dispatched.start, dispatched.end),
+      timeout: dispatched.timeout || undefined,
+    }
     this.runs.push(task)
   }
   cancel(request: CancelRequest): void {
@@ -34,7 +47,13 @@ const SLEEP = { kind: 'source' as const, source: '(ms) => new Promise((resolve) 
 
 function setup() {
   const answers: TaskOutcome[] = []
-  const dispatcher = new Dispatcher({ queueSize: null, maxAttempts: 3, strategy: leastCompletionTime, activity: new ActivityLog(), deliver: (_clientId, outcome) => answers.push(outcome) })
+  const dispatcher = new Dispatcher({
+    queueSize: null,
+    maxAttempts: 3,
+    strategy: leastCompletionTime,
+    activity: new ActivityLog(),
+    deliver: (_clientId, outcome) => answers.push(outcome),
+  })
   const links = new Map<string, RecordingLink>()
   const join = (id: string, workers: number) => {
     const link = new RecordingLink()
@@ -62,7 +81,11 @@ function setup() {
     }
     throw new Error('did not finish')
   }
-  const submit = (ids: string[], fn = SLEEP) => dispatcher.submit('c1', ids.map((id): TaskSubmission => ({ id, fn, args: encodeValue([1]) })))
+  const submit = (ids: string[], fn = SLEEP) =>
+    dispatcher.submit(
+      'c1',
+      ids.map((id): TaskSubmission => ({ id, fn, args: encodeValue([1]) })),
+    )
   return { dispatcher, answers, join, settle, runAll, submit, links }
 }
 
@@ -122,7 +145,10 @@ describe('Dispatcher balance', () => {
     expect(a.open()).toHaveLength(4)
     const b = join('b', 2)
     expect(a.steals).toEqual([2])
-    const waiting = a.open().slice(2).map((task) => task.id)
+    const waiting = a
+      .open()
+      .slice(2)
+      .map((task) => task.id)
     dispatcher.nodeReturned('a', waiting)
     expect(b.runs.map((task) => task.id).sort()).toEqual([...waiting].sort())
     expect(b.runs.every((task) => task.attempt === 1)).toBe(true)

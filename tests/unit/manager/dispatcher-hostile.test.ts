@@ -5,7 +5,14 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { encodeValue, wireError, type CancelRequest, type NodeState, type TaskAssignment, type TaskOutcome } from '../../../protocol/index.js'
+import {
+  encodeValue,
+  wireError,
+  type CancelRequest,
+  type NodeState,
+  type TaskAssignment,
+  type TaskOutcome,
+} from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
 import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
@@ -19,7 +26,12 @@ class RecordingLink implements NodeLink {
     readonly givenTo: Map<string, Set<string>>,
   ) {}
   run(dispatched: DispatchedTask, attempt: number): void {
-    const task: TaskAssignment = { id: dispatched.id, attempt, fn: dispatched.fn.fn, args: dispatched.bytes.subarray(dispatched.start, dispatched.end) }
+    const task: TaskAssignment = {
+      id: dispatched.id,
+      attempt,
+      fn: dispatched.fn.fn,
+      args: dispatched.bytes.subarray(dispatched.start, dispatched.end),
+    }
     this.open.push(task)
     this.givenTo.set(task.id, (this.givenTo.get(task.id) ?? new Set()).add(this.name))
   }
@@ -42,7 +54,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('submit' as const), client: fc.nat(1), count: fc.integer({ min: 1, max: 5 }) }),
   fc.record({ kind: fc.constant('join' as const), node: fc.nat(NODES - 1) }),
   fc.record({ kind: fc.constant('lose' as const), node: fc.nat(NODES - 1) }),
-  fc.record({ kind: fc.constant('answer' as const), node: fc.nat(NODES - 1), count: fc.integer({ min: 1, max: 4 }), how: fc.constantFrom('ok' as const, 'failed' as const, 'child-lost' as const) }),
+  fc.record({
+    kind: fc.constant('answer' as const),
+    node: fc.nat(NODES - 1),
+    count: fc.integer({ min: 1, max: 4 }),
+    how: fc.constantFrom('ok' as const, 'failed' as const, 'child-lost' as const),
+  }),
   fc.record({ kind: fc.constant('forge' as const), node: fc.nat(NODES - 1), task: fc.nat(40) }),
   fc.record({ kind: fc.constant('garble' as const), node: fc.nat(NODES - 1), task: fc.nat(40) }),
   fc.record({ kind: fc.constant('cancel' as const), client: fc.nat(1), task: fc.nat(40) }),
@@ -81,7 +98,11 @@ function run(ops: Op[]): void {
     switch (step.kind) {
       case 'submit': {
         const client = `c${step.client}`
-        const batch = Array.from({ length: step.count }, () => ({ id: `${client}-${seq++}`, fn: { kind: 'source' as const, source: '(a) => a' }, args: encodeValue([1]) }))
+        const batch = Array.from({ length: step.count }, () => ({
+          id: `${client}-${seq++}`,
+          fn: { kind: 'source' as const, source: '(a) => a' },
+          args: encodeValue([1]),
+        }))
         for (const task of batch) submitted.push({ id: task.id, client })
         dispatcher.submit(client, batch)
         break
@@ -100,7 +121,13 @@ function run(ops: Op[]): void {
             done.map((task) =>
               step.how === 'ok'
                 ? { id: task.id, attempt: task.attempt, ok: true as const, result: encodeValue(name), ms: 1 }
-                : { id: task.id, attempt: task.attempt, ok: false as const, error: wireError(step.how === 'failed' ? 'TASK_FAILED' : 'WORKER_LOST', 'x'), ms: 1 },
+                : {
+                    id: task.id,
+                    attempt: task.attempt,
+                    ok: false as const,
+                    error: wireError(step.how === 'failed' ? 'TASK_FAILED' : 'WORKER_LOST', 'x'),
+                    ms: 1,
+                  },
             ),
           )
         })
@@ -109,7 +136,11 @@ function run(ops: Op[]): void {
         const target = submitted[step.task % Math.max(1, submitted.length)]
         // A forgery: an answer for a task this node was never given.
         if (target && !givenTo.get(target.id)?.has(name)) {
-          withLink(name, () => dispatcher.nodeSettled(name, [{ id: target.id, attempt: 1, ok: true, result: encodeValue('forged'), ms: 1 }]))
+          withLink(name, () =>
+            dispatcher.nodeSettled(name, [
+              { id: target.id, attempt: 1, ok: true, result: encodeValue('forged'), ms: 1 },
+            ]),
+          )
         }
         break
       }
@@ -130,7 +161,12 @@ function run(ops: Op[]): void {
         break
       }
       case 'leave':
-        withLink(name, (link) => dispatcher.nodeLeaving(name, link.open.splice(0).map((task) => task.id)))
+        withLink(name, (link) =>
+          dispatcher.nodeLeaving(
+            name,
+            link.open.splice(0).map((task) => task.id),
+          ),
+        )
         break
     }
     for (const outcomes of answers.values()) expect(outcomes).toHaveLength(1)
@@ -145,7 +181,16 @@ function run(ops: Op[]): void {
   const final = links.get('final')!
   for (let round = 0; round < 1000 && final.open.length > 0; round++) {
     const done = final.open.splice(0)
-    dispatcher.nodeSettled('final', done.map((task) => ({ id: task.id, attempt: task.attempt, ok: true as const, result: encodeValue('final'), ms: 1 })))
+    dispatcher.nodeSettled(
+      'final',
+      done.map((task) => ({
+        id: task.id,
+        attempt: task.attempt,
+        ok: true as const,
+        result: encodeValue('final'),
+        ms: 1,
+      })),
+    )
   }
 
   expect(dispatcher.pending).toBe(0)

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { encodeValue, type CancelRequest, type NodeState, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
+import {
+  encodeValue,
+  type CancelRequest,
+  type NodeState,
+  type TaskAssignment,
+  type TaskOutcome,
+  type TaskSubmission,
+} from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
 import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
@@ -11,7 +18,13 @@ class RecordingLink implements NodeLink {
   readonly cancels: CancelRequest[] = []
   readonly states: NodeState[] = []
   run(task: DispatchedTask, attempt: number): void {
-    this.runs.push({ id: task.id, attempt, fn: task.fn.fn, args: task.bytes.subarray(task.start, task.end), timeout: task.timeout || undefined })
+    this.runs.push({
+      id: task.id,
+      attempt,
+      fn: task.fn.fn,
+      args: task.bytes.subarray(task.start, task.end),
+      timeout: task.timeout || undefined,
+    })
   }
   cancel(request: CancelRequest): void {
     this.cancels.push(request)
@@ -49,7 +62,13 @@ const submission = (id: string, extra: Partial<TaskSubmission> = {}): TaskSubmis
   args: encodeValue([1]),
   ...extra,
 })
-const ok = (task: TaskAssignment, ms = 1) => ({ id: task.id, attempt: task.attempt, ok: true as const, result: encodeValue('r'), ms })
+const ok = (task: TaskAssignment, ms = 1) => ({
+  id: task.id,
+  attempt: task.attempt,
+  ok: true as const,
+  result: encodeValue('r'),
+  ms,
+})
 const lost = (task: TaskAssignment) => ({
   id: task.id,
   attempt: task.attempt,
@@ -76,7 +95,10 @@ describe('Dispatcher', () => {
   it('never gives a node of unknown speed more tasks than it has workers', () => {
     const { dispatcher, join } = setup()
     const link = join('n1', 'n1', 2)
-    dispatcher.submit('c1', ['a', 'b', 'c', 'd'].map((id) => submission(id)))
+    dispatcher.submit(
+      'c1',
+      ['a', 'b', 'c', 'd'].map((id) => submission(id)),
+    )
     expect(link.runs).toHaveLength(2)
     expect(dispatcher.queued).toBe(2)
   })
@@ -86,7 +108,10 @@ describe('Dispatcher', () => {
     const link = join('n1', 'n1', 1)
     dispatcher.submit('c1', [submission('warm')])
     dispatcher.nodeSettled('n1', [ok(link.runs[0]!, 0.01)])
-    dispatcher.submit('c1', Array.from({ length: 2000 }, (_, i) => submission(`t${i}`)))
+    dispatcher.submit(
+      'c1',
+      Array.from({ length: 2000 }, (_, i) => submission(`t${i}`)),
+    )
     const prefetched = link.runs.length - 1
     expect(prefetched).toBeGreaterThan(1)
     expect(prefetched).toBeLessThanOrEqual(512)
@@ -95,14 +120,20 @@ describe('Dispatcher', () => {
     const slowLink = slow.join('n1', 'n1', 1)
     slow.dispatcher.submit('c1', [submission('warm')])
     slow.dispatcher.nodeSettled('n1', [ok(slowLink.runs[0]!, 50)])
-    slow.dispatcher.submit('c1', ['a', 'b', 'c', 'd'].map((id) => submission(id)))
+    slow.dispatcher.submit(
+      'c1',
+      ['a', 'b', 'c', 'd'].map((id) => submission(id)),
+    )
     expect(slowLink.runs).toHaveLength(3) // warm + one running + one waiting at the agent
 
     const long = setup()
     const longLink = long.join('n1', 'n1', 1)
     long.dispatcher.submit('c1', [submission('warm')])
     long.dispatcher.nodeSettled('n1', [ok(longLink.runs[0]!, 5000)])
-    long.dispatcher.submit('c1', ['a', 'b', 'c'].map((id) => submission(id)))
+    long.dispatcher.submit(
+      'c1',
+      ['a', 'b', 'c'].map((id) => submission(id)),
+    )
     expect(longLink.runs).toHaveLength(2) // warm + exactly one: long tasks wait at the manager
   })
 
@@ -117,7 +148,10 @@ describe('Dispatcher', () => {
 
   it('rejects beyond --queue-size with QUEUE_FULL and counts it', () => {
     const { dispatcher, answersFor } = setup({ queueSize: 2 })
-    dispatcher.submit('c1', ['a', 'b', 'c'].map((id) => submission(id)))
+    dispatcher.submit(
+      'c1',
+      ['a', 'b', 'c'].map((id) => submission(id)),
+    )
     expect(dispatcher.queued).toBe(2)
     const rejection = answersFor('c')[0]!.outcome
     expect(rejection.ok).toBe(false)
@@ -127,12 +161,16 @@ describe('Dispatcher', () => {
 
   it('serves high priority first', () => {
     const { dispatcher, join } = setup()
-    dispatcher.submit('c1', [submission('low', { priority: 'low' }), submission('normal'), submission('high', { priority: 'high' })])
+    dispatcher.submit('c1', [
+      submission('low', { priority: 'low' }),
+      submission('normal'),
+      submission('high', { priority: 'high' }),
+    ])
     const link = join('n1')
     expect(link.runs[0]!.id).toBe('high')
   })
 
-  it('moves a lost node\'s tasks to the head of the queue with the attempt raised, and uses the node again when it returns', () => {
+  it("moves a lost node's tasks to the head of the queue with the attempt raised, and uses the node again when it returns", () => {
     const { dispatcher, join, answersFor } = setup()
     const first = join('n1')
     dispatcher.submit('c1', [submission('t1'), submission('t2')])
@@ -217,7 +255,10 @@ describe('Dispatcher', () => {
     dispatcher.submit('c1', [submission('t1')])
     expect(dispatcher.queued).toBe(1)
     dispatcher.submit('c2', [submission('t1')])
-    expect(answersFor('t1')[0]).toMatchObject({ clientId: 'c2', outcome: { ok: false, error: { code: 'BAD_REQUEST' } } })
+    expect(answersFor('t1')[0]).toMatchObject({
+      clientId: 'c2',
+      outcome: { ok: false, error: { code: 'BAD_REQUEST' } },
+    })
   })
 
   it('returns tasks a leaving agent never started without counting an attempt', () => {
@@ -233,13 +274,23 @@ describe('Dispatcher', () => {
     expect(dispatcher.status(0).nodes.find((node) => node.name === 'a')?.state).toBe('draining')
   })
 
-  it('reports status like the seed\'s STATUS command', () => {
+  it("reports status like the seed's STATUS command", () => {
     const { dispatcher, join } = setup({ queueSize: 10 })
     join('n1', 'n1', 2)
-    dispatcher.submit('c1', ['a', 'b', 'c'].map((id) => submission(id)))
+    dispatcher.submit(
+      'c1',
+      ['a', 'b', 'c'].map((id) => submission(id)),
+    )
     const status = dispatcher.status(1)
     expect(status).toMatchObject({ queued: 1, queueLimit: 10, running: 2, clients: 1 })
-    expect(status.nodes[0]).toMatchObject({ name: 'n1', workers: 2, assigned: 2, state: 'active', completed: 0, failed: 0 })
+    expect(status.nodes[0]).toMatchObject({
+      name: 'n1',
+      workers: 2,
+      assigned: 2,
+      state: 'active',
+      completed: 0,
+      failed: 0,
+    })
   })
 })
 

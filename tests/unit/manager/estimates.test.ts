@@ -59,15 +59,21 @@ describe('RunTimeEstimates', () => {
 
   it('is always positive and finite once measured (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('f', 'g'), fc.constantFrom('a', 'b'), fc.double({ min: 0, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 50 }), (runs) => {
-        const estimates = new RunTimeEstimates()
-        for (const [key, node, ms] of runs) estimates.record(key, node, ms)
-        for (const [key, node] of runs) {
-          const value = estimates.expected(key, node)!
-          expect(value).toBeGreaterThan(0)
-          expect(Number.isFinite(value)).toBe(true)
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom('f', 'g'), fc.constantFrom('a', 'b'), fc.double({ min: 0, max: 1e6, noNaN: true })),
+          { minLength: 1, maxLength: 50 },
+        ),
+        (runs) => {
+          const estimates = new RunTimeEstimates()
+          for (const [key, node, ms] of runs) estimates.record(key, node, ms)
+          for (const [key, node] of runs) {
+            const value = estimates.expected(key, node)!
+            expect(value).toBeGreaterThan(0)
+            expect(Number.isFinite(value)).toBe(true)
+          }
+        },
+      ),
     )
   })
 })

@@ -21,8 +21,15 @@ describe('frameRejecter', () => {
   it('replies within the budget, then disconnects once and stays quiet', () => {
     const replies: WireError[] = []
     let disconnects = 0
-    const socket = { emit: (_event: 'request:rejected', error: WireError) => replies.push(error), disconnect: () => disconnects++ }
-    const rejecter = frameRejecter(socket, 'bad-frame:test', {}, new WarningThrottle(silentLogger()), { repliesPerSecond: 3, maxBad: 4, windowMs: 60_000 })
+    const socket = {
+      emit: (_event: 'request:rejected', error: WireError) => replies.push(error),
+      disconnect: () => disconnects++,
+    }
+    const rejecter = frameRejecter(socket, 'bad-frame:test', {}, new WarningThrottle(silentLogger()), {
+      repliesPerSecond: 3,
+      maxBad: 4,
+      windowMs: 60_000,
+    })
     for (let i = 0; i < 10; i++) rejecter.reject('x'.repeat(1000), 'y'.repeat(5000))
     expect(replies).toHaveLength(3)
     expect(replies[0]!.code).toBe('BAD_REQUEST')

@@ -65,6 +65,9 @@ describe('NodeNames', () => {
     expect(names.claim({ nodeId: 'id-b', name: 'vm' })).toEqual({ ok: true, name: 'vm-2' })
     expect(names.claim({ nodeId: 'id-c', name: 'vm', nameChosen: true }).ok).toBe(false)
     // A reservation that never turned into a connection expires.
-    expect(names.claim({ nodeId: 'id-c', name: 'vm', nameChosen: true }, Date.now() + 60_000)).toEqual({ ok: true, name: 'vm' })
+    expect(names.claim({ nodeId: 'id-c', name: 'vm', nameChosen: true }, Date.now() + 60_000)).toEqual({
+      ok: true,
+      name: 'vm',
+    })
   })
 })

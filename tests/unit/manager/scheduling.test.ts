@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
 import { strategies, UNMEASURED_TASK_MS, type SchedulableNode } from '../../../manager/scheduling/index.js'
 
-const node = (id: string, workers: number, assignedCount: number, heldMs: number): SchedulableNode => ({ id, workers, assignedCount, heldMs })
+const node = (id: string, workers: number, assignedCount: number, heldMs: number): SchedulableNode => ({
+  id,
+  workers,
+  assignedCount,
+  heldMs,
+})
 const everywhere = (ms: number | undefined) => () => ms
 
 describe('least-completion-time', () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { planSteals, type StealView } from '../../../manager/scheduling/stealing.js'
 
-const view = (id: string, workers: number, assignedCount: number, heldMs: number, extra: Partial<StealView> = {}): StealView => ({
+const view = (
+  id: string,
+  workers: number,
+  assignedCount: number,
+  heldMs: number,
+  extra: Partial<StealView> = {},
+): StealView => ({
   id,
   workers,
   assignedCount,
@@ -25,8 +31,12 @@ describe('planSteals', () => {
   })
 
   it('does not count an idle slot twice: tasks already being handed back are subtracted', () => {
-    expect(planSteals([view('a', 2, 6, 600, { stealPending: 2 }), view('b', 2, 6, 600), view('idle', 2, 0, 0)])).toEqual([])
-    expect(planSteals([view('a', 2, 6, 600, { stealPending: 1 }), view('b', 2, 6, 600), view('idle', 2, 0, 0)])).toEqual([{ nodeId: 'b', count: 1 }])
+    expect(
+      planSteals([view('a', 2, 6, 600, { stealPending: 2 }), view('b', 2, 6, 600), view('idle', 2, 0, 0)]),
+    ).toEqual([])
+    expect(
+      planSteals([view('a', 2, 6, 600, { stealPending: 1 }), view('b', 2, 6, 600), view('idle', 2, 0, 0)]),
+    ).toEqual([{ nodeId: 'b', count: 1 }])
   })
 
   it('takes from the node with the most waiting work per worker first', () => {
@@ -37,6 +47,8 @@ describe('planSteals', () => {
   it('never asks a node that cannot be asked, and a drained node gives but does not take', () => {
     expect(planSteals([view('a', 2, 6, 600, { canBeAsked: false }), view('idle', 2, 0, 0)])).toEqual([])
     expect(planSteals([view('a', 2, 6, 600), view('drained', 2, 0, 0, { takesWork: false })])).toEqual([])
-    expect(planSteals([view('drained', 2, 6, 600, { takesWork: false }), view('idle', 2, 0, 0)])).toEqual([{ nodeId: 'drained', count: 2 }])
+    expect(planSteals([view('drained', 2, 6, 600, { takesWork: false }), view('idle', 2, 0, 0)])).toEqual([
+      { nodeId: 'drained', count: 2 },
+    ])
   })
 })

@@ -41,14 +41,21 @@ describe('TaskHistory', () => {
     for (let i = 0; i < 20; i++) history.record(task('failed'))
     expect(history.query({ limit: 1000, failed: true }).kept.failures).toBe(5)
     // Large stacks: the byte bound cuts the recent store well below its count.
-    for (let i = 0; i < 50; i++) history.record(task('failed', { error: { code: 'TASK_FAILED', message: 'x', remoteStack: 'at f\n'.repeat(400) } }))
+    for (let i = 0; i < 50; i++)
+      history.record(
+        task('failed', { error: { code: 'TASK_FAILED', message: 'x', remoteStack: 'at f\n'.repeat(400) } }),
+      )
     const kept = history.query({ limit: 1000 }).kept
     expect(kept.recent).toBeLessThan(10)
   })
 
   it('cuts runaway messages and stacks', () => {
     const history = new TaskHistory()
-    history.record(task('failed', { error: { code: 'TASK_FAILED', message: 'm'.repeat(100_000), remoteStack: 's'.repeat(100_000) } }))
+    history.record(
+      task('failed', {
+        error: { code: 'TASK_FAILED', message: 'm'.repeat(100_000), remoteStack: 's'.repeat(100_000) },
+      }),
+    )
     const [kept] = history.query({}).tasks
     expect(kept!.error!.message.length).toBeLessThan(5000)
     expect(kept!.error!.remoteStack!.length).toBeLessThan(17_000)
@@ -92,7 +99,10 @@ describe('TaskHistory', () => {
           }
           // Expected: every failure, plus the newest `recentCount` of any status, newest first.
           const recent = new Set(recorded.slice(-recentCount).map((r) => r.seq))
-          const expected = recorded.filter((r) => r.status !== 'succeeded' || recent.has(r.seq)).map((r) => r.seq).reverse()
+          const expected = recorded
+            .filter((r) => r.status !== 'succeeded' || recent.has(r.seq))
+            .map((r) => r.seq)
+            .reverse()
           expect(seen).toEqual(expected)
         },
       ),

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import type { Priority } from '../../../protocol/index.js'
 import { TaskQueue } from '../../../manager/task-queue.js'
 
-const task = (id: string, priority: Priority = 'normal'): { id: string; priority: Priority; queued?: boolean } => ({ id, priority })
+const task = (id: string, priority: Priority = 'normal'): { id: string; priority: Priority; queued?: boolean } => ({
+  id,
+  priority,
+})
 
 function drain(queue: TaskQueue<{ id: string; priority: Priority; queued?: boolean }>): string[] {
   const out: string[] = []

@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { generateSelfSignedCertificate, loadManagerCertificate, machineNames } from '../../../manager/tls-certificate.js'
+import {
+  generateSelfSignedCertificate,
+  loadManagerCertificate,
+  machineNames,
+} from '../../../manager/tls-certificate.js'
 import { managerCertificatePaths } from '../../../protocol/tls-files.js'
 
 const homes: string[] = []
@@ -18,7 +22,10 @@ function home(): NodeJS.ProcessEnv {
 
 describe('the self-signed certificate', () => {
   it('names every host name and address given, is its own CA and matches its key', async () => {
-    const { cert, key } = await generateSelfSignedCertificate({ dns: ['localhost', 'mgrhost'], ips: ['127.0.0.1', '::1', '192.0.2.5'] })
+    const { cert, key } = await generateSelfSignedCertificate({
+      dns: ['localhost', 'mgrhost'],
+      ips: ['127.0.0.1', '::1', '192.0.2.5'],
+    })
     const x509 = new X509Certificate(cert)
     expect(x509.subjectAltName).toContain('DNS:mgrhost')
     expect(x509.subjectAltName).toContain('IP Address:192.0.2.5')
@@ -74,7 +81,9 @@ describe('loadManagerCertificate', () => {
     const env = home()
     // A file where the tls folder should be: the folder cannot be made, as on a read-only home.
     writeFileSync(join(env.ARGON_HOME!, 'tls'), '')
-    await expect(loadManagerCertificate(undefined, env)).rejects.toThrow(/cannot keep a generated TLS certificate .*--tls-cert and --tls-key.*--no-tls/)
+    await expect(loadManagerCertificate(undefined, env)).rejects.toThrow(
+      /cannot keep a generated TLS certificate .*--tls-cert and --tls-key.*--no-tls/,
+    )
   })
 
   it('serves a given pair as it is, writing nothing', async () => {

@@ -26,7 +26,8 @@ describe('stacks that point at user code', () => {
   })
 
   it('keeps line numbers when build helpers are supplied around the function', () => {
-    const source = 'async (x) => {\n  await __awaiter(void 0, void 0, void 0, function* () {})\n  throw new RangeError("bad " + x)\n}'
+    const source =
+      'async (x) => {\n  await __awaiter(void 0, void 0, void 0, function* () {})\n  throw new RangeError("bad " + x)\n}'
     const fn = compileTaskSource(source)
     return (fn(7) as Promise<unknown>).then(
       () => expect.unreachable(),

@@ -26,9 +26,22 @@ const add = functionEntry({ kind: 'source', source: '(a, b) => a + b' })
 const fib = functionEntry({ kind: 'module', module: '/tasks.mjs', export: 'fib' })
 const bytes = (...values: number[]) => Buffer.from(values)
 
-function writeTasks(table: FunctionTable, tasks: { id: string; fn?: FunctionEntry; args: Buffer; attempt?: number; timeout?: number; priority?: number }[]): Buffer {
+function writeTasks(
+  table: FunctionTable,
+  tasks: { id: string; fn?: FunctionEntry; args: Buffer; attempt?: number; timeout?: number; priority?: number }[],
+): Buffer {
   const writer = new TaskFrameWriter(table)
-  for (const task of tasks) writer.add(task.id, task.fn ?? add, task.attempt ?? 0, task.timeout ?? 0, task.priority ?? PRIORITY_CODE.normal, task.args, 0, task.args.length)
+  for (const task of tasks)
+    writer.add(
+      task.id,
+      task.fn ?? add,
+      task.attempt ?? 0,
+      task.timeout ?? 0,
+      task.priority ?? PRIORITY_CODE.normal,
+      task.args,
+      0,
+      task.args.length,
+    )
   return writer.finish()
 }
 
@@ -87,7 +100,10 @@ describe('task frames', () => {
     // The receiver's side of the link started over (a new connection); the sender's did not.
     const fresh = new FunctionRegistry()
     const frame = readable(readTaskFrame(writeTasks(table, [{ id: 'b', args: bytes(1) }]), fresh))
-    expect(taskProblem(frame, 0, fresh, 1024)).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('unknown function id') })
+    expect(taskProblem(frame, 0, fresh, 1024)).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('unknown function id'),
+    })
     // Once both sides start over, the definition travels again and the task is fine.
     table.clear()
     const again = readable(readTaskFrame(writeTasks(table, [{ id: 'c', args: bytes(1) }]), fresh))
@@ -134,9 +150,19 @@ describe('task frames', () => {
   })
 
   it('merges payload ranges that are adjacent in memory (tasks of one frame forwarded together)', () => {
-    const source = readable(readTaskFrame(writeTasks(new FunctionTable(), [{ id: 'a', args: bytes(1, 2) }, { id: 'b', args: bytes(3) }, { id: 'c', args: bytes(4, 5, 6) }]), new FunctionRegistry()))
+    const source = readable(
+      readTaskFrame(
+        writeTasks(new FunctionTable(), [
+          { id: 'a', args: bytes(1, 2) },
+          { id: 'b', args: bytes(3) },
+          { id: 'c', args: bytes(4, 5, 6) },
+        ]),
+        new FunctionRegistry(),
+      ),
+    )
     const writer = new TaskFrameWriter(new FunctionTable())
-    for (const i of [0, 1, 2]) writer.add(source.ids[i]!, add, 1, 0, 1, source.bytes, source.offsets[i]!, source.offsets[i + 1]!)
+    for (const i of [0, 1, 2])
+      writer.add(source.ids[i]!, add, 1, 0, 1, source.bytes, source.offsets[i]!, source.offsets[i + 1]!)
     const forwarded = readable(readTaskFrame(writer.finish(), new FunctionRegistry()))
     expect([argsOf(forwarded, 0), argsOf(forwarded, 1), argsOf(forwarded, 2)]).toEqual([[1, 2], [3], [4, 5, 6]])
     expect([...forwarded.attempts]).toEqual([1, 1, 1])
@@ -150,7 +176,11 @@ describe('task frames', () => {
 })
 
 describe('malformed task frames', () => {
-  const good = () => writeTasks(new FunctionTable(), [{ id: 'one', args: bytes(1, 2) }, { id: 'two', args: bytes(3) }])
+  const good = () =>
+    writeTasks(new FunctionTable(), [
+      { id: 'one', args: bytes(1, 2) },
+      { id: 'two', args: bytes(3) },
+    ])
   // Header offsets (see protocol/batch-frame.ts).
   const COUNT = 8
   const IDS_BYTES = 16
@@ -272,22 +302,33 @@ const taskArbitrary = fc.record({
 describe('properties over random batches', () => {
   it('task frames read back exactly what was written, over a link of several frames', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(taskArbitrary, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 }), (frames) => {
-        const table = new FunctionTable()
-        const registry = new FunctionRegistry()
-        for (const tasks of frames) {
-          const frame = readable(readTaskFrame(writeTasks(table, tasks.map((task) => ({ ...task, args: Buffer.from(task.args) }))), registry))
-          expect(frame.ids).toEqual(tasks.map((task) => task.id))
-          tasks.forEach((task, i) => {
-            expect(registry.get(frame.fns[i]!)!.fn).toEqual(task.fn.fn)
-            expect(frame.attempts[i]).toBe(task.attempt)
-            expect(frame.timeouts[i]).toBe(task.timeout)
-            expect(frame.priorities[i]).toBe(task.priority)
-            expect(argsOf(frame, i)).toEqual([...task.args])
-            expect(taskProblem(frame, i, registry, 64)).toBeUndefined()
-          })
-        }
-      }),
+      fc.property(
+        fc.array(fc.array(taskArbitrary, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 }),
+        (frames) => {
+          const table = new FunctionTable()
+          const registry = new FunctionRegistry()
+          for (const tasks of frames) {
+            const frame = readable(
+              readTaskFrame(
+                writeTasks(
+                  table,
+                  tasks.map((task) => ({ ...task, args: Buffer.from(task.args) })),
+                ),
+                registry,
+              ),
+            )
+            expect(frame.ids).toEqual(tasks.map((task) => task.id))
+            tasks.forEach((task, i) => {
+              expect(registry.get(frame.fns[i]!)!.fn).toEqual(task.fn.fn)
+              expect(frame.attempts[i]).toBe(task.attempt)
+              expect(frame.timeouts[i]).toBe(task.timeout)
+              expect(frame.priorities[i]).toBe(task.priority)
+              expect(argsOf(frame, i)).toEqual([...task.args])
+              expect(taskProblem(frame, i, registry, 64)).toBeUndefined()
+            })
+          }
+        },
+      ),
     )
   })
 

@@ -6,11 +6,21 @@
 import fc from 'fast-check'
 import { serialize } from 'node:v8'
 import { describe, expect, it } from 'vitest'
-import { MAX_BATCH_ITEMS, parseBatch, taskIdSchema, taskSubmissionSchema, nodeTaskOutcomeSchema, cutText } from '../../../protocol/index.js'
+import {
+  MAX_BATCH_ITEMS,
+  parseBatch,
+  taskIdSchema,
+  taskSubmissionSchema,
+  nodeTaskOutcomeSchema,
+  cutText,
+} from '../../../protocol/index.js'
 import { Decoder, RESERVED_EVENTS, RESERVED_EVENT_PREFIX } from '../../../protocol/packet-codec.js'
 
 /** Runs the decoder on one frame: the decoded packet, or the error it threw. */
-function decode(frame: unknown): { packet?: { type: number; nsp: string; data?: unknown; id?: number }; error?: unknown } {
+function decode(frame: unknown): {
+  packet?: { type: number; nsp: string; data?: unknown; id?: number }
+  error?: unknown
+} {
   const decoder = new Decoder()
   let packet: { type: number; nsp: string; data?: unknown; id?: number } | undefined
   decoder.on('decoded', (decoded: typeof packet) => (packet = decoded))
@@ -22,13 +32,18 @@ function decode(frame: unknown): { packet?: { type: number; nsp: string; data?: 
   }
 }
 
-const eventName = fc.oneof(fc.constantFrom(...RESERVED_EVENTS, 'task:submit', 'task:settled', 'link:sync'), fc.string({ maxLength: 40 }))
+const eventName = fc.oneof(
+  fc.constantFrom(...RESERVED_EVENTS, 'task:submit', 'task:settled', 'link:sync'),
+  fc.string({ maxLength: 40 }),
+)
 const packetLike = fc.record(
   {
     type: fc.oneof(fc.integer({ min: -2, max: 8 }), fc.constant('2'), fc.constant(null)),
     nsp: fc.oneof(fc.constantFrom('/client', '/node', '/control', '/'), fc.string({ maxLength: 20 }), fc.integer()),
     data: fc.oneof(
-      fc.tuple(eventName).chain(([name]) => fc.array(fc.anything({ maxDepth: 3 }), { maxLength: 4 }).map((rest) => [name, ...rest])),
+      fc
+        .tuple(eventName)
+        .chain(([name]) => fc.array(fc.anything({ maxDepth: 3 }), { maxLength: 4 }).map((rest) => [name, ...rest])),
       fc.anything({ maxDepth: 4 }),
     ),
     id: fc.oneof(fc.nat(), fc.integer({ min: -5, max: -1 }), fc.double(), fc.string({ maxLength: 3 })),
@@ -53,7 +68,8 @@ describe('packet decoder under hostile frames', () => {
           const name = (packet!.data as unknown[])[0]
           expect(typeof name).toBe('string')
           expect(RESERVED_EVENTS.has(name as string)).toBe(false)
-          if (RESERVED_EVENTS.has((name as string).slice(RESERVED_EVENT_PREFIX.length))) expect((name as string).startsWith(RESERVED_EVENT_PREFIX)).toBe(true)
+          if (RESERVED_EVENTS.has((name as string).slice(RESERVED_EVENT_PREFIX.length)))
+            expect((name as string).startsWith(RESERVED_EVENT_PREFIX)).toBe(true)
         }
       }),
       { numRuns: 2000 },
@@ -73,10 +89,27 @@ describe('packet decoder under hostile frames', () => {
   })
 })
 
-const taskIdLike = fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 129, maxLength: 300 }), fc.integer(), fc.constant(undefined))
+const taskIdLike = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 20 }),
+  fc.string({ minLength: 129, maxLength: 300 }),
+  fc.integer(),
+  fc.constant(undefined),
+)
 const itemLike = fc.oneof(
-  fc.record({ id: taskIdLike, fn: fc.anything({ maxDepth: 2 }), args: fc.oneof(fc.uint8Array({ maxLength: 8 }), fc.string()) }, { requiredKeys: [] }),
-  fc.record({ id: taskIdLike, attempt: fc.integer(), ok: fc.boolean(), result: fc.uint8Array({ maxLength: 8 }), ms: fc.double() }, { requiredKeys: [] }),
+  fc.record(
+    { id: taskIdLike, fn: fc.anything({ maxDepth: 2 }), args: fc.oneof(fc.uint8Array({ maxLength: 8 }), fc.string()) },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    {
+      id: taskIdLike,
+      attempt: fc.integer(),
+      ok: fc.boolean(),
+      result: fc.uint8Array({ maxLength: 8 }),
+      ms: fc.double(),
+    },
+    { requiredKeys: [] },
+  ),
   fc.anything({ maxDepth: 2 }),
 )
 
@@ -87,19 +120,22 @@ describe('batch reader under hostile frames', () => {
   ] as const) {
     it(`accounts for every item of a ${name} frame and only answers ids a task could have`, () => {
       fc.assert(
-        fc.property(fc.oneof(fc.array(itemLike, { minLength: 1, maxLength: 30 }), fc.anything({ maxDepth: 2 })), (frame) => {
-          const { valid, rejected } = parseBatch(schema as typeof taskSubmissionSchema, frame)
-          if (Array.isArray(frame) && frame.length >= 1 && frame.length <= MAX_BATCH_ITEMS) {
-            expect(valid.length + rejected.length).toBe(frame.length)
-          } else {
-            expect(valid).toEqual([])
-            expect(rejected).toHaveLength(1)
-          }
-          for (const bad of rejected) {
-            expect(bad.error.code).toBe('BAD_REQUEST')
-            if (bad.id !== undefined) expect(taskIdSchema.safeParse(bad.id).success).toBe(true)
-          }
-        }),
+        fc.property(
+          fc.oneof(fc.array(itemLike, { minLength: 1, maxLength: 30 }), fc.anything({ maxDepth: 2 })),
+          (frame) => {
+            const { valid, rejected } = parseBatch(schema as typeof taskSubmissionSchema, frame)
+            if (Array.isArray(frame) && frame.length >= 1 && frame.length <= MAX_BATCH_ITEMS) {
+              expect(valid.length + rejected.length).toBe(frame.length)
+            } else {
+              expect(valid).toEqual([])
+              expect(rejected).toHaveLength(1)
+            }
+            for (const bad of rejected) {
+              expect(bad.error.code).toBe('BAD_REQUEST')
+              if (bad.id !== undefined) expect(taskIdSchema.safeParse(bad.id).success).toBe(true)
+            }
+          },
+        ),
         { numRuns: 1000 },
       )
     })

@@ -35,8 +35,12 @@ describe('batch validation', () => {
   })
 
   it('checks node outcomes and heartbeats', () => {
-    expect(parseBatch(nodeTaskOutcomeSchema, [{ id: 'x', attempt: 0, ok: true, result: new Uint8Array(), ms: 1 }]).rejected).toHaveLength(1)
-    expect(parseMessage(nodeHeartbeatSchema, { busy: 1, workerBusy: [true], cpu: 0.5, memoryBytes: 1, uptimeSeconds: 2 }).ok).toBe(true)
+    expect(
+      parseBatch(nodeTaskOutcomeSchema, [{ id: 'x', attempt: 0, ok: true, result: new Uint8Array(), ms: 1 }]).rejected,
+    ).toHaveLength(1)
+    expect(
+      parseMessage(nodeHeartbeatSchema, { busy: 1, workerBusy: [true], cpu: 0.5, memoryBytes: 1, uptimeSeconds: 2 }).ok,
+    ).toBe(true)
     expect(parseMessage(nodeHeartbeatSchema, { busy: 'lots' }).ok).toBe(false)
   })
 })

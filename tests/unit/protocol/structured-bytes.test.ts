@@ -7,7 +7,10 @@ describe('structured bytes', () => {
   it('keeps structured-clone types, not only JSON', () => {
     const value = {
       date: new Date(1_700_000_000_000),
-      map: new Map<unknown, unknown>([['k', 1], [2, new Set([3n])]]),
+      map: new Map<unknown, unknown>([
+        ['k', 1],
+        [2, new Set([3n])],
+      ]),
       big: 12345678901234567890n,
       bytes: new Uint8Array([1, 2, 3]),
       floats: new Float64Array([1.5, -0]),

@@ -42,7 +42,14 @@ describe('fingerprints', () => {
   })
 
   it('refuses what is not one, naming it', () => {
-    for (const bad of ['', 'sha256:', 'sha256:abc', `sha1:${'a'.repeat(64)}`, `sha256:${'g'.repeat(64)}`, `sha256:${'a'.repeat(65)}`]) {
+    for (const bad of [
+      '',
+      'sha256:',
+      'sha256:abc',
+      `sha1:${'a'.repeat(64)}`,
+      `sha256:${'g'.repeat(64)}`,
+      `sha256:${'a'.repeat(65)}`,
+    ]) {
       expect(() => parseFingerprint(bad)).toThrow(TypeError)
     }
     expect(() => parseFingerprint('sha256:abc')).toThrow(/not a SHA-256 fingerprint/)

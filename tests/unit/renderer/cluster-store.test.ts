@@ -59,7 +59,9 @@ describe('ClusterStore', () => {
     store.applyUpdate(makeUpdate([], { first: true }))
     for (let batch = 0; batch < 4; batch += 1) {
       const events = Array.from({ length: 200 }, (_, i) => event(batch * 200 + i + 1))
-      const tasks = Array.from({ length: 100 }, (_, i) => makeTask(`b${batch}-${i}`, { finishedAt: T0 + batch * 1000 + i }))
+      const tasks = Array.from({ length: 100 }, (_, i) =>
+        makeTask(`b${batch}-${i}`, { finishedAt: T0 + batch * 1000 + i }),
+      )
       store.applyUpdate(makeUpdate([], { at: T0 + (batch + 1) * 250, events, tasks }))
     }
     expect(store.events).toHaveLength(MAX_EVENTS)

@@ -56,7 +56,9 @@ describe('Dashboard', () => {
     store.applyUpdate(
       makeUpdate([makeNode({ name: 'a' }), makeNode({ name: 'b', state: 'offline' })], {
         first: true,
-        tasks: [makeTask('t1', { seq: 1, status: 'timed-out', error: { code: 'TASK_TIMEOUT', message: 'took too long' } })],
+        tasks: [
+          makeTask('t1', { seq: 1, status: 'timed-out', error: { code: 'TASK_TIMEOUT', message: 'took too long' } }),
+        ],
       }),
     )
     renderDashboard(store)
@@ -69,7 +71,10 @@ describe('Dashboard', () => {
   it('opens the failed tasks from the Failures figure, searching the manager', async () => {
     const store = new ClusterStore()
     store.applyUpdate(makeUpdate([makeNode({ name: 'a' })], { first: true }))
-    const onQueryTasks = vi.fn(async () => ({ ok: true as const, value: { tasks: [], next: null, kept: { recent: 0, failures: 0, oldestRecentAt: null, oldestFailureAt: null } } }))
+    const onQueryTasks = vi.fn(async () => ({
+      ok: true as const,
+      value: { tasks: [], next: null, kept: { recent: 0, failures: 0, oldestRecentAt: null, oldestFailureAt: null } },
+    }))
     renderDashboard(store, { onQueryTasks })
     await fireEvent.click(screen.getByTestId('summary-failures'))
     await waitFor(() => expect(onQueryTasks).toHaveBeenLastCalledWith(expect.objectContaining({ failed: true })))
@@ -84,7 +89,12 @@ describe('Dashboard', () => {
     await fireEvent.click(screen.getByTestId('pause-button'))
     expect(onSetPaused).toHaveBeenLastCalledWith(true)
     expect(screen.queryByTestId('paused-banner')).toBeNull()
-    store.applyUpdate(makeUpdate([makeNode({ name: 'a' })], { at: 1_700_000_000_500, status: makeStatus([makeNode({ name: 'a' })], { paused: true, queued: 7 }) }))
+    store.applyUpdate(
+      makeUpdate([makeNode({ name: 'a' })], {
+        at: 1_700_000_000_500,
+        status: makeStatus([makeNode({ name: 'a' })], { paused: true, queued: 7 }),
+      }),
+    )
     await waitFor(() => expect(screen.getByTestId('paused-banner').textContent).toContain('7 now'))
     expect(screen.getByTestId('pause-button').textContent).toContain('Resume dispatch')
     await fireEvent.click(screen.getByTestId('pause-button'))
@@ -96,7 +106,9 @@ describe('Dashboard', () => {
     store.applyUpdate(makeUpdate([makeNode({ name: 'a' })], { first: true }))
     renderDashboard(store)
     const card = screen.getByTestId('node-card')
-    store.applyUpdate(makeUpdate([makeNode({ name: 'a', state: 'draining', drained: true, assigned: 2 })], { at: 1_700_000_000_250 }))
+    store.applyUpdate(
+      makeUpdate([makeNode({ name: 'a', state: 'draining', drained: true, assigned: 2 })], { at: 1_700_000_000_250 }),
+    )
     await waitFor(() => expect(screen.getByTestId('node-card').getAttribute('data-state')).toBe('draining'))
     // Same element, moved to the other zone's list: keyed by name.
     expect(screen.getByTestId('zone-out-of-rotation').contains(screen.getByTestId('node-card'))).toBe(true)
@@ -105,9 +117,16 @@ describe('Dashboard', () => {
 
   it('shows the join commands while the cluster has no node', () => {
     const store = new ClusterStore()
-    store.applyUpdate(makeUpdate([], { first: true, joinCommands: ['ARGON_TOKEN=abc node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12'] }))
+    store.applyUpdate(
+      makeUpdate([], {
+        first: true,
+        joinCommands: ['ARGON_TOKEN=abc node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12'],
+      }),
+    )
     renderDashboard(store)
-    expect(screen.getByTestId('join-command').textContent).toBe('ARGON_TOKEN=abc node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12')
+    expect(screen.getByTestId('join-command').textContent).toBe(
+      'ARGON_TOKEN=abc node-agent --join 10.0.0.1:8000 --fingerprint sha256:ab12',
+    )
   })
 
   it('has no Settings in a browser', () => {

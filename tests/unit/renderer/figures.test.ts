@@ -41,11 +41,24 @@ describe('figures that are true now', () => {
   })
 
   it('counts offline nodes in neither zone: they are a group of their own', () => {
-    const nodes = [makeNode({ name: 'up' }), makeNode({ name: 'gone', state: 'offline' }), makeNode({ name: 'gone-drained', state: 'offline', drained: true })]
-    render(NodeMap, { zones: partitionNodes(nodes), pendingNames: new Set<string>(), onMove: vi.fn(), onDismiss: vi.fn() })
+    const nodes = [
+      makeNode({ name: 'up' }),
+      makeNode({ name: 'gone', state: 'offline' }),
+      makeNode({ name: 'gone-drained', state: 'offline', drained: true }),
+    ]
+    render(NodeMap, {
+      zones: partitionNodes(nodes),
+      pendingNames: new Set<string>(),
+      onMove: vi.fn(),
+      onDismiss: vi.fn(),
+    })
     expect(within(screen.getByTestId('zone-in-rotation')).getAllByTestId('node-card')).toHaveLength(1)
     const offline = screen.getByTestId('zone-offline')
-    expect(within(offline).getAllByTestId('node-card').map((card) => card.getAttribute('data-node-name'))).toEqual(['gone', 'gone-drained'])
+    expect(
+      within(offline)
+        .getAllByTestId('node-card')
+        .map((card) => card.getAttribute('data-node-name')),
+    ).toEqual(['gone', 'gone-drained'])
     expect(within(offline).getByTestId('zone-count').textContent).toBe('2')
     const summary = summarize(makeStatus(nodes), null)
     expect([summary.nodesActive, summary.nodesOffline]).toEqual([1, 2])

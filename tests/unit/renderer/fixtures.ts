@@ -1,4 +1,10 @@
-import type { ClusterMetrics, ClusterStatus, DashboardUpdate, NodeStatus, TaskRecord } from '../../../protocol/cluster.js'
+import type {
+  ClusterMetrics,
+  ClusterStatus,
+  DashboardUpdate,
+  NodeStatus,
+  TaskRecord,
+} from '../../../protocol/cluster.js'
 
 /** A connected, in-rotation node with a few finished tasks; override what a test is about. */
 export function makeNode(overrides: Partial<NodeStatus> = {}): NodeStatus {
@@ -31,7 +37,17 @@ export function makeNode(overrides: Partial<NodeStatus> = {}): NodeStatus {
 }
 
 export function makeStatus(nodes: NodeStatus[], overrides: Partial<ClusterStatus> = {}): ClusterStatus {
-  return { nodes, queued: 0, queueLimit: 1000, running: 0, clients: 1, completed: 0, failed: 0, rejected: 0, ...overrides }
+  return {
+    nodes,
+    queued: 0,
+    queueLimit: 1000,
+    running: 0,
+    clients: 1,
+    completed: 0,
+    failed: 0,
+    rejected: 0,
+    ...overrides,
+  }
 }
 
 export function makeMetrics(at: number, overrides: Partial<ClusterMetrics> = {}): ClusterMetrics {
@@ -39,11 +55,23 @@ export function makeMetrics(at: number, overrides: Partial<ClusterMetrics> = {})
 }
 
 export function makeTask(id: string, overrides: Partial<TaskRecord> = {}): TaskRecord {
-  return { id, label: '(x) => x * 2', node: 'node-1', durationMs: 12, status: 'succeeded', finishedAt: 1_700_000_000_000, attempts: 1, ...overrides }
+  return {
+    id,
+    label: '(x) => x * 2',
+    node: 'node-1',
+    durationMs: 12,
+    status: 'succeeded',
+    finishedAt: 1_700_000_000_000,
+    attempts: 1,
+    ...overrides,
+  }
 }
 
 /** An update as the manager pushes it; `first` adds the history that marks a snapshot. */
-export function makeUpdate(nodes: NodeStatus[], options: { at?: number; first?: boolean } & Partial<DashboardUpdate> = {}): DashboardUpdate {
+export function makeUpdate(
+  nodes: NodeStatus[],
+  options: { at?: number; first?: boolean } & Partial<DashboardUpdate> = {},
+): DashboardUpdate {
   const at = options.at ?? 1_700_000_000_000
   return {
     status: options.status ?? makeStatus(nodes),

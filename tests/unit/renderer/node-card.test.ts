@@ -19,7 +19,7 @@ describe('NodeCard', () => {
     expect(screen.queryByRole('button', { name: 'Dismiss' })).toBeNull()
   })
 
-  it('shows what the node holds (running / waiting), the manager\'s estimate and its steals', () => {
+  it("shows what the node holds (running / waiting), the manager's estimate and its steals", () => {
     render(NodeCard, { node: makeNode({ assigned: 5, running: 2, waiting: 3, estimateMs: 1250, stolen: 4 }) })
     expect(screen.getByTestId('node-running').textContent).toBe('2')
     expect(screen.getByTestId('node-waiting').textContent).toBe('3')
@@ -35,7 +35,11 @@ describe('NodeCard', () => {
 
   it('shows idle dots for every worker before the first heartbeat', () => {
     render(NodeCard, { node: makeNode({ workers: 3, busy: 0, workerBusy: [] }) })
-    expect(screen.getAllByTestId('worker-dot').map((d) => d.getAttribute('data-busy'))).toEqual(['false', 'false', 'false'])
+    expect(screen.getAllByTestId('worker-dot').map((d) => d.getAttribute('data-busy'))).toEqual([
+      'false',
+      'false',
+      'false',
+    ])
   })
 
   it('says "draining — N running" while a drained node still has tasks, with N = assigned', () => {
@@ -47,7 +51,15 @@ describe('NodeCard', () => {
   it('stops saying "draining — N running" once the drained node is idle', async () => {
     const { rerender } = render(NodeCard, { node: makeNode({ state: 'draining', drained: true, assigned: 1 }) })
     expect(screen.getByTestId('rotation-note').textContent).toContain('draining — 1 running')
-    await rerender({ node: makeNode({ state: 'draining', drained: true, assigned: 0, busy: 0, workerBusy: [false, false, false, false] }) })
+    await rerender({
+      node: makeNode({
+        state: 'draining',
+        drained: true,
+        assigned: 0,
+        busy: 0,
+        workerBusy: [false, false, false, false],
+      }),
+    })
     expect(screen.getByTestId('rotation-note').textContent).not.toContain('running')
     expect(card().getAttribute('data-state')).toBe('draining')
   })
@@ -66,7 +78,7 @@ describe('NodeCard', () => {
     expect(screen.getByRole('button', { name: 'Drain' })).toBeTruthy()
   })
 
-  it('does not show an offline node\'s last heartbeat as busy workers', () => {
+  it("does not show an offline node's last heartbeat as busy workers", () => {
     render(NodeCard, { node: makeNode({ state: 'offline', workers: 2, busy: 2, workerBusy: [true, true] }) })
     expect(screen.getAllByTestId('worker-dot').map((d) => d.getAttribute('data-busy'))).toEqual(['false', 'false'])
   })
@@ -129,4 +141,3 @@ describe('NodeCard', () => {
     expect(screen.queryByTestId('scale-up')).toBeNull()
   })
 })
-

@@ -21,17 +21,28 @@ function transfer(name = '') {
 }
 
 function setup() {
-  const nodes = [makeNode({ name: 'n1' }), makeNode({ name: 'n2' }), makeNode({ name: 'n3', state: 'draining', drained: true })]
+  const nodes = [
+    makeNode({ name: 'n1' }),
+    makeNode({ name: 'n2' }),
+    makeNode({ name: 'n3', state: 'draining', drained: true }),
+  ]
   const onMove = vi.fn()
   const onDismiss = vi.fn()
   render(NodeMap, { zones: partitionNodes(nodes), pendingNames: new Set<string>(), onMove, onDismiss })
-  return { onMove, onDismiss, inZone: screen.getByTestId('zone-in-rotation'), outZone: screen.getByTestId('zone-out-of-rotation') }
+  return {
+    onMove,
+    onDismiss,
+    inZone: screen.getByTestId('zone-in-rotation'),
+    outZone: screen.getByTestId('zone-out-of-rotation'),
+  }
 }
 
 type Element = ReturnType<typeof screen.getByTestId>
 
 function cardIn(zone: Element, name: string): Element {
-  const card = within(zone).getAllByTestId('node-card').find((c) => c.getAttribute('data-node-name') === name)
+  const card = within(zone)
+    .getAllByTestId('node-card')
+    .find((c) => c.getAttribute('data-node-name') === name)
   if (card === undefined) throw new Error(`no card ${name} in ${zone.getAttribute('data-testid')}`)
   return card
 }
@@ -39,8 +50,16 @@ function cardIn(zone: Element, name: string): Element {
 describe('NodeMap', () => {
   it('shows each node in the zone its rotation puts it in', () => {
     const { inZone, outZone } = setup()
-    expect(within(inZone).getAllByTestId('node-card').map((c) => c.getAttribute('data-node-name'))).toEqual(['n1', 'n2'])
-    expect(within(outZone).getAllByTestId('node-card').map((c) => c.getAttribute('data-node-name'))).toEqual(['n3'])
+    expect(
+      within(inZone)
+        .getAllByTestId('node-card')
+        .map((c) => c.getAttribute('data-node-name')),
+    ).toEqual(['n1', 'n2'])
+    expect(
+      within(outZone)
+        .getAllByTestId('node-card')
+        .map((c) => c.getAttribute('data-node-name')),
+    ).toEqual(['n3'])
   })
 
   it('drains a node dragged to "Out of rotation"', async () => {
@@ -92,7 +111,11 @@ describe('NodeMap', () => {
   it('filters cards by name or host', async () => {
     const { inZone } = setup()
     await fireEvent.input(screen.getByLabelText('Filter nodes'), { target: { value: 'n2' } })
-    expect(within(inZone).getAllByTestId('node-card').map((c) => c.getAttribute('data-node-name'))).toEqual(['n2'])
+    expect(
+      within(inZone)
+        .getAllByTestId('node-card')
+        .map((c) => c.getAttribute('data-node-name')),
+    ).toEqual(['n2'])
     expect(within(inZone).getByTestId('zone-count').textContent).toBe('1 of 2')
   })
 })

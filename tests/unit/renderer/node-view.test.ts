@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { cardStateOf, matchesFilter, partitionNodes, rotationNote, zoneOf } from '../../../renderer/src/lib/node-view.js'
+import {
+  cardStateOf,
+  matchesFilter,
+  partitionNodes,
+  rotationNote,
+  zoneOf,
+} from '../../../renderer/src/lib/node-view.js'
 import { makeNode } from './fixtures.js'
 
 describe('zone membership', () => {
@@ -25,7 +31,13 @@ describe('zone membership', () => {
 
   it('shows a pending move at once, before the manager confirms it', () => {
     const nodes = [makeNode({ name: 'a' }), makeNode({ name: 'b', drained: true, state: 'draining' })]
-    const zones = partitionNodes(nodes, new Map([['a', 'out'], ['b', 'in']] as const))
+    const zones = partitionNodes(
+      nodes,
+      new Map([
+        ['a', 'out'],
+        ['b', 'in'],
+      ] as const),
+    )
     expect(zones.in.map((n) => n.name)).toEqual(['b'])
     expect(zones.out.map((n) => n.name)).toEqual(['a'])
   })

@@ -11,11 +11,19 @@ import { makeTask } from './fixtures.js'
 const failed = makeTask('client-1:42', {
   status: 'failed',
   node: 'node-2',
-  error: { code: 'TASK_FAILED', message: 'boom', remoteName: 'TypeError', remoteStack: 'TypeError: boom\n    at task (eval)' },
+  error: {
+    code: 'TASK_FAILED',
+    message: 'boom',
+    remoteName: 'TypeError',
+    remoteStack: 'TypeError: boom\n    at task (eval)',
+  },
 })
 
 function pageOf(tasks: TaskRecord[], next: number | null = null): Reply<TaskPage> {
-  return { ok: true, value: { tasks, next, kept: { recent: tasks.length, failures: 0, oldestRecentAt: null, oldestFailureAt: null } } }
+  return {
+    ok: true,
+    value: { tasks, next, kept: { recent: tasks.length, failures: 0, oldestRecentAt: null, oldestFailureAt: null } },
+  }
 }
 
 describe('TaskHistoryPanel', () => {
@@ -39,18 +47,32 @@ describe('TaskHistoryPanel', () => {
       if (q.before === undefined) return pageOf([{ ...failed, seq: 9 }], 9)
       return pageOf([{ ...failed, id: 'older', seq: 3 }])
     })
-    render(TaskHistoryPanel, { view: new TaskHistoryView(query), live: [], nodeNames: ['node-1', 'node-2'], onSelect: vi.fn() })
+    render(TaskHistoryPanel, {
+      view: new TaskHistoryView(query),
+      live: [],
+      nodeNames: ['node-1', 'node-2'],
+      onSelect: vi.fn(),
+    })
     await waitFor(() => expect(query).toHaveBeenCalledTimes(1))
     await fireEvent.change(screen.getByTestId('task-status-filter'), { target: { value: 'failures' } })
     await waitFor(() => expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ failed: true })))
     await fireEvent.change(screen.getByTestId('task-node-filter'), { target: { value: 'node-2' } })
-    await waitFor(() => expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ failed: true, node: 'node-2' })))
+    await waitFor(() =>
+      expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ failed: true, node: 'node-2' })),
+    )
     await fireEvent.input(screen.getByTestId('task-search'), { target: { value: 'client-1' } })
-    await waitFor(() => expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ text: 'client-1', node: 'node-2' })))
+    await waitFor(() =>
+      expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ text: 'client-1', node: 'node-2' })),
+    )
     await waitFor(() => expect(screen.getAllByTestId('task-row')).toHaveLength(1))
     await fireEvent.click(screen.getByTestId('task-more'))
     await waitFor(() => expect(query).toHaveBeenLastCalledWith(expect.objectContaining({ before: 9 })))
-    await waitFor(() => expect(screen.getAllByTestId('task-row').map((row) => row.getAttribute('data-task-id'))).toEqual([failed.id, 'older']))
+    await waitFor(() =>
+      expect(screen.getAllByTestId('task-row').map((row) => row.getAttribute('data-task-id'))).toEqual([
+        failed.id,
+        'older',
+      ]),
+    )
     expect(screen.getByText('No older task is kept.')).toBeTruthy()
   })
 
@@ -58,8 +80,15 @@ describe('TaskHistoryPanel', () => {
     const view = new TaskHistoryView(async () => pageOf([]))
     const { rerender } = render(TaskHistoryPanel, { view, live: [], nodeNames: [], onSelect: vi.fn() })
     await view.setFilters({ status: 'failures' })
-    await rerender({ view, live: [makeTask('ok-5', { seq: 5 }), { ...failed, seq: 4 }], nodeNames: [], onSelect: vi.fn() })
-    await waitFor(() => expect(screen.getAllByTestId('task-row').map((row) => row.getAttribute('data-task-id'))).toEqual([failed.id]))
+    await rerender({
+      view,
+      live: [makeTask('ok-5', { seq: 5 }), { ...failed, seq: 4 }],
+      nodeNames: [],
+      onSelect: vi.fn(),
+    })
+    await waitFor(() =>
+      expect(screen.getAllByTestId('task-row').map((row) => row.getAttribute('data-task-id'))).toEqual([failed.id]),
+    )
   })
 })
 
@@ -78,7 +107,9 @@ describe('TaskErrorDialog', () => {
 
 describe('TaskErrorDialog: the function and its failing line', () => {
   it('shows the whole function with the failing line marked, and a thrown value', () => {
-    const source = ['function parseRow(row) {', '  const cells = row.split(",")', '  return cells[3].trim()', '}'].join('\n')
+    const source = ['function parseRow(row) {', '  const cells = row.split(",")', '  return cells[3].trim()', '}'].join(
+      '\n',
+    )
     const task = makeTask('client-1:7', {
       status: 'failed',
       source,
@@ -86,7 +117,8 @@ describe('TaskErrorDialog: the function and its failing line', () => {
         code: 'TASK_FAILED',
         message: 'Cannot read properties of undefined',
         remoteName: 'TypeError',
-        remoteStack: 'TypeError: Cannot read properties of undefined\n    at parseRow (argon-task/parseRow-0a1b2c3d.js:3:19)',
+        remoteStack:
+          'TypeError: Cannot read properties of undefined\n    at parseRow (argon-task/parseRow-0a1b2c3d.js:3:19)',
         thrown: '{"n":1}',
       },
     })
@@ -105,8 +137,8 @@ describe('EventLog', () => {
     render(EventLog, {
       props: {
         events: [
-        { seq: 3, at: 3, kind: 'node-lost', node: 'n1', message: 'heartbeat missed' },
-        { seq: 2, at: 2, kind: 'node-joined', node: 'n2', message: 'joined with 4 workers' },
+          { seq: 3, at: 3, kind: 'node-lost', node: 'n1', message: 'heartbeat missed' },
+          { seq: 2, at: 2, kind: 'node-joined', node: 'n2', message: 'joined with 4 workers' },
         ],
       },
     })
@@ -117,8 +149,24 @@ describe('EventLog', () => {
 
   it('opens what an event is about, and marks an aggregated failure event', async () => {
     const onOpen = vi.fn()
-    const aggregate = { seq: 5, at: 5, kind: 'task-failed' as const, message: '12 tasks failed in the last 10 s', count: 12, since: 1, until: 5 }
-    render(EventLog, { props: { events: [aggregate, { seq: 4, at: 4, kind: 'node-left' as const, node: 'n1', message: 'n1 left: the agent stopped' }], onOpen } })
+    const aggregate = {
+      seq: 5,
+      at: 5,
+      kind: 'task-failed' as const,
+      message: '12 tasks failed in the last 10 s',
+      count: 12,
+      since: 1,
+      until: 5,
+    }
+    render(EventLog, {
+      props: {
+        events: [
+          aggregate,
+          { seq: 4, at: 4, kind: 'node-left' as const, node: 'n1', message: 'n1 left: the agent stopped' },
+        ],
+        onOpen,
+      },
+    })
     const [first, second] = screen.getAllByTestId('event')
     expect(first!.textContent).toContain('— open')
     await fireEvent.click(first!.querySelector('button')!)

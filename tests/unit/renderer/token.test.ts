@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { resolveStartToken, takeTokenFromUrl, TOKEN_STORAGE_KEY, TokenKeeper, type KeyValueStorage } from '../../../renderer/src/lib/token.js'
+import {
+  resolveStartToken,
+  takeTokenFromUrl,
+  TOKEN_STORAGE_KEY,
+  TokenKeeper,
+  type KeyValueStorage,
+} from '../../../renderer/src/lib/token.js'
 
 class MemoryStorage implements KeyValueStorage {
   readonly values = new Map<string, string>()

@@ -65,18 +65,29 @@ const firstLoad = next('load')
 await import(pathToFileURL(resolve(process.argv[2] ?? 'out/main/index.js')).href)
 const url = await firstLoad
 const window = recorded.windows[0]
-step('loaded', { url, health: await health(url), sandboxEnabled: recorded.sandboxEnabled, userData: app.getPath('userData') })
+step('loaded', {
+  url,
+  health: await health(url),
+  sandboxEnabled: recorded.sandboxEnabled,
+  userData: app.getPath('userData'),
+})
 step('web-preferences', window?.options.webPreferences)
 
 const channels = { get: 'argon:get-settings', save: 'argon:save-settings' }
 step('get-settings', await invoke(channels.get, url))
 step('get-settings-untrusted', {
   otherOrigin: await invoke(channels.get, 'http://evil.example/'),
-  otherPort: await invoke(channels.get, url.replace(/:(\d+)\//, (_, p) => `:${Number(p) + 1}/`)),
+  otherPort: await invoke(
+    channels.get,
+    url.replace(/:(\d+)\//, (_, p) => `:${Number(p) + 1}/`),
+  ),
   noFrame: await invoke(channels.get, null),
 })
 step('save-invalid', await invoke(channels.save, url, { host: '0.0.0.0', port: 'eighty', queueSize: null }))
-step('save-untrusted', await invoke(channels.save, 'file:///tmp/x.html', { host: '127.0.0.1', port: 9, queueSize: null }))
+step(
+  'save-untrusted',
+  await invoke(channels.save, 'file:///tmp/x.html', { host: '127.0.0.1', port: 9, queueSize: null }),
+)
 
 const port = await freePort()
 const reload = next('load')
