@@ -69,8 +69,17 @@ export function windowHasRoom(held: HeldWork, taskMs: number | undefined): boole
   if (held.count < held.slots) return true
   if (taskMs === undefined || held.unknown > 0 || taskMs >= LONG_TASK_MS) return false
   if (held.count >= held.slots * MAX_PREFETCH_PER_SLOT) return false
-  return held.knownMs + taskMs <= held.slots * (taskMs + Math.max(PREFETCH_HORIZON_MS, taskMs))
+  // Held tasks carry the estimate of when they were sent, and a function's estimate moves from run
+  // to run: judged against its own slightly longer predecessors, a task would find no room about
+  // half the time, and its worker would idle for a round trip. So the held tasks' mean counts as
+  // this task's length when it is at most ESTIMATE_DRIFT above it, and half a task is tolerated.
+  const heldMean = held.knownMs / held.count
+  const unitMs = Math.max(taskMs, Math.min(heldMean, taskMs * ESTIMATE_DRIFT))
+  return held.knownMs + taskMs <= held.slots * (unitMs + Math.max(PREFETCH_HORIZON_MS, unitMs)) + unitMs / 2
 }
+
+/** How far above a task's current estimate the held tasks' mean may be and still count as the same length. */
+const ESTIMATE_DRIFT = 1.25
 
 /**
  * The child's rule (one slot): besides the running task, only fast measured tasks wait there,

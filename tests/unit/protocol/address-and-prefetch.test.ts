@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_PREFETCH_PER_SLOT, nodeWindowPerWorker, parseAddress, prefetchWindow } from '../../../protocol/index.js'
+import fc from 'fast-check'
+import {
+  LONG_TASK_MS,
+  MAX_PREFETCH_PER_SLOT,
+  PREFETCH_HORIZON_MS,
+  childHasRoom,
+  nodeWindowPerWorker,
+  parseAddress,
+  prefetchWindow,
+  windowHasRoom,
+} from '../../../protocol/index.js'
 
 describe('parseAddress', () => {
   it('reads HOST:PORT, [v6]:PORT and a bare host with a default port', () => {
@@ -32,5 +42,59 @@ describe('nodeWindowPerWorker', () => {
     expect(nodeWindowPerWorker(10)).toBe(2)
     expect(nodeWindowPerWorker(5000)).toBe(1)
     expect(nodeWindowPerWorker(0.000001)).toBe(MAX_PREFETCH_PER_SLOT)
+  })
+})
+
+describe('windowHasRoom and childHasRoom', () => {
+  const held = (slots: number, estimates: number[], unknown = 0) => ({
+    slots,
+    count: estimates.length + unknown,
+    knownMs: estimates.reduce((sum, ms) => sum + ms, 0),
+    unknown,
+  })
+
+  it('gives every free slot a task, and nothing more to unmeasured, long or unmeasured-held work', () => {
+    expect(windowHasRoom(held(2, [5000]), undefined)).toBe(true)
+    expect(windowHasRoom(held(2, [10, 10]), undefined)).toBe(false)
+    expect(windowHasRoom(held(2, [10], 1), 10)).toBe(false)
+    expect(windowHasRoom(held(2, [2000, 2000]), LONG_TASK_MS)).toBe(false)
+  })
+
+  it('keeps one moderate task waiting per worker, whichever way its estimate moved since the held ones were sent', () => {
+    // A 10 ms function measured 10.4 ms when the held tasks were sent and 10.1 ms now.
+    expect(childHasRoom(held(1, [10.4]), 10.1)).toBe(true)
+    expect(childHasRoom(held(1, [10.4, 10.4]), 10.1)).toBe(false)
+    expect(windowHasRoom(held(2, [10.4, 10.3, 10.2]), 10.1)).toBe(true)
+    expect(windowHasRoom(held(2, [10.4, 10.3, 10.2, 10.1]), 10.1)).toBe(false)
+  })
+
+  it('never queues a short task behind a long one at a child, nor a task of 20 ms or more', () => {
+    expect(childHasRoom(held(1, [500]), 10)).toBe(false)
+    expect(childHasRoom(held(1, [20]), 20)).toBe(false)
+    expect(windowHasRoom(held(2, [1000, 10]), 10)).toBe(false)
+  })
+
+  it('fills about PREFETCH_HORIZON_MS of work per worker with fast tasks', () => {
+    const fast = 0.5
+    let count = 0
+    while (windowHasRoom(held(2, new Array<number>(count).fill(fast)), fast)) count++
+    expect(count).toBe(2 * (1 + PREFETCH_HORIZON_MS / fast))
+  })
+
+  it('holds exactly one waiting task per worker for moderate tasks whose estimates jitter by up to 10 %', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: PREFETCH_HORIZON_MS, max: 900, noNaN: true }),
+        fc.array(fc.double({ min: 0, max: 0.1, noNaN: true }), { minLength: 9, maxLength: 9 }),
+        fc.double({ min: 0, max: 0.1, noNaN: true }),
+        (slots, base, jitter, own) => {
+          const estimates = jitter.map((j) => base * (1 + j))
+          const taskMs = base * (1 + own)
+          expect(windowHasRoom(held(slots, estimates.slice(0, 2 * slots - 1)), taskMs)).toBe(true)
+          expect(windowHasRoom(held(slots, estimates.slice(0, 2 * slots + 1)), taskMs)).toBe(false)
+        },
+      ),
+    )
   })
 })
