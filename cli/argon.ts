@@ -6,6 +6,7 @@ import { packageVersion } from '../manager/package-info.js'
 import { nodeAgentCommand } from '../node-agent/cli.js'
 import {
   dismissCommand,
+  jobsCommand,
   nodesCommand,
   pauseCommand,
   rotationCommand,
@@ -16,6 +17,8 @@ import {
 const program = new Command('argon')
   .description('Argon: a distributed task-processing cluster for TypeScript/Node.')
   .version(packageVersion())
+  // Options after a subcommand's name are that subcommand's (`argon jobs cancel 3 --manager …`).
+  .enablePositionalOptions()
   .addCommand(managerCommand())
   .addCommand(demoCommand())
   .addCommand(nodeAgentCommand('worker').summary('run a worker node (the same program as node-agent)'))
@@ -24,6 +27,7 @@ const program = new Command('argon')
   .addCommand(rotationCommand('resume'))
   .addCommand(dismissCommand())
   .addCommand(tasksCommand())
+  .addCommand(jobsCommand())
   .addCommand(pauseCommand())
   .addCommand(scaleCommand())
 

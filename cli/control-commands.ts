@@ -10,6 +10,7 @@ import {
   resolveToken,
   type ClusterStatus,
   type ControlToManagerEvents,
+  type JobStatus,
   type ManagerToControlEvents,
   type NodeStatus,
   type Reply,
@@ -384,4 +385,95 @@ Examples:
         console.log(flags.json ? JSON.stringify(tasks, null, 2) : formatTasks(tasks))
       }),
     )
+}
+
+/** `3.2s`, `4m 10s`, `2h 5m`: a duration for people. */
+function formatEta(ms: number): string {
+  const seconds = Math.round(ms / 1000)
+  if (seconds < 60) return `${Math.max(0, ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`
+  return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`
+}
+
+/** The job table of `argon jobs`. */
+export function formatJobs(jobs: readonly JobStatus[]): string {
+  if (jobs.length === 0) return 'no jobs (a client starts one with client.map or client.job(name))'
+  const rows = [['ID', 'NAME', 'STATE', 'PROGRESS', 'DONE', 'FAILED', 'RUNNING', 'TOTAL', 'RATE', 'ETA', 'CLIENT']]
+  for (const job of jobs) {
+    const settled = job.done + job.failed
+    const percent = job.total > 0 ? `${Math.floor((settled * 100) / job.total)}%` : '-'
+    rows.push([
+      String(job.id),
+      job.name.length > 40 ? `${job.name.slice(0, 39)}…` : job.name,
+      job.state + (job.state === 'running' && !job.clientConnected ? ' (client away)' : ''),
+      percent,
+      String(job.done),
+      String(job.failed),
+      String(job.inFlight),
+      String(job.total),
+      `${job.rate.toFixed(job.rate < 10 ? 1 : 0)}/s`,
+      job.etaMs === null ? '-' : formatEta(job.etaMs),
+      job.client,
+    ])
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}
+
+/** `argon jobs` and `argon jobs cancel ID`. */
+export function jobsCommand(): Command {
+  const jobs = controlOptions(
+    new Command('jobs').description(
+      'List the jobs clients run (client.map, client.job(name)): progress, rate and ETA; running jobs first, then recently finished ones.',
+    ),
+  )
+    .option('--json', 'print the jobs as JSON')
+    // `argon jobs cancel 3 --manager …`: options after `cancel` are the subcommand's own.
+    .enablePositionalOptions()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  argon jobs                  # ID, name, state, progress, done, failed, running, total, rate, ETA, client
+  argon jobs cancel 3         # cancel job 3: its queued and running tasks are cancelled`,
+    )
+    .action((flags: ControlFlags, command: Command) =>
+      run(async () => {
+        const list = await withControl(command, async (socket) =>
+          unwrap((await socket.timeout(5000).emitWithAck('jobs:list')) as Reply<JobStatus[]>),
+        )
+        console.log(flags.json ? JSON.stringify(list, null, 2) : formatJobs(list))
+      }),
+    )
+  jobs.addCommand(
+    controlOptions(
+      new Command('cancel')
+        .description(
+          "Cancel a running job: its client cancels the job's queued and running tasks (their calls reject with CANCELLED). A finished job stays as it is; an unknown id exits with 3 (NOT_FOUND).",
+        )
+        .argument('<id>', 'job id (the ID column of `argon jobs`)', positiveInteger),
+    )
+      .option('--json', 'print the job as JSON')
+      .action((id: number, flags: ControlFlags, command: Command) =>
+        run(async () => {
+          const job = await withControl(command, async (socket) =>
+            unwrap((await socket.timeout(5000).emitWithAck('job:cancel', { id })) as Reply<JobStatus>),
+          )
+          if (flags.json) console.log(JSON.stringify(job, null, 2))
+          else if (job.state === 'cancelled')
+            console.log(
+              `job ${job.id} (${job.name}): cancelled; ${job.done} done, ${job.failed} failed of ${job.total}`,
+            )
+          else console.log(`job ${job.id} (${job.name}) had already finished: ${job.state}`)
+        }),
+      ),
+  )
+  return jobs
 }

@@ -18,7 +18,9 @@ import {
   refusalCode,
   resolveManagerEndpoint,
   STATUS_OK,
+  MAX_JOBS_PER_CLIENT,
   TaskFrameWriter,
+  jobCancelOrderSchema,
   outcomeError,
   readOutcomeFrame,
   resolveToken,
@@ -37,6 +39,10 @@ import { packetCodec } from '../protocol/packet-codec.js'
 import { ArgonError, fromWire } from './errors.js'
 import { retryDelay } from './retry-delay.js'
 import { toFunctionEntry, type ModuleTask } from './task-function.js'
+import { Job, JobTracker, defaultJobName, jobName, type JobHost, type JobOptions } from './job.js'
+
+/** How often a running job's progress goes to the manager, ms (a job starting or ending goes at once). */
+const JOB_REPORT_MS = 250
 
 export interface ClientOptions {
   /** Manager (or stand-alone node-agent) host. @default the host of ARGON_MANAGER (`host:port`), else '127.0.0.1' */
@@ -78,6 +84,8 @@ export interface CallOptions {
 export interface MapOptions extends CallOptions {
   /** Most tasks in flight at once. @default 100 */
   concurrency?: number
+  /** The name of the job the map runs as (dashboard, `argon jobs`). @default 'map ' + the function's name */
+  job?: string
   /** Called after each task with the number done and the total. */
   onProgress?: (done: number, total: number) => void
 }
@@ -112,6 +120,9 @@ interface Call {
   timeoutTimer: NodeJS.Timeout | null
   signal: AbortSignal | undefined
   onAbort: (() => void) | null
+  job: JobTracker | null
+  /** The task id (what a job tracks a call by). */
+  readonly id: string
 }
 
 /**
@@ -144,6 +155,22 @@ export class Client {
   #closed = false
   #connectTimer: NodeJS.Timeout | null
   #readyWaiters: { resolve: () => void; reject: (error: ArgonError) => void }[] = []
+  /** Jobs not yet reported finished, by key. */
+  readonly #jobs = new Map<string, JobTracker>()
+  readonly #dirtyJobs = new Set<JobTracker>()
+  #jobTimer: NodeJS.Timeout | null = null
+  #jobTimerUrgent = false
+  #jobSeq = 0
+  readonly #jobHost: JobHost = {
+    start: (job, fn, args, options) =>
+      new Promise((resolve, reject) => this.#start(fn, args, options, resolve, reject, job)),
+    cancel: (job, why) => this.#cancelJob(job, why),
+    end: (job) => {
+      if (job.ended) return
+      job.ended = true
+      this.#jobChanged(job)
+    },
+  }
 
   constructor(options: ClientOptions = {}) {
     const fromEnv = process.env.ARGON_MANAGER ? parseAddress(process.env.ARGON_MANAGER, 8000) : undefined
@@ -236,35 +263,54 @@ export class Client {
 
   /**
    * Runs `fn` once per argument list, at most `concurrency` at a time; resolves with the results in
-   * order, or rejects with the first error (no new tasks start after it).
+   * order, or rejects with the first error (no new tasks start after it). The map runs as a job
+   * (`options.job` names it): the manager shows its progress, and an operator can cancel it.
+   *
+   * @example
+   * ```ts
+   * const sizes = await client.map((path: string) => require('node:fs').statSync(path).size, paths.map((p) => [p]), { job: 'sizes' })
+   * ```
    */
   async map<A extends unknown[], R>(
     fn: TaskFn<A, R>,
     argsList: readonly A[],
     options: MapOptions = {},
   ): Promise<Awaited<R>[]> {
-    const { concurrency = 100, onProgress, ...callOptions } = options
+    const { job: name, ...mapOptions } = options
+    const concurrency = mapOptions.concurrency ?? 100
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new TypeError('options.concurrency must be a positive integer')
-    const results = new Array<Awaited<R>>(argsList.length)
-    let next = 0
-    let done = 0
-    let failed = false
-    const lane = async () => {
-      while (!failed && next < argsList.length) {
-        const index = next++
-        try {
-          results[index] = await this.process(fn, argsList[index]!, callOptions)
-        } catch (error) {
-          failed = true
-          throw error
-        }
-        done++
-        onProgress?.(done, argsList.length)
-      }
+    if (argsList.length === 0) return []
+    const job = this.job(name ?? defaultJobName(fn), { total: argsList.length })
+    try {
+      return await job.map(fn, argsList, mapOptions)
+    } finally {
+      job.end()
     }
-    await Promise.all(Array.from({ length: Math.min(concurrency, argsList.length) }, lane))
-    return results
+  }
+
+  /**
+   * Starts a job: tasks run through the handle (`process`, `map`) are counted under `name`, so the
+   * manager shows their progress, rate and ETA, and an operator can cancel them together. Call
+   * `end()` when no more tasks will come.
+   *
+   * @example
+   * ```ts
+   * const job = client.job('nightly report', { total: 3 })
+   * const [a, b, c] = await Promise.all([job.process(load, ['a']), job.process(load, ['b']), job.process(load, ['c'])])
+   * job.end()
+   * console.log(job.progress)   // { name: 'nightly report', total: 3, done: 3, failed: 0, inFlight: 0, state: 'done' }
+   * ```
+   */
+  job(name: string, options: JobOptions = {}): Job {
+    if (typeof name !== 'string') throw new TypeError('the job name must be a string')
+    const total = options.total
+    if (total !== undefined && (!Number.isSafeInteger(total) || total < 0))
+      throw new TypeError('options.total must be a non-negative integer')
+    const tracker = new JobTracker((++this.#jobSeq).toString(36), jobName(name), total)
+    this.#jobs.set(tracker.key, tracker)
+    this.#jobChanged(tracker)
+    return new Job(tracker, this.#jobHost)
   }
 
   /** The cluster's status (the seed's STATUS): every node, the queue, running tasks. */
@@ -286,6 +332,13 @@ export class Client {
     this.#closed = true
     if (this.#connectTimer) clearTimeout(this.#connectTimer)
     const error = new ArgonError('CANCELLED', 'the client was closed')
+    // Its jobs end cancelled: their tasks are stopped below.
+    for (const job of this.#jobs.values()) {
+      if (job.state === 'running') {
+        job.cancelled = true
+        this.#dirtyJobs.add(job)
+      }
+    }
     for (const call of [...this.#pending.values()]) {
       // Nobody waits for these any more: stop them on the cluster too.
       this.#cancels.push({ id: call.submission.id, reason: 'cancel' })
@@ -293,6 +346,9 @@ export class Client {
     }
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error)
     this.#cancels.flush()
+    this.#reportJobs()
+    if (this.#jobTimer) clearTimeout(this.#jobTimer)
+    this.#jobTimer = null
     if (this.#socket.connected) {
       // Let the manager handle the last cancellations before the disconnect reaches it.
       await this.#socket
@@ -309,8 +365,11 @@ export class Client {
     options: CallOptions,
     resolve: (value: unknown) => void,
     reject: (error: ArgonError) => void,
+    job: JobTracker | null = null,
   ): void {
     if (this.#closed) return reject(new ArgonError('CANCELLED', 'the client is closed'))
+    if (job?.cancelled) return reject(new ArgonError('CANCELLED', `job "${job.name}" was cancelled`))
+    if (job?.ended) return reject(new ArgonError('BAD_REQUEST', `job "${job.name}" has ended: it takes no more tasks`))
     if (this.#fatal) return reject(this.#fatal)
     if (!this.#everConnected && this.#connectDeadlinePassed) return reject(this.#connectionFailed())
     if (!Array.isArray(args)) return reject(new ArgonError('BAD_REQUEST', 'args must be an array'))
@@ -355,8 +414,14 @@ export class Client {
       timeoutTimer: null,
       signal: options.signal,
       onAbort: null,
+      job,
+      id: submission.id,
     }
     this.#pending.set(submission.id, call)
+    if (job !== null) {
+      job.started(call)
+      this.#jobChanged(job)
+    }
     if (options.timeout !== undefined) {
       call.timeoutTimer = setTimeout(() => this.#abandon(call, 'timeout'), options.timeout)
     }
@@ -444,12 +509,64 @@ export class Client {
 
   #settleValue(call: Call, value: unknown): void {
     this.#forget(call)
+    if (call.job !== null) {
+      call.job.settled(call, undefined)
+      this.#jobChanged(call.job)
+    }
     call.resolve(value)
   }
 
   #settleError(call: Call, error: ArgonError): void {
     this.#forget(call)
+    if (call.job !== null) {
+      call.job.settled(call, error)
+      this.#jobChanged(call.job)
+    }
     call.reject(error)
+  }
+
+  /** Cancels a job's calls through the usual path: each is cancelled on the cluster and rejects with CANCELLED. */
+  #cancelJob(job: JobTracker, why: string): void {
+    if (job.cancelled || job.state !== 'running') return
+    job.cancelled = true
+    const error = new ArgonError('CANCELLED', `job "${job.name}" was cancelled ${why}`)
+    for (const call of [...job.calls] as Call[]) {
+      if (!this.#pending.has(call.id)) continue
+      this.#cancels.push({ id: call.id, reason: 'cancel' })
+      this.#settleError(call, error)
+    }
+    this.#jobChanged(job)
+  }
+
+  /** Schedules a report of the job: at once when it starts or ends, else with the next round. */
+  #jobChanged(job: JobTracker): void {
+    this.#dirtyJobs.add(job)
+    const urgent = job.reported !== job.state
+    if (this.#jobTimer !== null && (this.#jobTimerUrgent || !urgent)) return
+    if (this.#jobTimer !== null) clearTimeout(this.#jobTimer)
+    this.#jobTimerUrgent = urgent
+    this.#jobTimer = setTimeout(this.#onJobTimer, urgent ? 0 : JOB_REPORT_MS)
+  }
+
+  readonly #onJobTimer = (): void => {
+    this.#jobTimer = null
+    this.#jobTimerUrgent = false
+    this.#reportJobs()
+  }
+
+  /** Sends the state of every job that changed; a finished job is forgotten once reported. */
+  #reportJobs(): void {
+    if (this.#dirtyJobs.size === 0 || !this.#socket.connected) return
+    const jobs = [...this.#dirtyJobs]
+    this.#dirtyJobs.clear()
+    for (let i = 0; i < jobs.length; i += MAX_JOBS_PER_CLIENT) {
+      const reports = jobs.slice(i, i + MAX_JOBS_PER_CLIENT).map((job) => {
+        job.reported = job.state
+        if (job.reported !== 'running') this.#jobs.delete(job.key)
+        return job.report()
+      })
+      this.#socket.emit('job:update', reports)
+    }
   }
 
   #forget(call: Call): void {
@@ -469,6 +586,9 @@ export class Client {
       // First connect: send what was called meanwhile. Reconnect: resubmit everything unanswered;
       // the manager ignores ids it still holds and answers each id once.
       for (const call of this.#pending.values()) if (call.retryTimer === null) this.#send(call)
+      // The manager may have restarted or given up on our jobs meanwhile: report them whole.
+      for (const job of this.#jobs.values()) this.#dirtyJobs.add(job)
+      this.#reportJobs()
     })
     socket.on('disconnect', (reason) => {
       // The next connection starts a new function table; what was not sent is resubmitted then.
@@ -489,6 +609,11 @@ export class Client {
       if (tlsFailure) this.#fail(new ArgonError(tlsFailure.code, tlsFailure.message, { retryable: false }))
     })
     socket.on('task:settled', (frame) => this.#onOutcomes(frame))
+    socket.on('job:cancel', (order: unknown) => {
+      const parsed = jobCancelOrderSchema.safeParse(order)
+      const job = parsed.success ? this.#jobs.get(parsed.data.key) : undefined
+      if (job !== undefined) this.#cancelJob(job, 'by an operator')
+    })
     socket.on('request:rejected', (error) => {
       // A frame the manager could not read at all: nothing to retry, but worth seeing.
       process.emitWarning(`argon manager rejected a frame: ${String(error?.code)}: ${cutText(String(error?.message))}`)

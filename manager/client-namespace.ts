@@ -6,7 +6,9 @@ import {
   cutText,
   describeForLog,
   clientHandshakeSchema,
+  jobReportsSchema,
   parseBatch,
+  parseMessage,
   readTaskFrame,
   taskProblem,
   wireError,
@@ -16,6 +18,7 @@ import {
 import { checkHandshake, handshakeError } from './auth.js'
 import type { ClientSessions } from './client-sessions.js'
 import type { Dispatcher, IncomingTask } from './dispatcher.js'
+import type { JobBoard } from './jobs/job-board.js'
 import type { Logger } from './logger.js'
 import { RESERVED_EVENT_PREFIX } from '../protocol/packet-codec.js'
 import { frameRejecter } from './frame-rejections.js'
@@ -33,6 +36,8 @@ export interface ClientNamespaceOptions {
   maxPayloadBytes: number
   dispatcher: Dispatcher
   sessions: ClientSessions
+  /** The jobs clients report (`job:update`) and operators cancel. */
+  jobs: JobBoard
   log: Logger
   warnings: WarningThrottle
   /** Answer to `cluster:status`. */
@@ -41,7 +46,7 @@ export interface ClientNamespaceOptions {
 
 /** `/client`: clients submit and cancel tasks and get answers (also a stand-alone agent's face). */
 export function serveClients(namespace: ClientNamespace, options: ClientNamespaceOptions): void {
-  const { dispatcher, sessions, log, warnings } = options
+  const { dispatcher, sessions, jobs, log, warnings } = options
 
   namespace.use((socket, next) => {
     const refusal = checkHandshake(socket.handshake.auth, options.token)
@@ -55,6 +60,7 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
   namespace.on('connection', (socket: ClientSocket) => {
     const clientId = socket.data.clientId
     sessions.attach(clientId, socket)
+    jobs.clientConnected(clientId, socket)
     // This connection's function table: each function's source arrives once, then by number.
     const functions = new FunctionRegistry(dispatcher.functions)
 
@@ -120,10 +126,21 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
       ack({ ok: true, value: options.status() })
     })
 
+    socket.on('job:update', (frame: unknown) => {
+      const reports = parseMessage(jobReportsSchema, frame)
+      if (!reports.ok) return rejectFrame('job:update', reports.error.message)
+      const refused = jobs.report(clientId, reports.value)
+      if (refused > 0)
+        warnings.warn('jobs-refused', { clientId }, `refused ${refused} new job(s): too many running jobs`)
+    })
+
     socket.on('link:sync', (ack: unknown) => {
       if (typeof ack === 'function') (ack as () => void)()
     })
 
-    socket.on('disconnect', () => sessions.detach(clientId, socket))
+    socket.on('disconnect', () => {
+      sessions.detach(clientId, socket)
+      jobs.clientDisconnected(clientId, socket)
+    })
   })
 }

@@ -7,6 +7,7 @@ import {
   parseMessage,
   taskQuerySchema,
   nodeScaleRequestSchema,
+  jobCancelRequestSchema,
   wireError,
   type ClusterMetrics,
   type ClusterStatus,
@@ -19,6 +20,7 @@ import { Ring, type ActivityLog } from './activity-log.js'
 import { checkHandshake } from './auth.js'
 import { ClusterControls } from './cluster-controls.js'
 import { NotFoundError, type Dispatcher } from './dispatcher.js'
+import { DASHBOARD_JOBS, type JobBoard } from './jobs/job-board.js'
 import type { Logger } from './logger.js'
 import { frameRejecter } from './frame-rejections.js'
 import type { WarningThrottle } from './warning-throttle.js'
@@ -41,6 +43,7 @@ export interface ControlOptions {
   token: string
   dispatcher: Dispatcher
   activity: ActivityLog
+  jobs: JobBoard
   log: Logger
   warnings: WarningThrottle
   status: () => ClusterStatus
@@ -81,7 +84,7 @@ export class MetricsHistory {
  * updates (a few per second at most, whatever the task rate) and change rotation.
  */
 export function serveControl(namespace: ControlNamespace, options: ControlOptions): { close(): void } {
-  const { dispatcher, activity, warnings } = options
+  const { dispatcher, activity, jobs, warnings } = options
   const history = new MetricsHistory(dispatcher)
   const controls = new ClusterControls(dispatcher, activity, options.status)
 
@@ -154,6 +157,10 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
         controls.scale(request.name, request.workers),
       ),
     )
+    socket.on('jobs:list', (ack: unknown) => answer(ack, () => jobs.list()))
+    socket.on('job:cancel', (frame: unknown, ack: unknown) =>
+      withRequest(jobCancelRequestSchema, 'job:cancel', frame, ack, (request) => jobs.cancel(request.id)),
+    )
     const first: DashboardUpdate = {
       status: options.status(),
       metrics: history.last,
@@ -161,6 +168,7 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
       tasks: activity.tasks.toArray(),
       history: history.samples.toArray(),
       joinCommands: options.joinCommands(),
+      jobs: jobs.list(DASHBOARD_JOBS),
     }
     socket.data.eventSeq = activity.lastEventSeq
     socket.data.taskSeq = activity.lastTaskSeq
@@ -173,6 +181,7 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
     if (namespace.sockets.size === 0) return
     const status = options.status()
     const joinCommands = options.joinCommands()
+    const jobList = jobs.list(DASHBOARD_JOBS)
     for (const socket of namespace.sockets.values()) {
       // A dashboard that connected since the last round already got these in its snapshot.
       const cursor = socket.data
@@ -182,6 +191,7 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
         events: fresh.events.filter((event) => event.seq > cursor.eventSeq),
         tasks: fresh.tasks.filter((task) => task.seq > cursor.taskSeq).map((task) => task.record),
         joinCommands,
+        jobs: jobList,
       }
       cursor.eventSeq = activity.lastEventSeq
       cursor.taskSeq = activity.lastTaskSeq

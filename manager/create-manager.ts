@@ -34,6 +34,7 @@ import { ClientSessions } from './client-sessions.js'
 import { serveControl, type ControlNamespace } from './control-namespace.js'
 import { Dispatcher } from './dispatcher.js'
 import { httpRoutes } from './http-routes.js'
+import { JobBoard } from './jobs/job-board.js'
 import { createLogger, silentLogger, type Logger } from './logger.js'
 import { createMetricsExporter } from './metrics-exporter.js'
 import type { NodeIdentity, NodeLink } from './node-entry.js'
@@ -198,6 +199,8 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
       ),
   })
   const status = () => dispatcher.status(sessions.connected)
+  // A job whose client stays away as long as its answers are held is abandoned.
+  const jobs = new JobBoard({ awayGraceMs: Math.max(1000, options.resultRetentionMs ?? 60_000) })
 
   const dashboardDir =
     options.dashboard === false
@@ -267,6 +270,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     maxPayloadBytes,
     dispatcher,
     sessions,
+    jobs,
     log,
     warnings,
     status,
@@ -284,6 +288,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     token,
     dispatcher,
     activity,
+    jobs,
     log,
     warnings,
     status,
@@ -301,6 +306,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   } catch (error) {
     // Port in use or not allowed: leave nothing running behind.
     control.close()
+    jobs.close()
     sessions.close()
     void machines.close()
     void operators.close()
@@ -360,6 +366,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     async close() {
       clearInterval(silentNodes)
       control.close()
+      jobs.close()
       activity.close()
       sessions.close()
       operators.disconnectSockets(true)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { jobStatusSchema } from './jobs.js'
 
 export const NODE_STATES = ['active', 'draining', 'offline'] as const
 /**
@@ -163,6 +164,8 @@ export const dashboardUpdateSchema = z.object({
   history: z.array(clusterMetricsSchema).optional(),
   /** Commands an operator can run to add a node to this manager. */
   joinCommands: z.array(z.string()),
+  /** The jobs to show (running first, then recently finished), whole each time; absent from older managers. */
+  jobs: z.array(jobStatusSchema).optional(),
 })
 export type DashboardUpdate = z.infer<typeof dashboardUpdateSchema>
 

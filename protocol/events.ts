@@ -14,6 +14,7 @@ import type {
   TaskPage,
   TaskQuery,
 } from './cluster.js'
+import type { JobCancelOrder, JobCancelRequest, JobReport, JobStatus } from './jobs.js'
 import type { CancelRequest, StealRequest } from './task.js'
 import type { Reply, WireError } from './wire-error.js'
 
@@ -25,6 +26,8 @@ export interface ClientToManagerEvents {
   'task:submit': (frame: Uint8Array) => void
   'task:cancel': (requests: CancelRequest[]) => void
   'cluster:status': (ack: Ack<ClusterStatus>) => void
+  /** The current state of the client's jobs that changed (registers a job the first time). */
+  'job:update': (reports: JobReport[]) => void
   /** Answered once every frame sent before it has been handled: send it before disconnecting. */
   'link:sync': (ack: () => void) => void
 }
@@ -35,6 +38,8 @@ export interface ManagerToClientEvents {
   'task:settled': (frame: Uint8Array) => void
   /** A frame that could not be read at all (no task id to answer). */
   'request:rejected': (error: WireError) => void
+  /** An operator cancelled one of the client's jobs: cancel its tasks. */
+  'job:cancel': (order: JobCancelOrder) => void
 }
 
 /** Node-agent → manager, namespace `/node`. */
@@ -85,6 +90,10 @@ export interface ControlToManagerEvents {
   'cluster:resume': (ack: Ack<ClusterStatus>) => void
   /** Resizes a node's pool of worker processes at runtime. */
   'node:scale': (request: NodeScaleRequest, ack: Ack<NodeStatus>) => void
+  /** The jobs the manager knows: running ones first, then recently finished. */
+  'jobs:list': (ack: Ack<JobStatus[]>) => void
+  /** Cancels a running job: its client cancels its queued and running tasks. */
+  'job:cancel': (request: JobCancelRequest, ack: Ack<JobStatus>) => void
 }
 
 /** Manager → dashboard, namespace `/control`. */

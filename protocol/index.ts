@@ -66,6 +66,22 @@ export {
   type NodeNameRequest,
 } from './cluster.js'
 export {
+  JOB_STATES,
+  MAX_JOB_NAME_CHARS,
+  MAX_JOBS_PER_CLIENT,
+  jobKeySchema,
+  jobReportSchema,
+  jobReportsSchema,
+  jobCancelOrderSchema,
+  jobStatusSchema,
+  jobCancelRequestSchema,
+  type JobState,
+  type JobReport,
+  type JobCancelOrder,
+  type JobStatus,
+  type JobCancelRequest,
+} from './jobs.js'
+export {
   clientHandshakeSchema,
   nodeHandshakeSchema,
   controlHandshakeSchema,

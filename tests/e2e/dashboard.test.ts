@@ -255,6 +255,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
       )
       .catch(() => undefined)
     await nodesThatRun(client, 8)
+    await client.map((x: number) => x, [[1], [2]], {
+      job: 'a job with a rather long name that must not widen the page',
+    })
     const { page, problems } = await openBrowser()
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
     await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(2)
@@ -313,6 +316,44 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     await nodeCard(page, 'alpha').getByTestId('scale-down').click()
     await expect.poll(async () => (await nodeInStatus(manager, 'alpha'))?.workers, WAIT).toBe(1)
     expect(await client.process((x: number) => x * 2, [21])).toBe(42)
+    expect(problems).toEqual([])
+  })
+
+  it("shows a map's job with its progress bar, and cancels it from its Cancel button", async () => {
+    const manager = await startManager()
+    await startAgent(manager, { name: 'alpha', workers: 2 })
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
+    const client = connectClient(manager)
+    const mapped = client.map(
+      async (ms: number) => {
+        await new Promise((resolve) => setTimeout(resolve, ms))
+        return ms
+      },
+      Array.from({ length: 40 }, () => [300] as [number]),
+      { concurrency: 4, job: 'render frames' },
+    )
+    mapped.catch(() => undefined)
+    const job = page.getByTestId('job').filter({ hasText: 'render frames' })
+    const bar = job.getByRole('progressbar')
+    await expect.poll(() => bar.getAttribute('aria-valuemax'), WAIT).toBe('40')
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), WAIT).toBeGreaterThanOrEqual(4)
+    expect(Number(await bar.getAttribute('aria-valuenow'))).toBeLessThan(40)
+    expect(await job.getAttribute('data-state')).toBe('running')
+    await expect.poll(() => job.getByTestId('job-counts').textContent(), WAIT).toMatch(/\d+ \/ 40/)
+
+    await job.getByTestId('job-cancel').click()
+    await job.getByTestId('job-cancel-confirm').click()
+    const error = await mapped.then(
+      () => null,
+      (reason: unknown) => reason as { code?: string },
+    )
+    expect(error?.code).toBe('CANCELLED')
+    await expect.poll(() => job.getAttribute('data-state'), WAIT).toBe('cancelled')
+    await expect.poll(async () => (await clusterStatus(manager)).running, WAIT).toBe(0)
+    expect((await clusterStatus(manager)).queued).toBe(0)
+    expect(Number(await bar.getAttribute('aria-valuenow'))).toBeLessThan(40)
     expect(problems).toEqual([])
   })
 

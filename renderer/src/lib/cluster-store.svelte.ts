@@ -7,6 +7,7 @@ import type {
   NodeStatus,
   TaskRecord,
 } from '../../../protocol/cluster.js'
+import type { JobStatus } from '../../../protocol/jobs.js'
 import { MetricSeries } from './metric-series.js'
 import { partitionNodes, zoneOf, type Zone } from './node-view.js'
 import { NodeTrends } from './node-trends.js'
@@ -93,6 +94,8 @@ export class ClusterStore {
   /** Newest first. */
   tasks = $state.raw<readonly TaskRecord[]>([])
   joinCommands = $state.raw<readonly string[]>([])
+  /** Running jobs first, then recently finished (whole, as the manager sends them). */
+  jobs = $state.raw<readonly JobStatus[]>([])
   /** Drag-and-drop moves sent to the manager and not yet confirmed, by node name. */
   pendingMoves = $state.raw<ReadonlyMap<string, Zone>>(new Map())
   /** Chart columns, mutated in place; `seriesVersion` tells the chart to redraw. */
@@ -114,6 +117,7 @@ export class ClusterStore {
     this.status = update.status
     this.metrics = update.metrics
     if (!sameStrings(this.joinCommands, update.joinCommands)) this.joinCommands = update.joinCommands
+    if (update.jobs !== undefined) this.jobs = update.jobs
     if (snapshot) {
       this.events = keepEvents(newestEventsFirst(update.events))
       this.tasks = newestTasksFirst(update.tasks).slice(0, MAX_TASKS)
@@ -159,6 +163,11 @@ export class ClusterStore {
     this.#settlePendingMoves()
   }
 
+  /** Applies a job the manager returned in an ack (cancel) before the next update. */
+  replaceJob(job: JobStatus): void {
+    this.jobs = this.jobs.map((each) => (each.id === job.id ? job : each))
+  }
+
   /** Drops a dismissed node's card before the next update says so. */
   removeNode(name: string): void {
     if (this.status === null) return
@@ -173,6 +182,7 @@ export class ClusterStore {
     this.events = []
     this.tasks = []
     this.joinCommands = []
+    this.jobs = []
     this.pendingMoves = new Map()
     this.series.seed([])
     this.seriesVersion += 1

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client'
 import type { ClusterStatus, DashboardUpdate, NodeStatus, TaskPage, TaskQuery } from '../../../protocol/cluster.js'
 import type { ControlToManagerEvents, ManagerToControlEvents } from '../../../protocol/events.js'
+import type { JobStatus } from '../../../protocol/jobs.js'
 import type { Reply, WireError } from '../../../protocol/wire-error.js'
 import { NAMESPACES, SOCKET_PATHS } from '../../../protocol/namespaces.js'
 import { PROTOCOL_VERSION } from '../../../protocol/version.js'
@@ -103,6 +104,11 @@ export class ControlConnection {
   /** Searches the manager's task history. */
   queryTasks(query: TaskQuery): Promise<Reply<TaskPage>> {
     return this.#request(() => this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('tasks:query', query))
+  }
+
+  /** Cancels a running job: its client cancels its queued and running tasks. */
+  cancelJob(id: number): Promise<Reply<JobStatus>> {
+    return this.#request(() => this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('job:cancel', { id }))
   }
 
   close(): void {

@@ -1,0 +1,72 @@
+import type { JobCancelOrder, JobReport, JobStatus } from '../../protocol/index.js'
+import { JobRegistry, type JobRegistryLimits } from './job-registry.js'
+
+/** The one thing the board needs of a client's socket. */
+export interface JobOrderSink {
+  emit(event: 'job:cancel', order: JobCancelOrder): unknown
+}
+
+/** Jobs shown to a dashboard in each update: running ones first, then the most recently finished. */
+export const DASHBOARD_JOBS = 100
+
+/**
+ * The manager's jobs and the links to the clients that run them: reports come in on `/client`,
+ * operators list and cancel on `/control`, and a cancel order goes to the job's client (which
+ * cancels its queued and running tasks through the usual cancellation path).
+ *
+ * @example
+ * ```ts
+ * const board = new JobBoard()
+ * board.clientConnected('client-a', socket)
+ * board.report('client-a', [{ key: 'j1', name: 'thumbnails', total: 100, done: 0, failed: 0, inFlight: 10, state: 'running' }])
+ * board.cancel(1)   // socket gets 'job:cancel' { key: 'j1' }
+ * ```
+ */
+export class JobBoard {
+  readonly registry: JobRegistry
+  readonly #sockets = new Map<string, JobOrderSink>()
+  readonly #sweeper: NodeJS.Timeout
+  readonly #now: () => number
+
+  constructor(limits: Partial<JobRegistryLimits> = {}, now: () => number = Date.now) {
+    this.registry = new JobRegistry(limits)
+    this.#now = now
+    this.#sweeper = setInterval(() => this.registry.sweep(this.#now()), 1000)
+    this.#sweeper.unref()
+  }
+
+  clientConnected(clientId: string, socket: JobOrderSink): void {
+    this.#sockets.set(clientId, socket)
+    this.registry.clientConnected(clientId)
+  }
+
+  clientDisconnected(clientId: string, socket: JobOrderSink): void {
+    if (this.#sockets.get(clientId) !== socket) return
+    this.#sockets.delete(clientId)
+    this.registry.clientDisconnected(clientId, this.#now())
+  }
+
+  /** A client's (validated) reports. Returns how many were refused (too many running jobs). */
+  report(clientId: string, reports: readonly JobReport[]): number {
+    const result = this.registry.report(clientId, reports, this.#now())
+    const socket = this.#sockets.get(clientId)
+    for (const key of result.cancel) socket?.emit('job:cancel', { key })
+    return result.refused
+  }
+
+  /** An operator cancels job `id` (throws NotFoundError for an unknown id). */
+  cancel(id: number): JobStatus {
+    const { status, order } = this.registry.cancel(id, this.#now())
+    // A client away now gets the order again with its next report, when it is back.
+    if (order !== null) this.#sockets.get(order.clientId)?.emit('job:cancel', { key: order.key })
+    return status
+  }
+
+  list(limit?: number): JobStatus[] {
+    return this.registry.list(this.#now(), limit)
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper)
+  }
+}
