@@ -1,6 +1,10 @@
-// Lint keeps the house in order: imports run one way between the role folders (see
-// CONVENTIONS: protocol ← everything; manager ← electron; renderer imports only types from
-// protocol; manager/ and node-agent/ never import electron).
+// Lint keeps the house in order: typed rules from typescript-eslint (recommended + stylistic,
+// with type information), Svelte components through eslint-plugin-svelte with the TypeScript
+// parser, and imports that run one way between the role folders (see CONVENTIONS: protocol ←
+// everything; manager ← electron; renderer imports only types from protocol; manager/ and
+// node-agent/ never import electron).
+import svelte from 'eslint-plugin-svelte'
+import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 const noElectron = {
@@ -10,20 +14,56 @@ const noElectron = {
 
 export default tseslint.config(
   {
-    ignores: [
-      'dist/**',
-      'dist-bench/**',
-      'out/**',
-      'release/**',
-      'node_modules/**',
-      '**/*.svelte',
-      'renderer/public/**',
-    ],
+    ignores: ['dist/**', 'dist-bench/**', 'out/**', 'release/**', 'node_modules/**', 'renderer/public/**'],
   },
   {
-    files: ['**/*.ts'],
-    extends: [tseslint.configs.base],
-    rules: {},
+    files: ['**/*.ts', '**/*.svelte'],
+    extends: [tseslint.configs.recommendedTypeChecked, tseslint.configs.stylisticTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.svelte'],
+      },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // A variable that a closure declared earlier reads (a stop handler) cannot be const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // An empty string (an unset environment variable, a blank field) means absent, as undefined does.
+      '@typescript-eslint/prefer-nullish-coalescing': ['error', { ignorePrimitives: { string: true } }],
+      // Unused names are errors, except a leading underscore that marks one kept on purpose.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    extends: [svelte.configs.recommended],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: { parser: tseslint.parser, projectService: true, extraFileExtensions: ['.svelte'] },
+    },
+    rules: {
+      // `let { … } = $props()` is how Svelte 5 declares props; svelte/prefer-const knows the runes.
+      'prefer-const': 'off',
+      'svelte/prefer-const': 'error',
+    },
+  },
+  {
+    // Node-side desktop build files belong to the Electron project, not the root one.
+    files: ['electron.vite.config.ts', 'build/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: ['./electron/tsconfig.json'] },
+    },
+  },
+  {
+    // Test doubles stand in for real objects: their methods may do nothing, and their async
+    // methods may answer at once.
+    files: ['tests/**/*.ts'],
+    rules: { '@typescript-eslint/no-empty-function': 'off', '@typescript-eslint/require-await': 'off' },
   },
   {
     files: ['protocol/**/*.ts'],
@@ -103,7 +143,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['renderer/**/*.ts'],
+    files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
     rules: {
       'no-restricted-imports': [
         'error',

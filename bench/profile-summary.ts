@@ -25,11 +25,11 @@ interface CpuProfile {
 /** Where a source URL belongs: a package in node_modules, a project file, or Node's internals. */
 function area(url: string): string {
   if (url === '') return '(native / V8)'
-  const pkg = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (pkg) return `pkg:${pkg[1]}`
   if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/')
-  const project = url.match(/\/dist(?:-bench)?\/(.+)$/)
-  return project ? (project[1] as string) : basename(url)
+  const project = /\/dist(?:-bench)?\/(.+)$/.exec(url)
+  return project ? project[1]! : basename(url)
 }
 
 function summarise(file: string, top: number): string {

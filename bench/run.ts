@@ -117,8 +117,8 @@ if (PRIORITY !== undefined) {
 
 // Argon is loaded lazily so the references still run when only they are wanted.
 const factories: Record<string, () => Promise<System>> = {
-  bare: async () => createBareChain(),
-  moleculer: async () => createMoleculer(),
+  bare: () => Promise.resolve(createBareChain()),
+  moleculer: () => Promise.resolve(createMoleculer()),
   argon: async () =>
     (await import('./argon/system.js')).createArgon(options.profile ? { profileDir: options.profile } : {}),
 }
@@ -128,7 +128,7 @@ const keys = (options.systems ?? '')
   .filter(Boolean)
 for (const key of keys)
   if (!(key in factories)) throw new TypeError(`--systems: unknown system '${key}' (bare, moleculer, argon)`)
-const systems: Array<{ key: string; system: System }> = []
+const systems: { key: string; system: System }[] = []
 for (const key of keys) systems.push({ key, system: await (factories[key] as () => Promise<System>)() })
 
 // Every spawned process dies with the run, whatever ends it.
@@ -161,8 +161,8 @@ interface Samples {
   /** How busy the machine was just before each measurement (0..1). */
   busyBefore: number[]
   /** CPU µs per task by process role, one map per round. */
-  cpuW1a: Array<Map<string, number>>
-  cpuW1b: Array<Map<string, number>>
+  cpuW1a: Map<string, number>[]
+  cpuW1b: Map<string, number>[]
   failure?: string
 }
 const samples = new Map<string, Samples>(
@@ -200,13 +200,13 @@ async function quiet(s: Samples): Promise<void> {
 }
 
 /** `total µs = role µs · role µs …` for one CPU-per-task breakdown. */
-function cpuLine(rows: ReadonlyArray<readonly [string, number]>): string {
+function cpuLine(rows: readonly (readonly [string, number])[]): string {
   const total = rows.reduce((sum, [, us]) => sum + us, 0)
   return `${fmt(total, 0)} µs = ${rows.map(([role, us]) => `${role} ${fmt(us, 0)}`).join(' · ')}`
 }
 
 /** Per role, the median over rounds of the CPU µs per task (largest first). */
-function medianCpu(rounds: ReadonlyArray<Map<string, number>>): Array<[string, number]> {
+function medianCpu(rounds: readonly Map<string, number>[]): [string, number][] {
   const roles = new Set(rounds.flatMap((round) => [...round.keys()]))
   return [...roles]
     .map((role): [string, number] => [role, median(rounds.map((round) => round.get(role) ?? 0))])
@@ -214,7 +214,7 @@ function medianCpu(rounds: ReadonlyArray<Map<string, number>>): Array<[string, n
 }
 
 /** Sum over roles of the per-role medians of CPU µs per task. */
-function cpuTotal(rounds: ReadonlyArray<Map<string, number>>): number {
+function cpuTotal(rounds: readonly Map<string, number>[]): number {
   return rounds.length === 0 ? Number.NaN : medianCpu(rounds).reduce((sum, [, us]) => sum + us, 0)
 }
 
@@ -492,7 +492,7 @@ function report(started: Date): void {
     const s = byKey(key)
     return s ? median(pick(s)) : Number.NaN
   }
-  const ratioRows: Array<[string, number, string, (v: number) => boolean]> = [
+  const ratioRows: [string, number, string, (v: number) => boolean][] = [
     [
       'W1b tasks/s, Argon ÷ Moleculer',
       medianOf('argon', (s) => s.w1b) / medianOf('moleculer', (s) => s.w1b),

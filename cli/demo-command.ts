@@ -57,7 +57,7 @@ export function demoCommand(): Command {
 
       const joined = new Promise<void>((resolve) => {
         let count = 0
-        manager!.on('event', (event) => {
+        manager.on('event', (event) => {
           if (event.kind === 'node-joined' && ++count === AGENT_NAMES.length) resolve()
         })
       })

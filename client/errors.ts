@@ -88,6 +88,7 @@ export function toWire(error: ArgonError): WireError {
         remoteName: error.remoteName,
         remoteStack: error.remoteStack,
         ...(error.remoteCode ? { remoteCode: error.remoteCode } : {}),
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- what JSON cannot hold (a function, a symbol) is shown as String shows it
         ...(error.thrown !== undefined ? { thrown: JSON.stringify(error.thrown) ?? String(error.thrown) } : {}),
       },
     }

@@ -38,8 +38,7 @@ export function toFunctionEntry(fn: unknown): FunctionEntry {
       throw new ArgonError('BAD_REQUEST', 'a module task needs { module: string, export: string }')
     }
     const known = cache.get(fn)
-    if (known && known.fn.kind === 'module' && known.fn.module === task.module && known.fn.export === task.export)
-      return known
+    if (known?.fn.kind === 'module' && known.fn.module === task.module && known.fn.export === task.export) return known
     const entry = functionEntry({ kind: 'module', module: task.module, export: task.export })
     cache.set(fn, entry)
     return entry

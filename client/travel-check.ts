@@ -5,6 +5,7 @@
  * `this` from where the function was written would fail there; here the caller learns at once
  * what to change.
  */
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- projects that reach this file through imports (e2e, examples) do not include the declaration
 /// <reference path="./types/eslint-scope.d.ts" />
 import { parse, type Node } from 'acorn'
 import { analyze } from 'eslint-scope'

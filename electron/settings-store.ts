@@ -56,7 +56,10 @@ export function parseDesktopSettings(input: unknown): SettingsParseResult {
 }
 
 /** Why the stored settings were not used (the defaults were, instead). */
-export type SettingsProblem = { code: 'unreadable' | 'invalid-json' | 'invalid'; message: string }
+export interface SettingsProblem {
+  code: 'unreadable' | 'invalid-json' | 'invalid'
+  message: string
+}
 
 export interface LoadedSettings {
   settings: DesktopSettings

@@ -8,7 +8,7 @@ export class Ring<T> {
   #count = 0
 
   constructor(readonly capacity: number) {
-    this.#items = new Array(capacity)
+    this.#items = new Array<T | undefined>(capacity)
   }
 
   push(item: T): void {

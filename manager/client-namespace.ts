@@ -3,8 +3,6 @@ import {
   FunctionRegistry,
   PRIORITIES,
   cancelRequestSchema,
-  cutText,
-  describeForLog,
   clientHandshakeSchema,
   jobReportsSchema,
   parseBatch,
@@ -12,7 +10,9 @@ import {
   readTaskFrame,
   taskProblem,
   wireError,
+  type Ack,
   type ClientToManagerEvents,
+  type ClusterStatus,
   type ManagerToClientEvents,
 } from '../protocol/index.js'
 import { checkHandshake, handshakeError } from './auth.js'
@@ -123,7 +123,7 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
 
     socket.on('cluster:status', (ack: unknown) => {
       if (typeof ack !== 'function') return rejectFrame('cluster:status', 'needs an acknowledgement callback')
-      ack({ ok: true, value: options.status() })
+      ;(ack as Ack<ClusterStatus>)({ ok: true, value: options.status() })
     })
 
     socket.on('job:update', (frame: unknown) => {

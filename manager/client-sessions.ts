@@ -80,7 +80,7 @@ export class ClientSessions {
 
   detach(clientId: string, socket: Socket): void {
     const session = this.#sessions.get(clientId)
-    if (!session || session.socket !== socket) return
+    if (session?.socket !== socket) return
     session.socket = null
     this.#hold(session, session.batcher.take())
     session.expiry = setTimeout(() => {

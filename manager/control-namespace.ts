@@ -2,7 +2,6 @@ import type { z } from 'zod'
 import type { Namespace, Socket } from 'socket.io'
 import {
   cutText,
-  describeForLog,
   nodeNameRequestSchema,
   parseMessage,
   taskQuerySchema,

@@ -371,10 +371,8 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
       sessions.close()
       operators.disconnectSockets(true)
       machines.disconnectSockets(true)
-      await Promise.all([
-        new Promise<void>((resolve) => operators.close(() => resolve())),
-        new Promise<void>((resolve) => machines.close(() => resolve())),
-      ])
+      // Both servers share one HTTP server: the second close finds it closed and still resolves.
+      await Promise.all([operators.close(), machines.close()])
       http.closeAllConnections()
       if (front) {
         front.destroyConnections()
@@ -387,7 +385,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
       }
     },
   })
-  return manager as Manager
+  return manager
 }
 
 /**

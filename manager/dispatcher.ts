@@ -1,10 +1,8 @@
 import {
-  functionKey,
   windowHasRoom,
   FunctionCatalog,
   OutcomeFrameWriter,
   STATUS_OK,
-  nodeWindowPerWorker,
   outcomeError,
   readOutcomeFrame,
   wireError,
@@ -248,7 +246,7 @@ export class Dispatcher {
   cancel(clientId: string, requests: readonly CancelRequest[]): void {
     for (const request of requests) {
       const task = this.#tasks.get(request.id)
-      if (!task || task.clientId !== clientId) continue
+      if (task?.clientId !== clientId) continue
       const code = request.reason === 'timeout' ? 'TASK_TIMEOUT' : 'CANCELLED'
       if (task.state === 'queued') {
         this.#queue.remove(task)
@@ -285,7 +283,7 @@ export class Dispatcher {
   /** An agent's link dropped: its unanswered tasks run elsewhere (or fail past maxAttempts). */
   nodeDisconnected(nodeId: string, reason: string): void {
     const node = this.nodes.get(nodeId)
-    if (!node || node.link === null) return
+    if (!node?.link) return
     const saidGoodbye = node.leaving
     node.link = null
     node.leaving = false
@@ -295,7 +293,7 @@ export class Dispatcher {
     // Reverse, so pushFront keeps their original order at the head of the queue.
     for (let i = held.length - 1; i >= 0; i--) {
       const task = this.#tasks.get(held[i]!)
-      if (task && task.state === 'assigned' && task.nodeId === nodeId) this.#lose(task, node)
+      if (task?.state === 'assigned' && task.nodeId === nodeId) this.#lose(task, node)
     }
     const gone = describeDisconnect(node.name, reason, saidGoodbye, held.length)
     this.#options.activity.record(gone.kind, gone.message, { node: node.name })
@@ -329,7 +327,7 @@ export class Dispatcher {
         continue
       }
       const wasAssigned = node.assigned.delete(id)
-      const lostChild = error !== undefined && error.code === 'WORKER_LOST'
+      const lostChild = error?.code === 'WORKER_LOST'
       if (wasAssigned && !lostChild) {
         node.recordRun(ms[i]!)
         if (ok) completed++
@@ -358,11 +356,7 @@ export class Dispatcher {
         this.nodes.get(task.nodeId)?.link?.cancel({ id: task.id, reason: 'cancel' })
       }
       if (ok) {
-        this.#finish(
-          task,
-          { id, ok: true, result: bytes.subarray(offsets[i]!, offsets[i + 1]!), node: node.name },
-          ms[i],
-        )
+        this.#finish(task, { id, ok: true, result: bytes.subarray(offsets[i], offsets[i + 1]), node: node.name }, ms[i])
       } else {
         this.#finish(task, { id, ok: false, error: { ...error!, node: node.name } }, ms[i])
       }
@@ -381,9 +375,9 @@ export class Dispatcher {
    */
   nodeSentInvalid(nodeId: string, taskId: string, problem: string): void {
     const node = this.nodes.get(nodeId)
-    if (!node || !node.assigned.delete(taskId)) return
+    if (!node?.assigned.delete(taskId)) return
     const task = this.#tasks.get(taskId)
-    if (task && task.state === 'assigned' && task.nodeId === nodeId) {
+    if (task?.state === 'assigned' && task.nodeId === nodeId) {
       this.#finish(task, {
         id: task.id,
         ok: false,
@@ -405,7 +399,7 @@ export class Dispatcher {
     const lost: { name: string; reason: string }[] = []
     for (const node of [...this.nodes.all()]) {
       const link = node.link
-      if (link === null || link.drop === undefined || now - node.lastSeenAt <= timeoutMs) continue
+      if (link?.drop === undefined || now - node.lastSeenAt <= timeoutMs) continue
       const reason = `silent for ${((now - node.lastSeenAt) / 1000).toFixed(1)} s, past the node timeout of ${timeoutMs / 1000} s`
       this.nodeDisconnected(node.id, reason)
       link.drop(reason)
@@ -417,13 +411,13 @@ export class Dispatcher {
   /** The agent is shutting down: it gets nothing new; tasks it never started go back uncounted. */
   nodeLeaving(nodeId: string, returned: readonly string[]): void {
     const node = this.nodes.get(nodeId)
-    if (!node || node.link === null) return
+    if (!node?.link) return
     node.leaving = true
     for (let i = returned.length - 1; i >= 0; i--) {
       const id = returned[i]!
       if (!node.assigned.delete(id)) continue
       const task = this.#tasks.get(id)
-      if (task && task.state === 'assigned' && task.nodeId === nodeId) {
+      if (task?.state === 'assigned' && task.nodeId === nodeId) {
         task.attempts--
         task.state = 'queued'
         task.nodeId = null
@@ -582,13 +576,13 @@ export class Dispatcher {
    */
   nodeReturned(nodeId: string, returned: readonly string[]): void {
     const node = this.nodes.get(nodeId)
-    if (!node || node.link === null) return
+    if (!node?.link) return
     node.stealPending = 0
     let taken = 0
     for (let i = returned.length - 1; i >= 0; i--) {
       const id = returned[i]!
       const task = this.#tasks.get(id)
-      if (!task || task.state !== 'assigned' || task.nodeId !== nodeId || !node.assigned.delete(id)) continue
+      if (task?.state !== 'assigned' || task.nodeId !== nodeId || !node.assigned.delete(id)) continue
       task.attempts--
       task.state = 'queued'
       task.nodeId = null
@@ -669,7 +663,7 @@ export class Dispatcher {
       this.#recordsScheduled = true
       setImmediate(this.#flushRecords)
     }
-    if (error && error.code === 'TASK_FAILED')
+    if (error?.code === 'TASK_FAILED')
       this.#options.activity.record(
         'task-failed',
         `task ${task.id} failed on ${task.nodeName ?? '?'}: ${error.message.slice(0, 200)}`,

@@ -53,9 +53,9 @@ interface RejectingSocket {
 
 export interface FrameRejecter {
   /** A frame that could not be used: logged (rate-limited), answered within the budget. */
-  reject(event: unknown, message: string): void
+  reject(this: void, event: unknown, message: string): void
   /** A frame whose bad items were answered one by one: it still counts against the budget. */
-  noteBad(): void
+  noteBad(this: void): void
 }
 
 /**

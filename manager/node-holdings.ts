@@ -43,7 +43,7 @@ export class NodeHoldings implements HeldWork, Iterable<string> {
 
   add(id: string, expectedMs?: number): void {
     if (this.#tasks.has(id)) this.delete(id)
-    const weight = expectedMs === undefined ? UNKNOWN : expectedMs
+    const weight = expectedMs ?? UNKNOWN
     this.#tasks.set(id, weight)
     if (weight === UNKNOWN) this.#unknown++
     else this.#knownMs += weight

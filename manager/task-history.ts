@@ -138,7 +138,7 @@ export class TaskHistory {
       } else {
         next = fromFailures
         f--
-        if (fromRecent !== undefined && fromRecent.seq === fromFailures.seq) r--
+        if (fromRecent?.seq === fromFailures.seq) r--
       }
       // Past the time window (records are in finishing order): nothing older can match.
       if (query.since !== undefined && next.finishedAt < query.since - 1000) break

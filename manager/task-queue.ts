@@ -13,7 +13,7 @@ export interface Queueable {
  * owner marking entries dead and the queue skipping them (see TaskQueue.remove).
  */
 class Deque<T> {
-  #buffer: (T | undefined)[] = new Array(16)
+  #buffer: (T | undefined)[] = new Array<T | undefined>(16)
   #head = 0
   #length = 0
 

@@ -104,7 +104,7 @@ export async function generateSelfSignedCertificate(
   validityDays = VALIDITY_DAYS,
 ): Promise<{ cert: string; key: string }> {
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])
   const notBefore = new Date(Date.now() - 60_000)
   const certificate = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -123,7 +123,7 @@ export async function generateSelfSignedCertificate(
         ]),
       ],
     },
-    webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
+    webcrypto,
   )
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)
   return { cert: certificate.toString('pem') + '\n', key: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') + '\n' }

@@ -335,7 +335,7 @@ export class ChildPool {
     slot.unknown = 0
     const head = stranded.shift()
     if (head && !slot.answered.has(head.id)) {
-      if (kill && kill.id === head.id) this.#answer(head, kill.code)
+      if (kill?.id === head.id) this.#answer(head, kill.code)
       else {
         this.#options.onWarning?.(`child ${slot.index} died (${signal ?? `exit ${code}`}) running task ${head.id}`)
         this.#options.onSettled({

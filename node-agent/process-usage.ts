@@ -35,8 +35,8 @@ export class ProcessUsage {
     const pids = [process.pid, ...childPids]
     const stats = pids.map(readStat)
     if (stats.every((stat) => stat !== null)) {
-      const ticks = stats.reduce((sum, stat) => sum + stat!.ticks, 0)
-      const memoryBytes = stats.reduce((sum, stat) => sum + stat!.rssBytes, 0)
+      const ticks = stats.reduce((sum, stat) => sum + stat.ticks, 0)
+      const memoryBytes = stats.reduce((sum, stat) => sum + stat.rssBytes, 0)
       const previous = this.#last
       this.#last = { at: now, ticks }
       // A replaced child resets its ticks; never report negative use.

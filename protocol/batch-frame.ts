@@ -91,7 +91,7 @@ class PayloadRanges {
     let at = position + offsets.byteLength
     for (let i = 0; i < this.#buffers.length; i++) {
       const length = this.#ends[i]! - this.#starts[i]!
-      out.set(new Uint8Array(this.#buffers[i]!, this.#starts[i]!, length), at)
+      out.set(new Uint8Array(this.#buffers[i]!, this.#starts[i], length), at)
       at += length
     }
   }
@@ -624,5 +624,5 @@ export function outcomeNode(frame: OutcomeFrame, i: number): string | undefined 
 
 /** The result bytes of outcome i as a view (copy it to keep it long: the view holds the whole frame). */
 export function outcomeResult(frame: OutcomeFrame, i: number): Buffer {
-  return frame.bytes.subarray(frame.offsets[i]!, frame.offsets[i + 1]!)
+  return frame.bytes.subarray(frame.offsets[i], frame.offsets[i + 1])
 }

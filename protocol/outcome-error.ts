@@ -8,7 +8,7 @@ import { wireErrorSchema, type WireError } from './wire-error.js'
 export function outcomeError(frame: OutcomeFrame, i: number): WireError | undefined {
   try {
     const parsed = wireErrorSchema.safeParse(
-      JSON.parse(frame.bytes.toString('utf8', frame.offsets[i]!, frame.offsets[i + 1]!)),
+      JSON.parse(frame.bytes.toString('utf8', frame.offsets[i], frame.offsets[i + 1])),
     )
     return parsed.success ? parsed.data : undefined
   } catch {

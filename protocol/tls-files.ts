@@ -76,7 +76,7 @@ export function writeEndpointRecord(record: EndpointRecord, env: NodeJS.ProcessE
 /** Removes the record for `port` if it still says what `record` says (a newer manager may have replaced it). */
 export function removeEndpointRecord(record: EndpointRecord, env: NodeJS.ProcessEnv = process.env): void {
   const current = readEndpointRecord(record.port, env)
-  if (current && current.tls === record.tls && current.fingerprint === record.fingerprint)
+  if (current?.tls === record.tls && current.fingerprint === record.fingerprint)
     rmSync(endpointRecordPath(record.port, env), { force: true })
 }
 

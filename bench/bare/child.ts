@@ -16,6 +16,7 @@ const compiled = new Map<string, Task>()
 process.on('message', (message: RunMessage) => {
   let fn = compiled.get(message.source)
   if (fn === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval, @typescript-eslint/no-unsafe-call -- the reference rebuilds the task from its source as Argon's child does
     fn = new Function(`return (${message.source})`)() as Task
     compiled.set(message.source, fn)
   }

@@ -41,7 +41,7 @@ io.on('connection', (socket) => {
   socket.on('run', (request: RunRequest, ack: Ack) => {
     const id = nextId++
     pending.set(id, ack)
-    const child = children[turn++ % children.length] as ChildProcess
+    const child = children[turn++ % children.length]!
     child.send({ id, source: request.source, args: request.args })
   })
 })

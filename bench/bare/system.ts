@@ -29,7 +29,7 @@ export function createBareChain(): System {
     async start(workers) {
       server = spawnNode('bare-server', here('./server.js'), [String(workers)])
       const serverPort = (await server.waitFor(/bare-server listening on (\d+)/))[1]
-      relay = spawnNode('bare-relay', here('./relay.js'), [serverPort as string])
+      relay = spawnNode('bare-relay', here('./relay.js'), [serverPort!])
       const relayPort = (await relay.waitFor(/bare-relay listening on (\d+)/))[1]
       socket = connect(`http://127.0.0.1:${relayPort}`, { transports: ['websocket'] })
       await new Promise<void>((resolve, reject) => {

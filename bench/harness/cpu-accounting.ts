@@ -47,8 +47,8 @@ export function cpuSnapshot(): CpuSnapshot {
 }
 
 /** CPU microseconds per task for each role between two snapshots, largest first. */
-export function cpuPerTask(before: CpuSnapshot, after: CpuSnapshot, tasks: number): Array<[string, number]> {
-  const rows: Array<[string, number]> = []
+export function cpuPerTask(before: CpuSnapshot, after: CpuSnapshot, tasks: number): [string, number][] {
+  const rows: [string, number][] = []
   for (const [role, ms] of after) rows.push([role, ((ms - (before.get(role) ?? 0)) * 1000) / tasks])
   return rows.sort((a, b) => b[1] - a[1])
 }

@@ -13,6 +13,8 @@ import {
   type ControlToManagerEvents,
   type DashboardUpdate,
   type ManagerToControlEvents,
+  type NodeStatus,
+  type Reply,
 } from '../../protocol/index.js'
 import { say, serveLines } from './line-channel.js'
 
@@ -93,13 +95,16 @@ serveLines({
     const name = String(request.name)
     const started = Date.now()
     const shown = firstUpdate((update) => stateOf(update, name) === 'draining', 30_000)
-    const reply = await socket.timeout(30_000).emitWithAck('node:drain', { name })
+    // socket.io's timeout() types the ack's reply as any; the event map says what it is.
+    const reply = (await socket.timeout(30_000).emitWithAck('node:drain', { name })) as Reply<NodeStatus>
     const ackAt = Date.now()
     if (!reply.ok) throw new Error(`drain refused: ${reply.error.code}`)
     return { ackMs: ackAt - started, shownMs: (await shown) - started }
   },
   resume: async (request) => {
-    const reply = await socket.timeout(30_000).emitWithAck('node:resume', { name: String(request.name) })
+    const reply = (await socket
+      .timeout(30_000)
+      .emitWithAck('node:resume', { name: String(request.name) })) as Reply<NodeStatus>
     return reply.ok
   },
   /** When (epoch ms) an update first shows node `name` in `state`, waiting up to `timeoutMs`. */

@@ -61,13 +61,13 @@ export function startLineProcess(command: string, args: string[], env: Record<st
   started.add(child)
   child.once('exit', () => started.delete(child))
   let errors = ''
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     errors = (errors + chunk.toString()).slice(-20_000)
   })
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()
   const events: Record<string, unknown>[] = []
   const eventWaiters = new Set<() => void>()
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     if (!line.startsWith('{')) return
     const message = JSON.parse(line) as { id?: number; ok?: boolean; value?: unknown; error?: string; event?: string }
     if (message.id === undefined) {
@@ -102,7 +102,7 @@ export function startLineProcess(command: string, args: string[], env: Record<st
           resolve: (value) => (clearTimeout(timer), resolve(value as T)),
           reject: (error) => (clearTimeout(timer), reject(error)),
         })
-        child.stdin!.write(`${JSON.stringify({ id, op, ...request })}\n`)
+        child.stdin.write(`${JSON.stringify({ id, op, ...request })}\n`)
       })
     },
     event(event: string, timeoutMs = 120_000) {

@@ -75,8 +75,8 @@ function startProgram(host: Host, argv: string[], env: Record<string, string> = 
     output = (output + chunk.toString()).slice(-64_000)
     for (const wake of wakers) wake()
   }
-  child.stdout!.on('data', onData)
-  child.stderr!.on('data', onData)
+  child.stdout.on('data', onData)
+  child.stderr.on('data', onData)
   return {
     child,
     pid: child.pid!,
@@ -109,7 +109,7 @@ function cpuSeconds(pid: number): number {
 }
 
 function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)
+  const line = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return line ? Number(line[1]) / 1024 : 0
 }
 
@@ -400,8 +400,9 @@ async function main(): Promise<void> {
     const shown = dash.call<number>('waitState', { name: victim, state: 'offline', timeoutMs: 60_000 }, 70_000)
     const killedAt = Date.now()
     process.kill(agents.get(victim)!.pid, 'SIGKILL')
-    results.lostOnKillMs = (await shown) - killedAt
-    log(`node killed: offline on the dashboard after ${results.lostOnKillMs} ms`)
+    const lostMs = (await shown) - killedAt
+    results.lostOnKillMs = lostMs
+    log(`node killed: offline on the dashboard after ${lostMs} ms`)
   }
 
   // A host cut off: nothing closes; only the ping timeout notices.
@@ -412,9 +413,10 @@ async function main(): Promise<void> {
     const shown = dash.call<number>('waitState', { name: watched, state: 'offline', timeoutMs: 90_000 }, 100_000)
     const cutAt = Date.now()
     network.setLink(cutHost, 'down')
-    results.lostOnPartitionMs = (await shown) - cutAt
+    const lostMs = (await shown) - cutAt
+    results.lostOnPartitionMs = lostMs
     network.setLink(cutHost, 'up')
-    log(`host cut off: its nodes offline on the dashboard after ${results.lostOnPartitionMs} ms`)
+    log(`host cut off: its nodes offline on the dashboard after ${lostMs} ms`)
   }
 
   console.log('\nRESULTS ' + JSON.stringify(results, null, 2))

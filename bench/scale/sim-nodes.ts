@@ -84,7 +84,7 @@ class SimulatedNode {
         this.#waiting.push({
           id: frame.ids[i]!,
           attempt: frame.attempts[i]!,
-          args: frame.bytes.subarray(frame.offsets[i]!, frame.offsets[i + 1]!),
+          args: frame.bytes.subarray(frame.offsets[i], frame.offsets[i + 1]),
         })
       }
       this.#next()

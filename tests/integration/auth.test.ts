@@ -80,7 +80,11 @@ describe('authentication', () => {
     })
     try {
       expect(await withTimeout(controlOutcome(right), 10_000, 'the control handshake')).toBe('connected')
-      const reply = await withTimeout(right.timeout(5_000).emitWithAck('cluster:status'), 10_000, 'cluster:status')
+      const reply: unknown = await withTimeout(
+        right.timeout(5_000).emitWithAck('cluster:status'),
+        10_000,
+        'cluster:status',
+      )
       expect(reply).toMatchObject({ ok: true, value: { nodes: [] } })
     } finally {
       right.close()

@@ -62,8 +62,8 @@ describe('balance', () => {
     ])
     // The same function, but these run far longer than measured: two start, two wait on alpha.
     const tags = ['t0', 't1', 't2', 't3']
-    const calls = tags.map(
-      (tag) => client.process(fixture('markAndSleep'), [dir, tag, 4000]) as Promise<WhereRan & { tag: string }>,
+    const calls = tags.map((tag) =>
+      client.process<[string, string, number], WhereRan & { tag: string }>(fixture('markAndSleep'), [dir, tag, 4000]),
     )
     await waitForStatus(client, (status) => expect(status.nodes[0]).toMatchObject({ assigned: 4 }))
     await startAgent(manager, { name: 'beta', workers: 2 })

@@ -103,7 +103,7 @@ describe('argon manager', () => {
       .filter((line) => line.startsWith('{'))
     expect(logged.length).toBeGreaterThan(0)
     for (const line of logged)
-      expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), msg: expect.any(String) })
+      expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number) as number, msg: expect.any(String) as string })
   })
 })
 

@@ -57,7 +57,7 @@ describe('failover', () => {
     const { manager, agents } = await startCluster({ agents: [{ name: 'alpha' }] })
     const client = openClient(manager)
 
-    const before = (await client.process(fixture('whoami'), [])) as WhereRan
+    const before = await client.process<[], WhereRan>(fixture('whoami'), [])
     expect(before.node).toBe('alpha')
 
     agents[0]!.kill('SIGKILL')

@@ -20,9 +20,12 @@ describe('a frozen node', () => {
     const dir = markerDir()
 
     const total = 8
-    const calls = Array.from(
-      { length: total },
-      (_, i) => client.process(fixture('markAndSleep'), [dir, `t${i}`, 1500]) as Promise<WhereRan & { tag: string }>,
+    const calls = Array.from({ length: total }, (_, i) =>
+      client.process<[string, string, number], WhereRan & { tag: string }>(fixture('markAndSleep'), [
+        dir,
+        `t${i}`,
+        1500,
+      ]),
     )
     // Both nodes are running work before one freezes.
     await waitForStatus(client, (status) => {

@@ -140,7 +140,7 @@ describe('malformed frames', () => {
     raw.socket.emit('no:such-event', { a: 1 })
 
     // The same connection is still served: an ack'd status request answers.
-    const reply = await withTimeout(
+    const reply: unknown = await withTimeout(
       raw.socket.timeout(5_000).emitWithAck('cluster:status'),
       10_000,
       'cluster:status on the raw socket',

@@ -110,7 +110,7 @@ describe('npm package', () => {
       connect: 'function',
       run: 'function',
       createManager: 'function',
-      version: expect.any(Number),
+      version: expect.any(Number) as number,
     })
   }, 60_000)
 

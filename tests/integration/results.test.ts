@@ -97,7 +97,7 @@ describe('task results', () => {
 
     await expect(client.process(fixture('fib'), [20])).resolves.toBe(6765)
     await expect(client.process(fixture('sleep'), [10, 'slept'])).resolves.toBe('slept')
-    const where = (await client.process(fixture('whoami'), [])) as WhereRan
+    const where = await client.process<[], WhereRan>(fixture('whoami'), [])
     expect(where.node).toBe('alpha')
     expect(typeof where.nodeId).toBe('string')
     expect(where.nodeId.length).toBeGreaterThan(0)
@@ -140,6 +140,7 @@ describe('task results', () => {
     const odd = (await expectCode(
       client.process(
         function refuse(limit: number) {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test: a task that throws a plain object
           throw { reason: 'over the limit', limit }
         },
         [5],

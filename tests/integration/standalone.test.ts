@@ -16,7 +16,7 @@ describe('stand-alone agent', () => {
     const values = await Promise.all(Array.from({ length: 10 }, (_, i) => client.process(fixture('busy'), [20, i])))
     expect(values).toEqual(Array.from({ length: 10 }, (_, i) => i))
 
-    const where = (await client.process(fixture('whoami'), [])) as WhereRan
+    const where = await client.process<[], WhereRan>(fixture('whoami'), [])
     expect(where.node).toBe('solo')
     expect(where.ppid).toBe(agent.pid)
 

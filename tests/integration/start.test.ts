@@ -128,8 +128,8 @@ describe('npm start without a usable Electron', () => {
       try {
         const found = await vi.waitFor(
           () => {
-            const pid = output.match(/manager running as pid (\d+)/)
-            const port = output.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)
+            const pid = /manager running as pid (\d+)/.exec(output)
+            const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)
             if (!pid || !port) throw new Error(`npm start has not started the manager yet:\n${output}`)
             return { managerPid: Number(pid[1]), port: Number(port[1]) }
           },
@@ -216,7 +216,7 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
     for (const refused of Object.values(seen.get('get-settings-untrusted') as Record<string, { thrown?: string }>)) {
       expect(refused.thrown).toMatch(/^UNAUTHORIZED/)
     }
-    expect(seen.get('save-untrusted')).toMatchObject({ thrown: expect.stringMatching(/^UNAUTHORIZED/) })
+    expect(seen.get('save-untrusted')).toMatchObject({ thrown: expect.stringMatching(/^UNAUTHORIZED/) as string })
     expect(seen.get('save-invalid')).toMatchObject({ value: { ok: false } })
 
     // New settings: the manager moved to the new port, the window followed, the old port is closed.
@@ -233,7 +233,7 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
     })
     expect(seen.get('get-settings-after-save')).toMatchObject({
       fromNewOrigin: { value: { port } },
-      fromOldOrigin: { thrown: expect.stringMatching(/^UNAUTHORIZED/) },
+      fromOldOrigin: { thrown: expect.stringMatching(/^UNAUTHORIZED/) as string },
     })
 
     const csp = seen.get('csp') as { dashboard: { responseHeaders: Record<string, string[]> }; other: object }
@@ -258,7 +258,7 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
     agent.kill('SIGKILL')
     await agent.exited
     const notification = await proc.waitFor(/^STEP notification (.*)$/m)
-    expect(JSON.parse(notification[1]!).title).toContain('desk-node')
+    expect((JSON.parse(notification[1]!) as { title: string }).title).toContain('desk-node')
 
     // Quitting (here by SIGTERM, as the launcher forwards Ctrl-C) closes the manager first.
     proc.kill('SIGTERM')
@@ -284,7 +284,7 @@ describe.skipIf(!electronPackageInstalled && !process.env.CI)('the desktop main 
       })
       await proc.waitFor(/^STEP ready /m)
       const boxes = [...proc.output().matchAll(/^STEP message-box (.*)$/gm)].map(
-        (m) => JSON.parse(m[1]!).message as string,
+        (m) => (JSON.parse(m[1]!) as { message: string }).message,
       )
       expect(boxes).toHaveLength(2)
       const loaded = steps(proc).get('loaded') as { url: string; health: number }

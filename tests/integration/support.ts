@@ -57,7 +57,7 @@ afterEach(async () => {
 
 /** A Client for `target` (a manager or a stand-alone agent), closed when the test ends. */
 export function openClient(target: { port: number; token: string }, options: Partial<ClientOptions> = {}): Client {
-  const client = new Client({ host: '127.0.0.1', port: target.port, token: target.token, ...options } as ClientOptions)
+  const client = new Client({ host: '127.0.0.1', port: target.port, token: target.token, ...options })
   clients.add(client)
   return client
 }
@@ -147,7 +147,7 @@ export async function waitForStatus<T>(
   check: (status: ClusterStatus) => T,
   timeout = 15_000,
 ): Promise<T> {
-  return vi.waitFor(async () => check((await client.status()) as ClusterStatus), { timeout, interval: 100 })
+  return vi.waitFor(async () => check(await client.status()), { timeout, interval: 100 })
 }
 
 const rawSockets = new Set<Socket>()

@@ -80,9 +80,9 @@ describe('task history', () => {
         socket.once('connect', () => resolve())
         socket.once('connect_error', reject)
       })
-      const bad = await socket.timeout(5000).emitWithAck('tasks:query', { limit: -3, status: ['exploded'] })
+      const bad: unknown = await socket.timeout(5000).emitWithAck('tasks:query', { limit: -3, status: ['exploded'] })
       expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
-      const good = await socket.timeout(5000).emitWithAck('tasks:query', { limit: 5 })
+      const good: unknown = await socket.timeout(5000).emitWithAck('tasks:query', { limit: 5 })
       expect(good).toMatchObject({ ok: true, value: { tasks: [], next: null } })
     } finally {
       socket.close()

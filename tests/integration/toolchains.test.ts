@@ -117,7 +117,7 @@ async function runCompiled(
     [file, String(cluster.manager.port), cluster.manager.token, CLIENT_ENTRY, JSON.stringify(args)],
     { timeoutMs: 30_000 },
   )
-  const line = run.output.match(/^OUTCOME (.*)$/m)
+  const line = /^OUTCOME (.*)$/m.exec(run.output)
   expect(line, `${name}:\n${code}\n${run.output}`).not.toBeNull()
   return JSON.parse(line![1]!) as { ok: boolean; value?: unknown; code?: string; message?: string }
 }

@@ -28,10 +28,10 @@ describe('child processes', () => {
     const client = openClient(manager)
     const dir = markerDir()
 
-    const before = (await client.process(fixture('whoami'), [])) as WhereRan
+    const before = await client.process<[], WhereRan>(fixture('whoami'), [])
     // The first attempt kills its child; the retry (in a new child) returns the value.
     await expect(client.process(fixture('exitChildOnce'), [dir, 'crash', 'survived'])).resolves.toBe('survived')
-    const after = (await client.process(fixture('whoami'), [])) as WhereRan
+    const after = await client.process<[], WhereRan>(fixture('whoami'), [])
     expect(after.pid).not.toBe(before.pid)
     expect(after.ppid).toBe(agents[0]!.pid)
     expect(isAlive(agents[0]!.pid)).toBe(true)
@@ -72,7 +72,7 @@ describe('child processes', () => {
         timeout: 5_000,
       })
 
-      const survivor = (await client.process(fixture('whoami'), [])) as WhereRan
+      const survivor = await client.process<[], WhereRan>(fixture('whoami'), [])
       expect(['alpha', 'beta', 'gamma']).toContain(survivor.node)
       await waitForStatus(client, (s) => expect(s.nodes.filter((node) => node.state === 'offline')).toHaveLength(2))
     } finally {
@@ -88,7 +88,7 @@ describe('child processes', () => {
 
     const pids: number[] = []
     for (let i = 0; i < 5; i++) {
-      const where = (await client.process(fixture('whoami'), [])) as WhereRan
+      const where = await client.process<[], WhereRan>(fixture('whoami'), [])
       expect(where.ppid).toBe(agents[0]!.pid)
       pids.push(where.pid)
     }

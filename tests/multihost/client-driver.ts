@@ -24,8 +24,8 @@ const say = (message: object) => process.stdout.write(`${JSON.stringify(message)
 
 // Socket.IO's internal hooks, wrapped for counting only; behaviour is unchanged.
 const socketInternals = Socket.prototype as unknown as {
-  onevent(packet: { data: unknown[] }): void
-  emitReserved(event: string, ...args: unknown[]): void
+  onevent: (this: Socket, packet: { data: unknown[] }) => void
+  emitReserved: (this: Socket, event: string, ...args: unknown[]) => void
 }
 const onevent = socketInternals.onevent
 socketInternals.onevent = function (packet) {

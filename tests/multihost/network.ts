@@ -99,7 +99,7 @@ function removeNamespace(namespace: string): void {
 export function removeLeftovers(): string[] {
   const removed: string[] = []
   for (const namespace of namespaces()) {
-    const match = namespace.match(/^argon-mh-(\d+)-/)
+    const match = /^argon-mh-(\d+)-/.exec(namespace)
     if (!match) continue
     const owner = Number(match[1])
     if (owner !== process.pid && isAlive(owner)) continue

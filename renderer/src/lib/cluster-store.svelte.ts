@@ -1,4 +1,5 @@
 /// <reference types="svelte" />
+/* eslint-disable svelte/prefer-svelte-reactivity -- maps here are local lookups or copies that replace a $state.raw value whole; none is mutated once stored */
 import type {
   ClusterEvent,
   ClusterMetrics,

@@ -118,6 +118,7 @@ export class TaskHistoryView {
     }
     this.kept = reply.value.kept
     this.exhausted = reply.value.next === null
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup local to this call
     const known = new Set(this.rows.map((task) => task.seq))
     const found = [
       ...reply.value.tasks,

@@ -12,7 +12,7 @@ describe('error round-trip', () => {
     })
     const wire = toWire(original)
     expect(wireErrorSchema.safeParse(wire).success).toBe(true)
-    const back = fromWire(JSON.parse(JSON.stringify(wire)))
+    const back = fromWire(wireErrorSchema.parse(JSON.parse(JSON.stringify(wire))))
     expect(back).toBeInstanceOf(TaskError)
     expect(back).toBeInstanceOf(ArgonError)
     expect(back).toMatchObject({

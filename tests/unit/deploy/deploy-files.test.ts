@@ -59,7 +59,7 @@ function schemaErrors(manifest: object & { apiVersion: string; kind: string }): 
   }
 }
 
-type PodSpec = {
+interface PodSpec {
   containers: {
     name: string
     args?: string[]
@@ -170,9 +170,12 @@ describe('container files', () => {
   for (const image of ['manager', 'node-agent']) {
     it(`${image}.Dockerfile lints clean and builds the package, runs as a non-root user and stops with SIGTERM`, () => {
       const text = readFileSync(join(DEPLOY, 'container', `${image}.Dockerfile`), 'utf8')
-      expect(lintDockerfile(text).map((problem) => `line ${problem.range.start.line + 1}: ${problem.message}`)).toEqual(
-        [],
-      )
+      expect(
+        lintDockerfile(text).map(
+          (problem) =>
+            `line ${problem.range.start.line + 1}: ${typeof problem.message === 'string' ? problem.message : problem.message.value}`,
+        ),
+      ).toEqual([])
       const instructions = DockerfileParser.parse(text)
         .getInstructions()
         .map((instruction) => [instruction.getKeyword(), instruction.getArgumentsContent() ?? ''] as const)

@@ -80,14 +80,9 @@ describe('decideLaunchMode', () => {
   })
 
   it.each([
-    [{ status: 'not-installed' } as ElectronProbe, 'linux', linuxDesktop, 'electron-not-installed'],
-    [
-      { status: 'binary-missing', detail: 'no path.txt' } as ElectronProbe,
-      'linux',
-      linuxDesktop,
-      'electron-binary-missing',
-    ],
-    [{ status: 'binary-missing', detail: 'no path.txt' } as ElectronProbe, 'win32', {}, 'electron-binary-missing'],
+    [{ status: 'not-installed' }, 'linux', linuxDesktop, 'electron-not-installed'],
+    [{ status: 'binary-missing', detail: 'no path.txt' }, 'linux', linuxDesktop, 'electron-binary-missing'],
+    [{ status: 'binary-missing', detail: 'no path.txt' }, 'win32', {}, 'electron-binary-missing'],
     [ok, 'linux', {}, 'no-display'],
     [ok, 'linux', { ...linuxDesktop, ARGON_HEADLESS: '1' }, 'forced'],
   ] as const)('falls back headless: %j on %s %j → %s', (electron, platform, env, reason) => {

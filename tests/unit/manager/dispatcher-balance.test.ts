@@ -223,7 +223,7 @@ describe('Dispatcher balance', () => {
 
     const speeds = new ClusterSimulation()
     const fast = speeds.join('fast', 2)
-    const slow = speeds.join('slow', 2, 2)
+    speeds.join('slow', 2, 2)
     speeds.submit(tasks('t', 60, 50))
     const speedsMakespan = speeds.run()
     expect(fast.ran.length).toBeGreaterThanOrEqual(36)

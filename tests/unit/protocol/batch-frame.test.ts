@@ -102,7 +102,7 @@ describe('task frames', () => {
     const frame = readable(readTaskFrame(writeTasks(table, [{ id: 'b', args: bytes(1) }]), fresh))
     expect(taskProblem(frame, 0, fresh, 1024)).toMatchObject({
       code: 'BAD_REQUEST',
-      message: expect.stringContaining('unknown function id'),
+      message: expect.stringContaining('unknown function id') as string,
     })
     // Once both sides start over, the definition travels again and the task is fine.
     table.clear()
@@ -183,7 +183,6 @@ describe('malformed task frames', () => {
     ])
   // Header offsets (see protocol/batch-frame.ts).
   const COUNT = 8
-  const IDS_BYTES = 16
   const PAYLOAD_BYTES = 24
 
   function read(frame: unknown, registry = new FunctionRegistry()) {

@@ -93,5 +93,5 @@ export function browserGlobal<T>(name: 'window' | 'document' | 'navigator'): T {
 
 /** The current value of an input element. */
 export function valueOf(element: object): string {
-  return String((element as { value?: unknown }).value ?? '')
+  return (element as { value?: string }).value ?? ''
 }
