@@ -2,17 +2,9 @@ import { EventEmitter } from 'node:events'
 import { createServer, type Server as HttpServer } from 'node:http'
 import { createServer as createSecureServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { networkInterfaces } from 'node:os'
-import { Server } from 'socket.io'
 import {
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  MAX_CONTROL_FRAME_BYTES,
-  MAX_FRAME_BYTES,
-  MAX_TASK_PAYLOAD_BYTES,
   NAMESPACES,
-  SOCKET_PATHS,
   cutText,
-  readOrCreateTokenFile,
   type ClusterEvent,
   type ClusterStatus,
   type NodeHeartbeat,
@@ -20,7 +12,6 @@ import {
   type NodeTaskOutcome,
   type OutcomeFrame,
 } from '../protocol/index.js'
-import { packetCodec } from '../protocol/packet-codec.js'
 import {
   isLoopbackHost,
   removeEndpointRecord,
@@ -35,22 +26,21 @@ import { serveControl, type ControlNamespace } from './control-namespace.js'
 import { Dispatcher } from './dispatcher.js'
 import { httpRoutes } from './http-routes.js'
 import { JobBoard } from './jobs/job-board.js'
-import { createLogger, silentLogger, type Logger } from './logger.js'
+import type { Logger } from './logger.js'
 import { createMetricsExporter } from './metrics-exporter.js'
 import type { NodeIdentity, NodeLink } from './node-entry.js'
 import { serveNodes, type NodeNamespace } from './node-namespace.js'
 import { defaultDashboardDir, packageVersion } from './package-info.js'
-import { DEFAULT_STRATEGY, strategies } from './scheduling/index.js'
+import { joinCommands, formatHost } from './join-commands.js'
+import { resolveManagerOptions } from './manager-options.js'
+import { createSocketServers } from './socket-servers.js'
+import { watchSilentNodes } from './silent-node-watch.js'
 import type { TaskHistoryLimits } from './task-history.js'
 import { loadManagerCertificate, type ManagerCertificate } from './tls-certificate.js'
 import { tlsOnlyListener } from './tls-only-listener.js'
-import { gateUpgrades } from './upgrade-gate.js'
 import { WarningThrottle } from './warning-throttle.js'
 
-/** A peer must finish its Socket.IO handshake within this long, or it is dropped. */
-const HANDSHAKE_TIMEOUT_MS = 5000
-/** Default of `nodeTimeoutMs` (`--node-timeout`). */
-export const DEFAULT_NODE_TIMEOUT_MS = 6000
+export { DEFAULT_NODE_TIMEOUT_MS } from './manager-options.js'
 
 export interface ManagerOptions {
   /** Interface to listen on. @default '0.0.0.0' */
@@ -142,35 +132,11 @@ export interface Manager extends EventEmitter<{ event: [ClusterEvent] }> {
  * ```
  */
 export async function createManager(options: ManagerOptions = {}): Promise<Manager> {
-  const host = options.host ?? '0.0.0.0'
-  const token = options.token ?? (process.env.ARGON_TOKEN || readOrCreateTokenFile())
-  const log = options.logger === false ? silentLogger() : (options.logger ?? createLogger('argon-manager'))
-  const maxAttempts = options.maxAttempts ?? 3
-  const queueSize = options.queueSize ?? null
-  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
-    throw new TypeError('options.maxAttempts must be a positive integer')
-  if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > MAX_TASK_PAYLOAD_BYTES) {
-    throw new TypeError(
-      `options.maxPayloadBytes must be an integer 1..${MAX_TASK_PAYLOAD_BYTES} (what one frame can carry)`,
-    )
-  }
-  const nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
-  if (!Number.isFinite(nodeTimeoutMs) || nodeTimeoutMs < 1000)
-    throw new TypeError('options.nodeTimeoutMs must be at least 1000 (ms)')
-  if (queueSize !== null && (!Number.isInteger(queueSize) || queueSize < 0))
-    throw new TypeError('options.queueSize must be a non-negative integer or null')
-  const makeStrategy = strategies[options.strategy ?? DEFAULT_STRATEGY]
-  if (!makeStrategy) throw new TypeError(`options.strategy must be one of: ${Object.keys(strategies).join(', ')}`)
+  const resolved = resolveManagerOptions(options)
+  const { host, token, log, maxAttempts, queueSize, maxPayloadBytes, nodeTimeoutMs, makeStrategy, tls } = resolved
   const version = packageVersion()
-  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined))
-    throw new TypeError('options.tlsCert and options.tlsKey go together')
-  const tls = options.tls ?? (options.tlsCert !== undefined || !isLoopbackHost(host))
-  if (!tls && options.tlsCert !== undefined) throw new TypeError('options.tlsCert is given but options.tls is false')
   const certificate: ManagerCertificate | undefined = tls
-    ? await loadManagerCertificate(
-        options.tlsCert !== undefined ? { cert: options.tlsCert, key: options.tlsKey! } : undefined,
-      )
+    ? await loadManagerCertificate(resolved.certificate)
     : undefined
 
   const warnings = new WarningThrottle(log)
@@ -231,40 +197,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   http.headersTimeout = 10_000
   http.requestTimeout = 30_000
 
-  // Machines: binary codec, one frame per batch. Browsers: default parser, control only.
-  const machines = new Server(http, {
-    path: SOCKET_PATHS.machine,
-    parser: packetCodec,
-    transports: ['websocket'],
-    maxHttpBufferSize: MAX_FRAME_BYTES,
-    serveClient: false,
-    destroyUpgrade: false,
-    perMessageDeflate: false,
-    connectTimeout: HANDSHAKE_TIMEOUT_MS,
-    // Agents and clients notice a manager that froze or vanished behind a partition within
-    // pingInterval + pingTimeout, instead of Socket.IO's default 45 s.
-    pingInterval: 2000,
-    pingTimeout: Math.max(10_000, nodeTimeoutMs),
-  })
-  const operators = new Server(http, {
-    path: SOCKET_PATHS.control,
-    serveClient: false,
-    destroyUpgrade: false,
-    maxHttpBufferSize: MAX_CONTROL_FRAME_BYTES,
-    connectTimeout: HANDSHAKE_TIMEOUT_MS,
-  })
-  // Strangers are turned away at the upgrade, before the machine path buffers any frame.
-  gateUpgrades(http, {
-    machinePath: SOCKET_PATHS.machine,
-    otherPaths: [SOCKET_PATHS.control],
-    token,
-    onRefused: (reason, address) =>
-      warnings.warn('upgrade-refused', { address, reason }, 'refused a connection on the machine path'),
-  })
-  // The root namespace is unused; refuse it so a stray connection learns where to go.
-  machines.use((_socket, next) => next(new Error('connect to /client or /node')))
-  operators.use((_socket, next) => next(new Error('connect to /control')))
-
+  const { machines, operators } = createSocketServers(http, { token, nodeTimeoutMs, warnings })
   serveClients(machines.of(NAMESPACES.client) as unknown as ClientNamespace, {
     token,
     maxPayloadBytes,
@@ -279,11 +212,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
 
   let port = 0
   const resolvedHost = () => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
-  const joinCommands = () =>
-    joinAddresses(host).map(
-      (address) =>
-        `ARGON_TOKEN=${shellQuote(token)} node-agent --join ${address}:${port}${certificate ? ` --fingerprint ${certificate.fingerprint}` : ''}`,
-    )
+  const joinCommandsNow = () => joinCommands(host, port, token, certificate?.fingerprint)
   const control = serveControl(operators.of(NAMESPACES.control) as unknown as ControlNamespace, {
     token,
     dispatcher,
@@ -292,7 +221,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     log,
     warnings,
     status,
-    joinCommands,
+    joinCommands: joinCommandsNow,
   })
 
   try {
@@ -349,7 +278,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     fingerprint: certificate?.fingerprint,
     dashboardUrl: `${tls ? 'https' : 'http'}://${formatHost(resolvedHost())}:${port}/?token=${encodeURIComponent(token)}`,
     get joinCommands() {
-      return joinCommands()
+      return joinCommandsNow()
     },
     status,
     drain: (name: string) => dispatcher.drain(name),
@@ -386,46 +315,4 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     },
   })
   return manager
-}
-
-/**
- * Sweeps for nodes silent past the timeout. A sweep that itself runs late means this process was
- * stalled (not the nodes), so it waits for fresh news from them instead of declaring all lost.
- */
-function watchSilentNodes(
-  dispatcher: Dispatcher,
-  timeoutMs: number,
-  onLost: (name: string, reason: string) => void,
-): NodeJS.Timeout {
-  const every = Math.min(1000, timeoutMs / 4)
-  let last = Date.now()
-  const timer = setInterval(() => {
-    const now = Date.now()
-    const late = now - last > every + timeoutMs / 2
-    last = now
-    if (late) return
-    for (const { name, reason } of dispatcher.sweepSilentNodes(timeoutMs)) onLost(name, reason)
-  }, every)
-  timer.unref()
-  return timer
-}
-
-/** Quotes `value` for a POSIX shell when it holds anything but safe characters. */
-function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_.:\/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host
-}
-
-/** Addresses an agent on another machine could use to reach a manager bound to `host`. */
-function joinAddresses(host: string): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [formatHost(host)]
-  const addresses: string[] = []
-  for (const list of Object.values(networkInterfaces())) {
-    for (const info of list ?? []) if (info.family === 'IPv4' && !info.internal) addresses.push(info.address)
-  }
-  addresses.push('127.0.0.1')
-  return addresses
 }

@@ -1,79 +1,38 @@
 import {
-  windowHasRoom,
-  FunctionCatalog,
   OutcomeFrameWriter,
   STATUS_OK,
   outcomeError,
   readOutcomeFrame,
   wireError,
-  type FunctionEntry,
-  type OutcomeFrame,
   type CancelRequest,
   type ClusterStatus,
+  type FunctionEntry,
   type NodeHeartbeat,
   type NodeStatus,
   type NodeTaskOutcome,
+  type OutcomeFrame,
   type Priority,
   type TaskOutcome,
   type TaskSubmission,
   type WireError,
+  FunctionCatalog,
 } from '../protocol/index.js'
 import type { ActivityLog } from './activity-log.js'
-import { describeDisconnect } from './disconnect-reasons.js'
+import { clusterStatus } from './dispatch/cluster-status.js'
+import { FinishedRecords } from './dispatch/finished-records.js'
+import { NodeLifecycle } from './dispatch/node-lifecycle.js'
+import { TaskPlacement } from './dispatch/placement.js'
+import { holdFrame, releaseFrame, sharedFrameOf, type SharedFrame } from './dispatch/shared-frames.js'
+import { StealCoordinator } from './dispatch/steal-coordinator.js'
+import { backToWaiting, ranOn, type IncomingTask, type TaskEntry } from './dispatch/task-entry.js'
 import { LatencyWindow } from './latency-window.js'
 import { RateCounter, type NodeEntry, type NodeIdentity, type NodeLink } from './node-entry.js'
 import { NodeRegistry } from './node-registry.js'
-import { planSteals, RunTimeEstimates, STEAL_ANSWER_TIMEOUT_MS, type SchedulingStrategy } from './scheduling/index.js'
+import { RunTimeEstimates, type SchedulingStrategy } from './scheduling/index.js'
 import { TaskQueue } from './task-queue.js'
 
-/** What a node link needs of a task to send it on: its argument bytes are `bytes[start .. end)`. */
-export interface DispatchedTask {
-  readonly id: string
-  readonly fn: FunctionEntry
-  readonly bytes: Uint8Array
-  readonly start: number
-  readonly end: number
-  readonly priority: Priority
-  /** ms; 0 = none. */
-  readonly timeout: number
-}
-
-/**
- * The bytes of one incoming frame, shared by the tasks it carried. When only a small part of a
- * large frame is still waiting, the survivors are copied out so the rest can be freed.
- */
-interface SharedFrame {
-  readonly bytes: Uint8Array
-  readonly tasks: TaskEntry[]
-  liveBytes: number
-}
-
-/** Frames smaller than this are never compacted (a small frame may as well stay). */
-const COMPACT_MIN_FRAME_BYTES = 64 * 1024
-
-/** A task the manager holds until it answers its client. */
-interface TaskEntry extends DispatchedTask {
-  readonly clientId: string
-  bytes: Uint8Array
-  start: number
-  end: number
-  shared: SharedFrame | null
-  /** Kept by the TaskQueue: true while the task waits in it. */
-  queued: boolean
-  readonly submittedAt: number
-  /** Dispatches so far (each one an attempt). */
-  attempts: number
-  state: 'queued' | 'assigned'
-  nodeId: string | null
-  /** Name of the node that has it now or had it last. */
-  nodeName: string | undefined
-  /**
-   * Every node it was dispatched to: only those may answer it (a late answer included). One id,
-   * or a list once it ran on a second node (most tasks run once: no array for them).
-   */
-  ranOn: string | string[] | null
-  dispatchedAt: number
-}
+export type { DispatchedTask, IncomingTask } from './dispatch/task-entry.js'
+export { NotFoundError } from './dispatch/node-lifecycle.js'
 
 export interface DispatcherOptions {
   /** Largest number of waiting tasks; null = unbounded. */
@@ -88,23 +47,21 @@ export interface DispatcherOptions {
   onForged?: (nodeName: string, taskId: string) => void
 }
 
-/** One task of an incoming frame, as the client namespace hands it over. */
-export interface IncomingTask {
-  id: string
-  fn: FunctionEntry
-  start: number
-  end: number
-  priority: Priority
-  timeout: number
-}
-
-export class NotFoundError extends Error {
-  readonly code = 'NOT_FOUND'
-}
-
 /**
- * The manager's core, free of sockets: it queues tasks, routes them to nodes, and answers every
- * task id exactly once, whatever the nodes do (die, come back, answer late, answer twice).
+ * The manager's core, free of sockets: it holds every task until its client is answered, exactly
+ * once, whatever the nodes do (die, come back, answer late, answer twice). Routing
+ * (dispatch/placement.ts), work stealing (dispatch/steal-coordinator.ts), the nodes' lifecycle and
+ * rotation (dispatch/node-lifecycle.ts), the records for people (dispatch/finished-records.ts) and
+ * the status (dispatch/cluster-status.ts) are modules of their own; this class owns the tasks.
+ *
+ * @example
+ * ```ts
+ * const dispatcher = new Dispatcher({ queueSize: null, maxAttempts: 3, strategy: leastCompletionTime, activity, deliver })
+ * dispatcher.nodeConnected(identity, link)
+ * dispatcher.heartbeat(identity.id, beat)     // the node takes work from its first heartbeat on
+ * dispatcher.submit('client-1', [{ id: 't1', fn, args }])   // link.run(task, 1) is called
+ * dispatcher.nodeSettled(identity.id, outcomes)             // deliver('client-1', { id: 't1', ok: true, … })
+ * ```
  */
 export class Dispatcher {
   readonly nodes = new NodeRegistry()
@@ -119,24 +76,40 @@ export class Dispatcher {
   paused = false
   /** Answers refused because the node never had the task. */
   forged = 0
-  /** Tasks taken back from a node that had not started them, to run elsewhere (work stealing). */
-  stolen = 0
   /** Run-time statistics per task function and per node. */
   readonly estimates = new RunTimeEstimates()
 
   readonly #tasks = new Map<string, TaskEntry>()
   readonly #queue = new TaskQueue<TaskEntry>()
   readonly #options: DispatcherOptions
+  readonly #placement: TaskPlacement
+  readonly #stealing: StealCoordinator
+  readonly #lifecycle: NodeLifecycle
+  readonly #records: FinishedRecords
   #lastRejectionEventAt = 0
   #rejectedSinceEvent = 0
-  /** Tasks finished since the last records flush: records for people are built per batch, off the per-task path. */
-  #finishedTasks: TaskEntry[] = []
-  #finishedErrors: (WireError | undefined)[] = []
-  #finishedRunMs: number[] = []
-  #recordsScheduled = false
 
   constructor(options: DispatcherOptions) {
     this.#options = options
+    this.#placement = new TaskPlacement(this.nodes, this.estimates, options.strategy)
+    this.#stealing = new StealCoordinator(this.nodes, (node) => this.#placement.takesWork(node))
+    this.#records = new FinishedRecords(options.activity, this.rate)
+    this.#lifecycle = new NodeLifecycle(this.nodes, this.estimates, options.activity, {
+      lost: (node, held) => {
+        // Reverse, so pushFront keeps their original order at the head of the queue.
+        for (let i = held.length - 1; i >= 0; i--) {
+          const task = this.#tasks.get(held[i]!)
+          if (task?.state === 'assigned' && task.nodeId === node.id) this.#lose(task, node)
+        }
+      },
+      handedBack: (node, ids) => this.#handedBack(node, ids),
+      pump: () => this.pump(),
+    })
+  }
+
+  /** Tasks taken back from a node that had not started them, to run elsewhere (work stealing). */
+  get stolen(): number {
+    return this.#stealing.stolen
   }
 
   get queued(): number {
@@ -175,8 +148,7 @@ export class Dispatcher {
    * no decoding). Same rules as `submit`.
    */
   submitFrame(clientId: string, bytes: Uint8Array, tasks: readonly IncomingTask[]): void {
-    const shared: SharedFrame | null =
-      bytes.byteLength >= COMPACT_MIN_FRAME_BYTES ? { bytes, tasks: [], liveBytes: 0 } : null
+    const shared = sharedFrameOf(bytes)
     for (const task of tasks)
       this.#accept(clientId, task.id, task.fn, bytes, task.start, task.end, task.priority, task.timeout, shared)
     this.pump()
@@ -228,10 +200,7 @@ export class Dispatcher {
       ranOn: null,
       dispatchedAt: 0,
     }
-    if (shared !== null) {
-      shared.tasks.push(task)
-      shared.liveBytes += end - start
-    }
+    holdFrame(task)
     this.#tasks.set(id, task)
     this.#queue.push(task)
   }
@@ -265,39 +234,12 @@ export class Dispatcher {
 
   /** An agent connected (first time or again). */
   nodeConnected(identity: NodeIdentity, link: NodeLink): NodeEntry {
-    // A restarted machine comes back under a new id and replaces its offline entry: its old figures go.
-    for (const old of this.nodes.byName(identity.name))
-      if (old.id !== identity.id && old.link === null) this.estimates.forgetNode(old.id)
-    const { node, returning } = this.nodes.connect(identity, link)
-    const drained = this.nodes.isDrained(node.name)
-    if (drained) link.state('draining')
-    this.#options.activity.record(
-      returning ? 'node-returned' : 'node-joined',
-      `${node.name} ${returning ? 'returned' : 'joined'} (${node.workers} worker${node.workers === 1 ? '' : 's'}${drained ? ', drained' : ''})`,
-      { node: node.name },
-    )
-    this.pump()
-    return node
+    return this.#lifecycle.connected(identity, link)
   }
 
   /** An agent's link dropped: its unanswered tasks run elsewhere (or fail past maxAttempts). */
   nodeDisconnected(nodeId: string, reason: string): void {
-    const node = this.nodes.get(nodeId)
-    if (!node?.link) return
-    const saidGoodbye = node.leaving
-    node.link = null
-    node.leaving = false
-    node.lastSeenAt = Date.now()
-    const held = [...node.assigned]
-    node.assigned.clear()
-    // Reverse, so pushFront keeps their original order at the head of the queue.
-    for (let i = held.length - 1; i >= 0; i--) {
-      const task = this.#tasks.get(held[i]!)
-      if (task?.state === 'assigned' && task.nodeId === nodeId) this.#lose(task, node)
-    }
-    const gone = describeDisconnect(node.name, reason, saidGoodbye, held.length)
-    this.#options.activity.record(gone.kind, gone.message, { node: node.name })
-    this.pump()
+    this.#lifecycle.disconnected(nodeId, reason)
   }
 
   /**
@@ -395,103 +337,44 @@ export class Dispatcher {
    * closed, and its late answers are handled like any late answer.
    */
   sweepSilentNodes(timeoutMs: number): { name: string; reason: string }[] {
-    const now = Date.now()
-    const lost: { name: string; reason: string }[] = []
-    for (const node of [...this.nodes.all()]) {
-      const link = node.link
-      if (link?.drop === undefined || now - node.lastSeenAt <= timeoutMs) continue
-      const reason = `silent for ${((now - node.lastSeenAt) / 1000).toFixed(1)} s, past the node timeout of ${timeoutMs / 1000} s`
-      this.nodeDisconnected(node.id, reason)
-      link.drop(reason)
-      lost.push({ name: node.name, reason })
-    }
-    return lost
+    return this.#lifecycle.sweepSilent(timeoutMs)
   }
 
   /** The agent is shutting down: it gets nothing new; tasks it never started go back uncounted. */
   nodeLeaving(nodeId: string, returned: readonly string[]): void {
-    const node = this.nodes.get(nodeId)
-    if (!node?.link) return
-    node.leaving = true
-    for (let i = returned.length - 1; i >= 0; i--) {
-      const id = returned[i]!
-      if (!node.assigned.delete(id)) continue
-      const task = this.#tasks.get(id)
-      if (task?.state === 'assigned' && task.nodeId === nodeId) {
-        task.attempts--
-        task.state = 'queued'
-        task.nodeId = null
-        this.#queue.pushFront(task)
-      }
-    }
-    this.pump()
+    this.#lifecycle.leaving(nodeId, returned)
   }
 
   /** News from a node. Its first heartbeat after connecting makes it eligible for work. */
   heartbeat(nodeId: string, beat: NodeHeartbeat): void {
-    const node = this.nodes.get(nodeId)
-    if (!node) return
-    const first = node.heartbeat === null
-    node.heartbeat = beat
-    node.lastSeenAt = Date.now()
-    if (first) this.pump()
+    this.#lifecycle.heartbeat(nodeId, beat)
   }
 
   /** Takes a node out of rotation by name (kept while the manager runs, across its restarts). */
   drain(name: string): NodeStatus {
-    const nodes = this.#named(name)
-    if (!this.nodes.isDrained(name)) {
-      this.nodes.setDrained(name, true)
-      for (const node of nodes) node.link?.state('draining')
-      this.#options.activity.record(
-        'node-drained',
-        `${name} drained: no new tasks, ${nodes.reduce((n, node) => n + node.assigned.size, 0)} running`,
-        { node: name },
-      )
-    }
-    return this.#statusOf(nodes)
+    return this.#lifecycle.drain(name)
   }
 
   /** Puts a node back in rotation. */
   resume(name: string): NodeStatus {
-    const nodes = this.#named(name)
-    if (this.nodes.isDrained(name)) {
-      this.nodes.setDrained(name, false)
-      for (const node of nodes) node.link?.state('active')
-      this.#options.activity.record('node-resumed', `${name} back in rotation`, { node: name })
-      this.pump()
-    }
-    return this.#statusOf(nodes)
+    return this.#lifecycle.resume(name)
   }
 
   /** Forgets an offline node. */
   dismiss(name: string): void {
-    const nodes = this.#named(name)
-    if (!this.nodes.dismiss(name))
-      throw new NotFoundError(`node ${name} is connected; only offline nodes can be dismissed`)
-    for (const node of nodes) if (this.nodes.get(node.id) === undefined) this.estimates.forgetNode(node.id)
-    this.#options.activity.record('node-dismissed', `${name} dismissed`, { node: name })
+    this.#lifecycle.dismiss(name)
   }
 
   status(clients: number): ClusterStatus {
-    const nodes: NodeStatus[] = []
-    let running = 0
-    for (const node of this.nodes.all()) {
-      nodes.push(node.status(this.nodes.isDrained(node.name)))
-      running += node.assigned.size
-    }
-    nodes.sort((a, b) => a.name.localeCompare(b.name))
-    return {
-      nodes,
+    return clusterStatus(this.nodes, {
       queued: this.#queue.size,
       queueLimit: this.#options.queueSize,
-      running,
       clients,
       completed: this.completed,
       failed: this.failed,
       rejected: this.rejected,
       paused: this.paused,
-    }
+    })
   }
 
   /**
@@ -501,73 +384,8 @@ export class Dispatcher {
   pump(): void {
     // Paused by an operator: tasks wait in the queue (nothing is lost) until dispatch resumes.
     if (this.paused) return
-    if (this.#queue.size > 0) this.#assignQueued()
-    if (this.#queue.size === 0) this.#stealForIdle()
-  }
-
-  #assignQueued(): void {
-    const candidates: NodeEntry[] = []
-    for (const node of this.nodes.all()) {
-      // A node that never sent a heartbeat is not known to be alive and working: no tasks for it yet.
-      if (node.link !== null && node.heartbeat !== null && !node.leaving && !this.nodes.isDrained(node.name))
-        candidates.push(node)
-    }
-    const strategy = this.#options.strategy
-    const fits: NodeEntry[] = []
-    const expected = new Map<string, number | undefined>()
-    let lastKey: string | undefined
-    while (candidates.length > 0 && this.#queue.size > 0) {
-      const next = this.#queue.peek()!
-      const key = next.fn.key
-      if (key !== lastKey) {
-        // Tasks of one function usually come in runs: estimate per node once per run.
-        lastKey = key
-        expected.clear()
-        for (const node of candidates) expected.set(node.id, this.estimates.expected(key, node.id))
-      }
-      // The window is sized in time from what each node holds and what this task is expected to take.
-      fits.length = 0
-      for (const node of candidates) if (windowHasRoom(node.assigned, expected.get(node.id))) fits.push(node)
-      if (fits.length === 0) break
-      const node = strategy.pick(fits, (candidate) => expected.get(candidate.id)) as NodeEntry
-      const task = this.#queue.shift()!
-      task.state = 'assigned'
-      task.nodeId = node.id
-      task.nodeName = node.name
-      task.attempts++
-      if (task.ranOn === null) task.ranOn = node.id
-      else if (!ranOn(task, node.id))
-        task.ranOn = typeof task.ranOn === 'string' ? [task.ranOn, node.id] : [...task.ranOn, node.id]
-      task.dispatchedAt = performance.now()
-      node.assigned.add(task.id, expected.get(node.id))
-      node.link!.run(task, task.attempts)
-    }
-  }
-
-  /** Asks busy nodes for tasks they hold but have not started, for nodes with free slots. */
-  #stealForIdle(): void {
-    const now = performance.now()
-    const views = []
-    for (const node of this.nodes.all()) {
-      if (node.link === null) continue
-      if (node.stealPending > 0 && now - node.stealAskedAt > STEAL_ANSWER_TIMEOUT_MS) node.stealPending = 0
-      views.push({
-        id: node.id,
-        workers: node.workers,
-        assignedCount: node.assigned.size,
-        heldMs: node.heldMs,
-        takesWork: node.heartbeat !== null && !node.leaving && !this.nodes.isDrained(node.name),
-        canBeAsked: node.link.steal !== undefined && !node.leaving,
-        stealPending: node.stealPending,
-      })
-    }
-    if (views.length < 2) return
-    for (const request of planSteals(views)) {
-      const victim = this.nodes.get(request.nodeId)!
-      victim.stealPending = request.count
-      victim.stealAskedAt = now
-      victim.link!.steal!(request.count)
-    }
+    if (this.#queue.size > 0) this.#placement.place(this.#queue)
+    if (this.#queue.size === 0) this.#stealing.askForIdle()
   }
 
   /**
@@ -577,21 +395,25 @@ export class Dispatcher {
   nodeReturned(nodeId: string, returned: readonly string[]): void {
     const node = this.nodes.get(nodeId)
     if (!node?.link) return
-    node.stealPending = 0
-    let taken = 0
-    for (let i = returned.length - 1; i >= 0; i--) {
-      const id = returned[i]!
-      const task = this.#tasks.get(id)
-      if (task?.state !== 'assigned' || task.nodeId !== nodeId || !node.assigned.delete(id)) continue
-      task.attempts--
-      task.state = 'queued'
-      task.nodeId = null
-      this.#queue.pushFront(task)
-      taken++
-    }
-    node.stolen += taken
-    this.stolen += taken
+    this.#stealing.answered(node, this.#handedBack(node, returned))
     this.pump()
+  }
+
+  /** Tasks a node gives back unstarted wait again at the head of the queue, in their order, uncounted. */
+  #handedBack(node: NodeEntry, ids: readonly string[]): number {
+    let taken = 0
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const id = ids[i]!
+      // The node no longer holds it, whatever became of the task meanwhile (e.g. cancelled).
+      if (!node.assigned.delete(id)) continue
+      const task = this.#tasks.get(id)
+      if (task?.state === 'assigned' && task.nodeId === node.id) {
+        backToWaiting(task, false)
+        this.#queue.pushFront(task)
+        taken++
+      }
+    }
+    return taken
   }
 
   /** Feeds a finished run to the estimates of its function on its node. */
@@ -622,8 +444,7 @@ export class Dispatcher {
       })
       return
     }
-    task.state = 'queued'
-    task.nodeId = null
+    backToWaiting(task, true)
     this.#queue.pushFront(task)
   }
 
@@ -650,19 +471,13 @@ export class Dispatcher {
 
   #finish(task: TaskEntry, outcome: TaskOutcome, runMs?: number): void {
     this.#tasks.delete(task.id)
-    if (task.shared !== null) this.#release(task)
+    if (task.shared !== null) releaseFrame(task)
     const now = performance.now()
     this.latency.record(now - task.submittedAt)
     if (outcome.ok) this.completed++
     else this.failed++
     const error = outcome.ok ? undefined : outcome.error
-    this.#finishedTasks.push(task)
-    this.#finishedErrors.push(error)
-    this.#finishedRunMs.push(runMs ?? (task.dispatchedAt > 0 ? now - task.dispatchedAt : 0))
-    if (!this.#recordsScheduled) {
-      this.#recordsScheduled = true
-      setImmediate(this.#flushRecords)
-    }
+    this.#records.add(task, error, runMs ?? (task.dispatchedAt > 0 ? now - task.dispatchedAt : 0))
     if (error?.code === 'TASK_FAILED')
       this.#options.activity.record(
         'task-failed',
@@ -671,116 +486,6 @@ export class Dispatcher {
       )
     this.#options.deliver(task.clientId, outcome)
   }
-
-  /**
-   * The records for people of the tasks finished in this turn of the event loop (dashboard rows,
-   * task history, the cluster's rate): one batch, one clock read, after the answers went out.
-   */
-  readonly #flushRecords = (): void => {
-    this.#recordsScheduled = false
-    const tasks = this.#finishedTasks
-    const errors = this.#finishedErrors
-    const runMs = this.#finishedRunMs
-    this.#finishedTasks = []
-    this.#finishedErrors = []
-    this.#finishedRunMs = []
-    this.rate.add(tasks.length)
-    const finishedAt = Date.now()
-    const activity = this.#options.activity
-    for (let i = 0; i < tasks.length; i++) {
-      const task = tasks[i]!
-      const error = errors[i]
-      activity.recordTask({
-        id: task.id,
-        label: labelOf(task.fn),
-        node: task.nodeName,
-        durationMs: runMs[i]!,
-        status:
-          error === undefined
-            ? 'succeeded'
-            : error.code === 'CANCELLED'
-              ? 'cancelled'
-              : error.code === 'TASK_TIMEOUT'
-                ? 'timed-out'
-                : error.code === 'WORKER_LOST'
-                  ? 'lost'
-                  : 'failed',
-        finishedAt,
-        attempts: task.attempts,
-        error: error
-          ? {
-              code: error.code,
-              message: error.message,
-              remoteName: typeof error.data?.remoteName === 'string' ? error.data.remoteName : undefined,
-              remoteStack: typeof error.data?.remoteStack === 'string' ? error.data.remoteStack : undefined,
-              thrown: typeof error.data?.thrown === 'string' ? error.data.thrown : undefined,
-            }
-          : undefined,
-        // Failures only: the error dialog shows the whole function with its failing line.
-        source:
-          error?.code === 'TASK_FAILED' && task.fn.fn.kind === 'source'
-            ? task.fn.fn.source.slice(0, 65_536)
-            : undefined,
-      })
-    }
-  }
-
-  /**
-   * A task of a large shared frame is done. Once the tasks still waiting hold under a quarter of
-   * the frame, they get their bytes copied out (one buffer for all of them) and the frame is freed.
-   */
-  #release(task: TaskEntry): void {
-    const shared = task.shared!
-    task.shared = null
-    shared.liveBytes -= task.end - task.start
-    if (shared.liveBytes * 4 >= shared.bytes.byteLength) return
-    const survivors = shared.tasks.filter((other) => other.shared === shared)
-    shared.tasks.length = 0
-    if (survivors.length === 0) return
-    const copy = Buffer.allocUnsafeSlow(shared.liveBytes)
-    let at = 0
-    for (const survivor of survivors) {
-      const length = survivor.end - survivor.start
-      copy.set(survivor.bytes.subarray(survivor.start, survivor.end), at)
-      survivor.bytes = copy
-      survivor.start = at
-      survivor.end = at + length
-      survivor.shared = null
-      at += length
-    }
-  }
-
-  #named(name: string): NodeEntry[] {
-    const nodes = this.nodes.byName(name)
-    if (nodes.length === 0) throw new NotFoundError(`no node named ${name}`)
-    return nodes
-  }
-
-  #statusOf(nodes: NodeEntry[]): NodeStatus {
-    const node = nodes.find((entry) => entry.link !== null) ?? nodes[0]!
-    return node.status(this.nodes.isDrained(node.name))
-  }
-}
-
-const labels = new WeakMap<FunctionEntry, string>()
-
-/** The dashboard's one-line label of a function: its source shortened, or module#export (cached per function). */
-function labelOf(entry: FunctionEntry): string {
-  let label = labels.get(entry)
-  if (label === undefined) {
-    const fn = entry.fn
-    if (fn.kind === 'source') {
-      const flat = fn.source.replace(/\s+/g, ' ').trim()
-      label = flat.length > 80 ? flat.slice(0, 77) + '…' : flat
-    } else label = `${fn.module}#${fn.export}`
-    labels.set(entry, label)
-  }
-  return label
-}
-
-function ranOn(task: TaskEntry, nodeId: string): boolean {
-  const nodes = task.ranOn
-  return nodes === nodeId || (Array.isArray(nodes) && nodes.includes(nodeId))
 }
 
 /** Outcome objects as a frame (outcomes of an in-process node, and tests): the one path into nodeSettled. */

@@ -1,19 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import {
-  FrameBatcher,
-  OutcomeFrameWriter,
-  readOrCreateTokenFile,
-  readOutcomeFrame,
-  type NodeHeartbeat,
-  type TlsTrustOptions,
-} from '../protocol/index.js'
-import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
+import type { NodeHeartbeat, TlsTrustOptions } from '../protocol/index.js'
 import type { Logger } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
-import { ChildPool, type PoolOutcome, type PoolTask } from './child-pool.js'
-import { ManagerLink } from './manager-link.js'
+import { ChildPool, type PoolOutcome } from './child-pool.js'
+import { startJoinedAgent } from './joined-agent.js'
 import { ProcessUsage } from './process-usage.js'
+import { startStandaloneAgent } from './standalone-agent.js'
 
 export interface NodeAgentOptions {
   /** Join this manager (`trust`: how to verify it: TLS, a pinned fingerprint or a CA)… */
@@ -63,7 +56,8 @@ export interface NodeAgent {
 }
 
 /**
- * Starts an agent.
+ * Starts an agent: its child pool, then either its link to a manager (joined-agent.ts) or its own
+ * endpoint for clients (standalone-agent.ts).
  *
  * @example
  * ```ts
@@ -73,6 +67,7 @@ export interface NodeAgent {
 export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
   const nodeId = randomUUID()
   const usage = new ProcessUsage()
+  // Where outcomes go is up to the mode (the link to a manager, or the in-process manager).
   let report: (outcome: PoolOutcome) => void = () => undefined
   const pool = new ChildPool({
     size: options.workers,
@@ -89,7 +84,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   })
   // Binds our node id to this process on the manager: nobody else can take the id over.
   const nodeSecret = randomBytes(24).toString('hex')
-  const identity = {
+  const identity: AgentIdentity = {
     nodeId,
     nodeSecret,
     name: options.name,
@@ -99,112 +94,41 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     pid: process.pid,
     version: packageVersion(),
   }
-
-  if (options.join) {
-    if (!options.token) {
-      pool.destroy()
-      throw new TypeError(
-        "no token: pass --token, set ARGON_TOKEN, or run on the manager's machine (it shares the token file)",
-      )
-    }
-    await pool.whenReady(10_000)
-    const link = new ManagerLink({
-      host: options.join.host,
-      port: options.join.port,
-      trust: options.join.trust ?? {},
-      identity: { ...identity, token: options.token },
-      pool,
-      heartbeat,
-      log: options.log,
-      onFatal: options.onFatal,
-    })
-    report = (outcome) => link.report(outcome)
-    return {
-      nodeId,
-      name: options.name,
-      port: undefined,
-      fingerprint: undefined,
-      async stop(graceMs) {
-        link.leaving(pool.takeQueued().map((task) => task.id))
-        await pool.close(graceMs)
-        await link.close()
-      },
-      destroy() {
-        pool.destroy()
-        void link.close()
-      },
-    }
-  }
-
-  const standalone = options.standalone
-  if (!standalone) throw new TypeError('give a manager to join or a port to serve on')
-  const manager: Manager = await createManager({
-    host: standalone.host,
-    port: standalone.port,
-    token: options.token ?? readOrCreateTokenFile(),
-    queueSize: standalone.queueSize,
-    dashboard: true,
-    ...(options.logger ? { logger: options.logger } : {}),
-    tls: standalone.tls,
-    tlsCert: standalone.tlsCert,
-    tlsKey: standalone.tlsKey,
-  }).catch((error: unknown) => {
-    pool.destroy()
-    throw error
-  })
-  // In process, outcomes take the same frame path as from a remote agent (one reader, one set of checks).
-  const writer = new OutcomeFrameWriter()
-  const outcomes = new FrameBatcher<PoolOutcome>((batch) => {
-    for (const outcome of batch) {
-      if (outcome.ok)
-        writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.bytes, outcome.start, outcome.end)
-      else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
-    }
-    const frame = readOutcomeFrame(writer.finish())
-    if (frame.ok) handle.settled(frame)
-    else options.log(`internal error: an outcome frame could not be read back (${frame.message})`)
-  })
-  // The dispatcher hands over one task at a time; gather them so children still get batches.
-  const runs = new FrameBatcher<PoolTask>((tasks) => pool.run(tasks))
-  const handle: LocalNodeHandle = manager.attachLocalNode(
-    { id: nodeId, name: options.name, host: identity.host, workers: options.workers, version: identity.version },
-    {
-      run: (task, attempt) =>
-        runs.push({
-          id: task.id,
-          attempt,
-          fn: task.fn,
-          timeout: task.timeout,
-          bytes: task.bytes,
-          start: task.start,
-          end: task.end,
-        }),
-      cancel: (request) => pool.cancel(request),
-      state: () => undefined,
-      scale: (workers) => pool.resize(workers),
-    },
-  )
-  report = (outcome) => outcomes.push(outcome)
-  // A node gets work from its first heartbeat on.
-  handle.heartbeat(heartbeat())
-  const beat = setInterval(() => handle.heartbeat(heartbeat()), 1000)
-  beat.unref()
-  return {
+  const base: AgentBase = {
     nodeId,
-    name: options.name,
-    port: manager.port,
-    fingerprint: manager.fingerprint,
-    async stop(graceMs) {
-      clearInterval(beat)
-      handle.leaving(pool.takeQueued().map((task) => task.id))
-      await pool.close(graceMs)
-      outcomes.flush()
-      await manager.close()
-    },
-    destroy() {
-      clearInterval(beat)
-      pool.destroy()
-      void manager.close()
+    identity,
+    pool,
+    heartbeat,
+    onOutcome: (sink) => {
+      report = sink
     },
   }
+  if (options.join) return startJoinedAgent(base, options.join, options)
+  if (!options.standalone) {
+    pool.destroy()
+    throw new TypeError('give a manager to join or a port to serve on')
+  }
+  return startStandaloneAgent(base, options.standalone, options)
+}
+
+/** What both modes share: the node's identity, its child pool and its heartbeat. */
+export interface AgentBase {
+  readonly nodeId: string
+  readonly identity: AgentIdentity
+  readonly pool: ChildPool
+  readonly heartbeat: () => NodeHeartbeat
+  /** Sends every outcome of the pool to `sink` from now on. */
+  onOutcome(sink: (outcome: PoolOutcome) => void): void
+}
+
+/** How this agent introduces itself to a manager. */
+export interface AgentIdentity {
+  nodeId: string
+  nodeSecret: string
+  name: string
+  nameChosen: boolean
+  host: string
+  workers: number
+  pid: number
+  version: string
 }

@@ -160,6 +160,23 @@ describe('Dispatcher balance', () => {
     expect(answers.filter((answer) => answer.id === waiting[0])).toHaveLength(1)
   })
 
+  it('frees the slot of a task cancelled while a steal asked for it back (the node can no longer report it)', () => {
+    const { dispatcher, join, submit, settle, answers } = setup()
+    const a = join('a', 1)
+    submit(['w'])
+    settle('a', a.runs[0]!, 100)
+    submit(ids('t', 2)) // t0 running, t1 waiting on a
+    join('b', 1)
+    expect(a.steals).toEqual([1])
+    dispatcher.cancel('c1', [{ id: 't1', reason: 'cancel' }])
+    expect(answers.filter((answer) => answer.id === 't1')).toHaveLength(1)
+    // The agent handed t1 back before the cancel reached it, so it will never answer for t1.
+    dispatcher.nodeReturned('a', ['t1'])
+    expect(dispatcher.status(0).nodes.find((node) => node.name === 'a')!.assigned).toBe(1)
+    expect(dispatcher.stolen).toBe(0)
+    expect(answers.filter((answer) => answer.id === 't1')).toHaveLength(1)
+  })
+
   it('asks once at a time, ignores handed-back ids the node does not hold, and does not steal trivial work', () => {
     const { dispatcher, join, submit, settle } = setup()
     const a = join('a', 1)

@@ -1,0 +1,76 @@
+import type { FunctionEntry, Priority } from '../../protocol/index.js'
+import type { NodeEntry } from '../node-entry.js'
+import type { SharedFrame } from './shared-frames.js'
+
+/** What a node link needs of a task to send it on: its argument bytes are `bytes[start .. end)`. */
+export interface DispatchedTask {
+  readonly id: string
+  readonly fn: FunctionEntry
+  readonly bytes: Uint8Array
+  readonly start: number
+  readonly end: number
+  readonly priority: Priority
+  /** ms; 0 = none. */
+  readonly timeout: number
+}
+
+/** One task of an incoming frame, as the client namespace hands it over. */
+export interface IncomingTask {
+  id: string
+  fn: FunctionEntry
+  start: number
+  end: number
+  priority: Priority
+  timeout: number
+}
+
+/** A task the manager holds until it answers its client. */
+export interface TaskEntry extends DispatchedTask {
+  readonly clientId: string
+  bytes: Uint8Array
+  start: number
+  end: number
+  shared: SharedFrame | null
+  /** Kept by the TaskQueue: true while the task waits in it. */
+  queued: boolean
+  readonly submittedAt: number
+  /** Dispatches so far (each one an attempt). */
+  attempts: number
+  state: 'queued' | 'assigned'
+  nodeId: string | null
+  /** Name of the node that has it now or had it last. */
+  nodeName: string | undefined
+  /**
+   * Every node it was dispatched to: only those may answer it (a late answer included). One id,
+   * or a list once it ran on a second node (most tasks run once: no array for them).
+   */
+  ranOn: string | string[] | null
+  dispatchedAt: number
+}
+
+/** Whether the task was ever dispatched to the node (only such a node may answer it). */
+export function ranOn(task: TaskEntry, nodeId: string): boolean {
+  const nodes = task.ranOn
+  return nodes === nodeId || (Array.isArray(nodes) && nodes.includes(nodeId))
+}
+
+/** Marks the task as dispatched to `node` (one more attempt) and hands it to the node's link. */
+export function dispatchTo(task: TaskEntry, node: NodeEntry, expectedMs: number | undefined): void {
+  task.state = 'assigned'
+  task.nodeId = node.id
+  task.nodeName = node.name
+  task.attempts++
+  if (task.ranOn === null) task.ranOn = node.id
+  else if (!ranOn(task, node.id))
+    task.ranOn = typeof task.ranOn === 'string' ? [task.ranOn, node.id] : [...task.ranOn, node.id]
+  task.dispatchedAt = performance.now()
+  node.assigned.add(task.id, expectedMs)
+  node.link!.run(task, task.attempts)
+}
+
+/** The task waits again. `started` false: it never started, so its dispatch was not an attempt. */
+export function backToWaiting(task: TaskEntry, started: boolean): void {
+  if (!started) task.attempts--
+  task.state = 'queued'
+  task.nodeId = null
+}
