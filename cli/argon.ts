@@ -13,6 +13,7 @@ import {
   scaleCommand,
   tasksCommand,
 } from './control-commands.js'
+import { exitCodeOf } from '../protocol/index.js'
 
 const program = new Command('argon')
   .description('Argon: a distributed task-processing cluster for TypeScript/Node.')
@@ -33,5 +34,5 @@ const program = new Command('argon')
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`argon: ${(error as Error).message}`)
-  process.exit(1)
+  process.exit(exitCodeOf(error))
 })

@@ -1,13 +1,17 @@
 import { Command, Option } from 'commander'
 import { io, type Socket } from 'socket.io-client'
 import {
+  ArgonError,
   NAMESPACES,
   PROTOCOL_VERSION,
   SOCKET_PATHS,
   describeTlsFailure,
+  exitCodeOf,
+  isErrorCode,
   parseAddress,
   resolveManagerEndpoint,
   resolveToken,
+  restoreError,
   type ClusterStatus,
   type ControlToManagerEvents,
   type JobStatus,
@@ -32,15 +36,6 @@ interface ControlFlags {
 
 type ControlSocket = Socket<ManagerToControlEvents, ControlToManagerEvents>
 
-class CommandFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
 /** Connects to the manager's control namespace, runs `use`, and disconnects. */
 async function withControl<T>(command: Command, use: (socket: ControlSocket) => Promise<T>): Promise<T> {
   const flags = command.opts<ControlFlags>()
@@ -51,10 +46,10 @@ async function withControl<T>(command: Command, use: (socket: ControlSocket) => 
     token = resolveToken(tokenFromFlags(command))
     endpoint = resolveManagerEndpoint(host, port, trustFromFlags(flags))
   } catch (error) {
-    throw new CommandFailure('BAD_REQUEST', (error as Error).message)
+    throw new ArgonError('BAD_REQUEST', (error as Error).message)
   }
   if (!token)
-    throw new CommandFailure(
+    throw new ArgonError(
       'UNAUTHORIZED',
       "no token: pass --token-file or --token, set ARGON_TOKEN, or run on the manager's machine (it shares the token file)",
     )
@@ -73,7 +68,7 @@ async function withControl<T>(command: Command, use: (socket: ControlSocket) => 
         const tlsFailure = describeTlsFailure(error, endpoint)
         reject(
           tlsFailure
-            ? new CommandFailure(tlsFailure.code, tlsFailure.message)
+            ? new ArgonError(tlsFailure.code, tlsFailure.message)
             : describeConnectError(error, `${host}:${port}`),
         )
       })
@@ -88,18 +83,21 @@ async function withControl<T>(command: Command, use: (socket: ControlSocket) => 
 function describeConnectError(
   error: Error & { data?: { code?: string }; description?: unknown },
   where: string,
-): CommandFailure {
+): ArgonError {
   const code = error.data?.code
   if (code === 'UNAUTHORIZED') {
-    return new CommandFailure(
+    return new ArgonError(
       code,
       `reached the manager at ${where}; it refused the token: pass the manager's token with --token or ARGON_TOKEN, or --token-file PATH (it is in the manager's token file and in the dashboard URL it prints)`,
     )
   }
   if (code !== undefined)
-    return new CommandFailure(code, `reached the manager at ${where}; it refused the connection: ${error.message}`)
+    return new ArgonError(
+      isErrorCode(code) ? code : 'CONNECTION_FAILED',
+      `reached the manager at ${where}; it refused the connection: ${error.message}`,
+    )
   const cause = (error.description as { message?: string } | undefined)?.message ?? error.message
-  return new CommandFailure(
+  return new ArgonError(
     'CONNECTION_FAILED',
     `cannot reach the manager at ${where} (${cause}): start it with \`argon manager\`, or point to it with --manager HOST:PORT`,
   )
@@ -107,7 +105,7 @@ function describeConnectError(
 
 function unwrap<T>(reply: Reply<T>): T {
   if (reply.ok) return reply.value
-  throw new CommandFailure(reply.error.code, reply.error.message)
+  throw restoreError(reply.error)
 }
 
 /** The seed's STATUS, as a table; an empty cluster says how to add a node to `manager`. */
@@ -169,9 +167,9 @@ async function run(action: () => Promise<void>): Promise<void> {
   try {
     await action()
   } catch (error) {
-    const code = error instanceof CommandFailure ? error.code : 'ERROR'
+    const code = error instanceof ArgonError ? error.code : 'ERROR'
     console.error(`argon: ${code}: ${(error as Error).message}`)
-    process.exitCode = code === 'NOT_FOUND' ? 3 : code === 'UNAUTHORIZED' || code === 'TLS_MISMATCH' ? 4 : 1
+    process.exitCode = exitCodeOf(error)
   }
 }
 

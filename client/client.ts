@@ -36,7 +36,7 @@ import {
   type WireError,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
-import { ArgonError, fromWire } from './errors.js'
+import { ArgonError, restoreError } from '../protocol/argon-error.js'
 import { retryDelay } from './retry-delay.js'
 import { toFunctionEntry, type ModuleTask } from './task-function.js'
 import { Job, JobTracker, defaultJobName, jobName, type JobHost, type JobOptions } from './job.js'
@@ -322,7 +322,7 @@ export class Client {
       .catch(() => {
         throw new ArgonError('CONNECTION_FAILED', 'no answer to a status request within 10 s')
       })) as Reply<ClusterStatus>
-    if (!reply.ok) throw fromWire(reply.error)
+    if (!reply.ok) throw restoreError(reply.error)
     return reply.value
   }
 
@@ -504,7 +504,7 @@ export class Client {
       }, delay)
       return
     }
-    this.#settleError(call, fromWire(error))
+    this.#settleError(call, restoreError(error))
   }
 
   #settleValue(call: Call, value: unknown): void {

@@ -1,6 +1,6 @@
 import { MAX_JOB_NAME_CHARS, type JobReport } from '../protocol/index.js'
 import type { CallOptions, MapOptions, TaskFn } from './client.js'
-import type { ArgonError } from './errors.js'
+import type { ArgonError } from '../protocol/argon-error.js'
 
 /** A job's state as its client sees it. */
 export type JobProgressState = JobReport['state']

@@ -1,6 +1,6 @@
 import { parseAddress } from '../protocol/index.js'
 import { Client, type ClientOptions, type Deferred } from './client.js'
-import { ArgonError } from './errors.js'
+import { ArgonError } from '../protocol/argon-error.js'
 
 let current: Client | null = null
 

@@ -1,5 +1,5 @@
 import { MAX_FUNCTION_SOURCE_CHARS, functionEntry, type FunctionEntry, type TaskFunction } from '../protocol/index.js'
-import { ArgonError } from './errors.js'
+import { ArgonError } from '../protocol/argon-error.js'
 import { whyCannotTravel } from './travel-check.js'
 
 /** A named export of a module the worker machine can import (an absolute path, a file URL or a package name). */

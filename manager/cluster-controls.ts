@@ -1,6 +1,6 @@
-import type { ClusterStatus, NodeStatus } from '../protocol/index.js'
+import { ArgonError, type ClusterStatus, type NodeStatus } from '../protocol/index.js'
 import type { ActivityLog } from './activity-log.js'
-import { NotFoundError, type Dispatcher } from './dispatcher.js'
+import type { Dispatcher } from './dispatcher.js'
 
 /**
  * Operator controls over the whole cluster and over one node's pool: pause/resume dispatch, and
@@ -39,10 +39,11 @@ export class ClusterControls {
   scale(name: string, workers: number): NodeStatus {
     const node = this.dispatcher.nodes.byName(name).find((candidate) => candidate.link !== null)
     if (node === undefined)
-      throw new NotFoundError(
+      throw new ArgonError(
+        'NOT_FOUND',
         this.dispatcher.nodes.byName(name).length > 0 ? `node ${name} is offline` : `no node named ${name}`,
       )
-    if (node.link!.scale === undefined) throw new TypeError(`node ${name} cannot be resized at runtime`)
+    if (node.link!.scale === undefined) throw new ArgonError('BAD_REQUEST', `node ${name} cannot be resized at runtime`)
     if (node.workers !== workers) {
       const before = node.workers
       node.link!.scale(workers)

@@ -7,7 +7,7 @@ import {
   taskQuerySchema,
   nodeScaleRequestSchema,
   jobCancelRequestSchema,
-  wireError,
+  serializeError,
   type ClusterMetrics,
   type ClusterStatus,
   type ControlToManagerEvents,
@@ -18,7 +18,7 @@ import {
 import { Ring, type ActivityLog } from './activity-log.js'
 import { checkHandshake } from './auth.js'
 import { ClusterControls } from './cluster-controls.js'
-import { NotFoundError, type Dispatcher } from './dispatcher.js'
+import type { Dispatcher } from './dispatcher.js'
 import { DASHBOARD_JOBS, type JobBoard } from './jobs/job-board.js'
 import type { Logger } from './logger.js'
 import { frameRejecter } from './frame-rejections.js'
@@ -95,10 +95,8 @@ export function serveControl(namespace: ControlNamespace, options: ControlOption
     try {
       reply = { ok: true, value: run() }
     } catch (error) {
-      reply =
-        error instanceof NotFoundError
-          ? { ok: false, error: wireError('NOT_FOUND', error.message) }
-          : { ok: false, error: wireError('BAD_REQUEST', String(error)) }
+      // A refusal is an ArgonError with its code; anything else thrown is a bad request.
+      reply = { ok: false, error: serializeError(error, 'BAD_REQUEST') }
     }
     ;(ack as (reply: Reply<T>) => void)(reply)
   }

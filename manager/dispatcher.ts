@@ -32,7 +32,6 @@ import { RunTimeEstimates, type SchedulingStrategy } from './scheduling/index.js
 import { TaskQueue } from './task-queue.js'
 
 export type { DispatchedTask, IncomingTask } from './dispatch/task-entry.js'
-export { NotFoundError } from './dispatch/node-lifecycle.js'
 
 export interface DispatcherOptions {
   /** Largest number of waiting tasks; null = unbounded. */

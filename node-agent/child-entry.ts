@@ -10,8 +10,8 @@ import { Worker } from 'node:worker_threads'
 import { OutcomeFrameWriter, readTaskFrame, type TaskFrame } from '../protocol/batch-frame.js'
 import { FunctionRegistry, type FunctionEntry } from '../protocol/function-table.js'
 import type { TaskFunction, WireError } from '../protocol/index.js'
-import { MAX_ERROR_MESSAGE_CHARS, MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
-import { cutText } from '../protocol/log-text.js'
+import { ArgonError, TaskError, serializeError } from '../protocol/argon-error.js'
+import { MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
 import type { FromChild, ToChild } from './child-messages.js'
 import { compileTaskSource } from './task-source.js'
 import { describeThrown } from './task-stack.js'
@@ -153,13 +153,11 @@ function success(id: string, started: number, value: unknown): ChildOutcome {
   }
   // Fail this task here, where the size is first known: a frame could not carry it anyway.
   if (result.byteLength > MAX_TASK_PAYLOAD_BYTES) {
-    const wire: WireError = {
-      name: 'ArgonError',
-      code: 'PAYLOAD_TOO_LARGE',
-      retryable: false,
-      message: `the result is ${result.byteLength} bytes; one task's result may be at most ${MAX_TASK_PAYLOAD_BYTES}`,
-    }
-    return { id, ok: false, error: wire, ms: performance.now() - started }
+    const error = new ArgonError(
+      'PAYLOAD_TOO_LARGE',
+      `the result is ${result.byteLength} bytes; one task's result may be at most ${MAX_TASK_PAYLOAD_BYTES}`,
+    )
+    return { id, ok: false, error: serializeError(error), ms: performance.now() - started }
   }
   return { id, ok: true, result, ms: performance.now() - started }
 }
@@ -171,25 +169,20 @@ function failure(
   code: 'TASK_FAILED' | 'BAD_REQUEST' = 'TASK_FAILED',
   fn?: Callable,
 ): ChildOutcome {
-  const error = thrown instanceof Error ? thrown : undefined
   // Argon's own frames cut; a non-Error keeps its value and gets a stack (task-stack.ts).
   const shape = describeThrown(thrown, fn)
-  // Cut to what the wire accepts (with a marker), so an enormous message still answers its task.
-  const wire: WireError = {
-    name: 'TaskError',
-    code,
-    retryable: false,
-    message: cutText(shape.message, MAX_ERROR_MESSAGE_CHARS - 64),
-    data: {
-      remoteName: cutText(shape.name, 150),
-      remoteStack: cutText(shape.stack, MAX_ERROR_MESSAGE_CHARS - 64),
-      ...(shape.thrown !== undefined ? { thrown: cutText(shape.thrown, 4096) } : {}),
-      ...(error && typeof (error as { code?: unknown }).code === 'string'
-        ? { remoteCode: cutText((error as unknown as { code: string }).code, 150) }
-        : {}),
-    },
-  }
-  return { id, ok: false, error: wire, ms: performance.now() - started }
+  const remote = { remoteName: shape.name, remoteStack: shape.stack }
+  const ownCode = thrown instanceof Error ? (thrown as { code?: unknown }).code : undefined
+  const error =
+    code === 'TASK_FAILED'
+      ? new TaskError(shape.message, {
+          ...remote,
+          remoteCode: typeof ownCode === 'string' ? ownCode : undefined,
+          thrown: thrown instanceof Error ? undefined : thrown,
+        })
+      : new ArgonError(code, shape.message, remote)
+  // serializeError cuts to what the wire accepts, so an enormous message still answers its task.
+  return { id, ok: false, error: serializeError(error), ms: performance.now() - started }
 }
 
 let lastEntry: FunctionEntry | undefined

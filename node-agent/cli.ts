@@ -9,7 +9,7 @@ import { logOptions } from '../cli/log-options.js'
 import { describeListenError } from '../manager/listen-error.js'
 import { createLogger, type LogFormat } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
-import { parseAddress, resolveToken, type TlsTrustOptions } from '../protocol/index.js'
+import { EXIT_REFUSED, exitCodeOf, parseAddress, resolveToken, type TlsTrustOptions } from '../protocol/index.js'
 import { startNodeAgent, type NodeAgent } from './node-agent.js'
 
 interface AgentFlags {
@@ -145,14 +145,15 @@ Examples:
               )
             // Children that are still starting would report a closed channel: stop them first.
             agent?.destroy()
-            process.exit(2)
+            process.exit(EXIT_REFUSED)
           },
         })
       } catch (error) {
         console.error(
           `node-agent: ${describeListenError(error, flags.host, flags.port ?? 0, 'stand-alone agent or manager')}`,
         )
-        process.exit(2)
+        // As the manager does on a port it cannot take: a failure, not a refusal.
+        process.exit(1)
       }
       if (stopping) {
         await agent.stop(0)
@@ -197,6 +198,6 @@ if (isMain()) {
     .parseAsync(process.argv)
     .catch((error: unknown) => {
       console.error(`node-agent: ${(error as Error).message}`)
-      process.exit(1)
+      process.exit(exitCodeOf(error))
     })
 }

@@ -45,13 +45,11 @@ export function userStack(stack: string): string {
   return kept.join('\n')
 }
 
-/** How a thrown value travels: message, name, stack, and (for a non-Error) the value itself. */
+/** How a thrown value is described to the user: message, name and stack (the value itself travels as TaskError.thrown). */
 export interface ThrownShape {
   message: string
   name: string
   stack: string
-  /** A thrown non-Error, as JSON text when it has one (else its String form). */
-  thrown?: string
 }
 
 /** Describes what a task threw, for its wire error. */
@@ -68,15 +66,7 @@ export function describeThrown(thrown: unknown, fn?: Callable): ThrownShape {
   const where = fn !== undefined ? urls.get(fn) : undefined
   // No stack exists for a non-Error: give it one that says what was thrown and from which function.
   const stack = `Uncaught ${name} value: ${text}\n    at ${fn?.name || 'task'} (${where ?? 'task function'})`
-  return { message: `non-Error thrown: ${text}`, name, stack, thrown: jsonOf(thrown) ?? text }
-}
-
-function jsonOf(value: unknown): string | undefined {
-  try {
-    return value === undefined ? undefined : JSON.stringify(value)
-  } catch {
-    return undefined
-  }
+  return { message: `non-Error thrown: ${text}`, name, stack }
 }
 
 function textOf(value: unknown): string {

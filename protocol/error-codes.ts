@@ -26,3 +26,8 @@ export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CONNECTION_FAILED',
   'SHUTTING_DOWN',
 ])
+
+/** Whether a string from outside (a connect error's data, a log line) is one of the codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return (ERROR_CODES as readonly unknown[]).includes(value)
+}

@@ -1,6 +1,15 @@
 export { PROTOCOL_VERSION } from './version.js'
-export { ERROR_CODES, RETRYABLE_CODES, type ErrorCode } from './error-codes.js'
+export { ERROR_CODES, RETRYABLE_CODES, isErrorCode, type ErrorCode } from './error-codes.js'
 export { wireErrorSchema, wireError, type WireError, type Reply } from './wire-error.js'
+export {
+  ArgonError,
+  TaskError,
+  asArgonError,
+  serializeError,
+  restoreError,
+  type ArgonErrorOptions,
+} from './argon-error.js'
+export { EXIT_CODES, EXIT_REFUSED, exitCodeOf } from './exit-codes.js'
 export {
   DEFAULT_MAX_PAYLOAD_BYTES,
   MAX_FUNCTION_SOURCE_CHARS,

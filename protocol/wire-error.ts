@@ -3,8 +3,8 @@ import { ERROR_CODES, RETRYABLE_CODES, type ErrorCode } from './error-codes.js'
 import { MAX_ERROR_MESSAGE_CHARS } from './limits.js'
 
 /**
- * An error flattened to cross a socket (the Moleculer shape). The receiving side rebuilds the
- * right error class from `code`.
+ * An error flattened to cross a socket (the Moleculer shape): made by `serializeError` and
+ * rebuilt into the right class by `restoreError` (argon-error.ts).
  */
 export const wireErrorSchema = z.object({
   name: z.string().max(200),
@@ -19,7 +19,10 @@ export const wireErrorSchema = z.object({
 
 export type WireError = z.infer<typeof wireErrorSchema>
 
-/** Builds a wire error with `retryable` derived from the code. */
+/**
+ * A coded reply born on this side: what `serializeError(new ArgonError(code, message, extra))`
+ * gives, without building an Error (rejections can come by the thousand).
+ */
 export function wireError(
   code: ErrorCode,
   message: string,

@@ -1,13 +1,9 @@
-import type { NodeHeartbeat, NodeStatus } from '../../protocol/index.js'
+import { ArgonError, type NodeHeartbeat, type NodeStatus } from '../../protocol/index.js'
 import type { ActivityLog } from '../activity-log.js'
 import { describeDisconnect } from '../disconnect-reasons.js'
 import type { NodeEntry, NodeIdentity, NodeLink } from '../node-entry.js'
 import type { NodeRegistry } from '../node-registry.js'
 import type { RunTimeEstimates } from '../scheduling/index.js'
-
-export class NotFoundError extends Error {
-  readonly code = 'NOT_FOUND'
-}
 
 /** What the node lifecycle needs of the task side. */
 export interface NodeLifecycleHooks {
@@ -145,14 +141,14 @@ export class NodeLifecycle {
   dismiss(name: string): void {
     const nodes = this.#named(name)
     if (!this.#nodes.dismiss(name))
-      throw new NotFoundError(`node ${name} is connected; only offline nodes can be dismissed`)
+      throw new ArgonError('NOT_FOUND', `node ${name} is connected; only offline nodes can be dismissed`)
     for (const node of nodes) if (this.#nodes.get(node.id) === undefined) this.#estimates.forgetNode(node.id)
     this.#activity.record('node-dismissed', `${name} dismissed`, { node: name })
   }
 
   #named(name: string): NodeEntry[] {
     const nodes = this.#nodes.byName(name)
-    if (nodes.length === 0) throw new NotFoundError(`no node named ${name}`)
+    if (nodes.length === 0) throw new ArgonError('NOT_FOUND', `no node named ${name}`)
     return nodes
   }
 

@@ -54,7 +54,7 @@ export class JobBoard {
     return result.refused
   }
 
-  /** An operator cancels job `id` (throws NotFoundError for an unknown id). */
+  /** An operator cancels job `id` (throws an ArgonError coded NOT_FOUND for an unknown id). */
   cancel(id: number): JobStatus {
     const { status, order } = this.registry.cancel(id, this.#now())
     // A client away now gets the order again with its next report, when it is back.

@@ -1,5 +1,4 @@
-import { MAX_JOBS_PER_CLIENT, type JobReport, type JobState, type JobStatus } from '../../protocol/index.js'
-import { NotFoundError } from '../dispatcher.js'
+import { ArgonError, MAX_JOBS_PER_CLIENT, type JobReport, type JobState, type JobStatus } from '../../protocol/index.js'
 
 /** How many jobs the manager keeps, and for how long. */
 export interface JobRegistryLimits {
@@ -174,7 +173,7 @@ export class JobRegistry {
   cancel(id: number, now: number): CancelResult {
     const entry = this.#byId.get(id)
     if (entry === undefined)
-      throw new NotFoundError(`no job ${id} (finished jobs are kept for a while, then forgotten)`)
+      throw new ArgonError('NOT_FOUND', `no job ${id} (finished jobs are kept for a while, then forgotten)`)
     if (entry.state !== 'running') return { status: this.#status(entry, now), order: null }
     entry.cancelRequested = true
     this.#finish(entry, 'cancelled', now)

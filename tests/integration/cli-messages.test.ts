@@ -142,7 +142,7 @@ describe('node-agent', () => {
     }
   })
 
-  it('stand-alone on a port in use says so and what to do', async () => {
+  it('stand-alone on a port in use says so and what to do (exit 1, as the manager)', async () => {
     const manager = await startManager()
     const result = await runNodeAgent([
       '--host',
@@ -154,7 +154,7 @@ describe('node-agent', () => {
       '--workers',
       '1',
     ])
-    expect(result.code).toBe(2)
+    expect(result.code).toBe(1)
     expect(result.output).toMatch(new RegExp(`port ${manager.port} is already in use.*use --port N`))
   })
 })

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { NotFoundError } from '../../../manager/dispatcher.js'
+import { ArgonError } from '../../../protocol/index.js'
 import { JobBoard } from '../../../manager/jobs/job-board.js'
 import { JobRegistry } from '../../../manager/jobs/job-registry.js'
 import type { JobCancelOrder, JobReport } from '../../../protocol/index.js'
@@ -37,7 +37,7 @@ describe('JobRegistry', () => {
     expect(jobs.report('client-a', [report('7', { done: 5, state: 'cancelled' })], 30).cancel).toEqual([])
     // A finished job is not cancelled again; an unknown one is NOT_FOUND.
     expect(jobs.cancel(1, 40).order).toBeNull()
-    expect(() => jobs.cancel(99, 40)).toThrow(NotFoundError)
+    expect(() => jobs.cancel(99, 40)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }) as Error)
   })
 
   it('abandons a job whose client stays away past the grace time, and revives it when the client is back', () => {
@@ -115,7 +115,8 @@ describe('JobRegistry', () => {
             try {
               if (jobs.cancel(step.id, now).order !== null) cancelledByOperator.add(step.id)
             } catch (error) {
-              expect(error).toBeInstanceOf(NotFoundError)
+              expect(error).toBeInstanceOf(ArgonError)
+              expect((error as ArgonError).code).toBe('NOT_FOUND')
             }
           }
           const list = jobs.list(now)
