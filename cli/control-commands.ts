@@ -302,6 +302,7 @@ interface TasksFlags extends ControlFlags {
   since?: number
   limit: number
   all?: boolean
+  output?: boolean
 }
 
 /** The task table of `argon tasks`. */
@@ -346,6 +347,10 @@ export function tasksCommand(): Command {
     .option('--since <duration>', 'only tasks finished in the last DURATION (e.g. 90s, 15m, 2h)', duration)
     .option('--limit <n>', 'most tasks to print', positiveInteger, 50)
     .option('--all', 'page through every matching task instead of stopping at --limit')
+    .option(
+      '--output',
+      'include what each task wrote to stdout/stderr (printed under the table; in --json as `output`)',
+    )
     .option('--json', 'print the tasks as JSON')
     .addHelpText(
       'after',
@@ -353,7 +358,8 @@ export function tasksCommand(): Command {
 Examples:
   argon tasks --failed                   # the most recent failures, with their errors
   argon tasks --node gpu-1 --since 10m
-  argon tasks --id 3f2a --json`,
+  argon tasks --id 3f2a --json
+  argon tasks --id 3f2a --output         # with what the task printed`,
     )
     .action((flags: TasksFlags, command: Command) =>
       run(async () => {
@@ -364,6 +370,7 @@ Examples:
           ...(flags.function ? { fn: flags.function } : {}),
           ...(flags.id ? { idPrefix: flags.id } : {}),
           ...(flags.since !== undefined ? { since: Date.now() - flags.since } : {}),
+          ...(flags.output ? { output: true } : {}),
         }
         const tasks = await withControl(command, async (socket) => {
           const found: TaskRecord[] = []
@@ -380,7 +387,13 @@ Examples:
           } while (before !== undefined && (flags.all || found.length < flags.limit))
           return found
         })
-        console.log(flags.json ? JSON.stringify(tasks, null, 2) : formatTasks(tasks))
+        if (flags.json) return console.log(JSON.stringify(tasks, null, 2))
+        console.log(formatTasks(tasks))
+        for (const task of tasks) {
+          if (task.output === undefined) continue
+          console.log(`\n--- output of ${task.id} (${task.node ?? '?'}) ---`)
+          process.stdout.write(task.output.endsWith('\n') ? task.output : `${task.output}\n`)
+        }
       }),
     )
 }

@@ -21,6 +21,7 @@ import {
   MAX_JOBS_PER_CLIENT,
   TaskFrameWriter,
   jobCancelOrderSchema,
+  clientOutputBatchSchema,
   outcomeError,
   readOutcomeFrame,
   resolveToken,
@@ -40,6 +41,7 @@ import { ArgonError, restoreError } from '../protocol/argon-error.js'
 import { retryDelay } from './retry-delay.js'
 import { toFunctionEntry, type ModuleTask } from './task-function.js'
 import { Job, JobTracker, defaultJobName, jobName, type JobHost, type JobOptions } from './job.js'
+import { OutputPrinter, type TaskOutput } from './output-printer.js'
 
 /** How often a running job's progress goes to the manager, ms (a job starting or ending goes at once). */
 const JOB_REPORT_MS = 250
@@ -70,6 +72,13 @@ export interface ClientOptions {
   fingerprint?: string
   /** Verify the manager's certificate against these CA certificates (PEM) instead of the system's. */
   ca?: string | Buffer | (string | Buffer)[]
+  /**
+   * What tasks write to stdout/stderr on the workers: `'print'` prints it here, each line prefixed
+   * with `[node pid]` (stdout to stdout, stderr to stderr); `'ignore'` has the manager send none;
+   * a function gets every chunk instead.
+   * @default 'print'
+   */
+  taskOutput?: 'print' | 'ignore' | ((output: TaskOutput) => void)
 }
 
 export interface CallOptions {
@@ -139,7 +148,10 @@ interface Call {
  * ```
  */
 export class Client {
-  readonly #options: Required<Omit<ClientOptions, 'token' | keyof TlsTrustOptions>> & { token: string }
+  readonly #options: Required<Omit<ClientOptions, 'token' | 'taskOutput' | keyof TlsTrustOptions>> & { token: string }
+  /** Prints task output, or hands it to the caller's handler; null when the client opted out. */
+  readonly #onOutput: ((chunk: TaskOutput) => void) | null
+  readonly #printer: OutputPrinter | null
   readonly #endpoint: ManagerEndpoint
   readonly #clientId = randomBytes(12).toString('hex')
   readonly #socket: Socket<ManagerToClientEvents, ClientToManagerEvents>
@@ -184,6 +196,11 @@ export class Client {
       connectTimeout: options.connectTimeout ?? 10_000,
       maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     }
+    const taskOutput = options.taskOutput ?? 'print'
+    if (taskOutput !== 'print' && taskOutput !== 'ignore' && typeof taskOutput !== 'function')
+      throw new TypeError("options.taskOutput must be 'print', 'ignore' or a function")
+    this.#printer = taskOutput === 'print' ? new OutputPrinter() : null
+    this.#onOutput = typeof taskOutput === 'function' ? taskOutput : null
     const { host, port } = this.#options
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new TypeError('options.port must be an integer 1..65535')
@@ -205,7 +222,12 @@ export class Client {
       path: SOCKET_PATHS.machine,
       parser: packetCodec,
       transports: ['websocket'],
-      auth: { token: this.#options.token, protocol: PROTOCOL_VERSION, clientId: this.#clientId },
+      auth: {
+        token: this.#options.token,
+        protocol: PROTOCOL_VERSION,
+        clientId: this.#clientId,
+        ...(taskOutput === 'ignore' ? { output: false } : {}),
+      },
       extraHeaders: machineUpgradeHeaders(this.#options.token),
       reconnection: true,
       reconnectionAttempts: Infinity,
@@ -571,6 +593,7 @@ export class Client {
 
   #forget(call: Call): void {
     this.#pending.delete(call.submission.id)
+    this.#printer?.settled(call.id)
     if (call.retryTimer) clearTimeout(call.retryTimer)
     if (call.timeoutTimer) clearTimeout(call.timeoutTimer)
     if (call.onAbort) call.signal?.removeEventListener('abort', call.onAbort)
@@ -609,6 +632,27 @@ export class Client {
       if (tlsFailure) this.#fail(new ArgonError(tlsFailure.code, tlsFailure.message, { retryable: false }))
     })
     socket.on('task:settled', (frame) => this.#onOutcomes(frame))
+    socket.on('task:output', (input: unknown) => {
+      const chunks = clientOutputBatchSchema.safeParse(input)
+      if (!chunks.success) return
+      for (const chunk of chunks.data) {
+        if (this.#printer !== null) this.#printer.print(chunk)
+        else if (this.#onOutput !== null) {
+          try {
+            this.#onOutput({
+              taskId: chunk.id,
+              node: chunk.node,
+              pid: chunk.pid,
+              stream: chunk.stream,
+              text: chunk.text,
+            })
+          } catch (error) {
+            // The caller's handler failing must not take the link down with it.
+            process.emitWarning(`argon: the taskOutput handler threw: ${cutText(String(error))}`)
+          }
+        }
+      }
+    })
     socket.on('job:cancel', (order: unknown) => {
       const parsed = jobCancelOrderSchema.safeParse(order)
       const job = parsed.success ? this.#jobs.get(parsed.data.key) : undefined

@@ -1,5 +1,6 @@
 export { Client, type ClientOptions, type CallOptions, type MapOptions, type Deferred, type TaskFn } from './client.js'
 export { ArgonError, TaskError } from '../protocol/argon-error.js'
 export { Job, type JobOptions, type JobProgress, type JobProgressState } from './job.js'
+export type { TaskOutput } from './output-printer.js'
 export type { ModuleTask } from './task-function.js'
 export type { ClusterStatus, NodeStatus, NodeState, Priority, ErrorCode } from '../protocol/index.js'

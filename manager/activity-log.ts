@@ -1,5 +1,5 @@
 import type { ClusterEvent, ClusterEventKind, TaskRecord } from '../protocol/index.js'
-import { TaskHistory, type TaskHistoryLimits } from './task-history.js'
+import { TaskHistory, withoutOutput, type TaskHistoryLimits } from './task-history.js'
 
 /** A fixed-size ring that keeps the newest items. */
 export class Ring<T> {
@@ -48,8 +48,18 @@ export class ActivityLog {
     null
   readonly #failureWindowMs: number
 
-  constructor(options: { taskHistory?: Partial<TaskHistoryLimits>; failureWindowMs?: number } = {}) {
+  /** The captured output of a finished task, taken for its record. */
+  readonly #outputOf: ((taskId: string) => { text: string; bytes: number } | undefined) | undefined
+
+  constructor(
+    options: {
+      taskHistory?: Partial<TaskHistoryLimits>
+      failureWindowMs?: number
+      outputOf?: (taskId: string) => { text: string; bytes: number } | undefined
+    } = {},
+  ) {
     this.history = new TaskHistory(options.taskHistory)
+    this.#outputOf = options.outputOf
     this.#failureWindowMs = options.failureWindowMs ?? 10_000
   }
 
@@ -135,9 +145,16 @@ export class ActivityLog {
   recordTask(record: TaskRecord): void {
     const seq = ++this.#taskSeq
     record.seq = seq
-    this.tasks.push(record)
+    const output = this.#outputOf?.(record.id)
+    if (output !== undefined) {
+      record.output = output.text
+      record.outputBytes = output.bytes
+    }
     this.history.record(record as TaskRecord & { seq: number })
-    this.#pendingTasks.push({ seq, record })
+    // Dashboards get the output when they open the task (a query), not with every row.
+    const live = output === undefined ? record : withoutOutput(record)
+    this.tasks.push(live)
+    this.#pendingTasks.push({ seq, record: live })
     // Only the newest matter to a dashboard that catches up.
     if (this.#pendingTasks.length > 400) this.#pendingTasks.splice(0, this.#pendingTasks.length - 200)
   }

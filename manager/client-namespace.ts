@@ -26,6 +26,8 @@ import type { WarningThrottle } from './warning-throttle.js'
 
 interface ClientData {
   clientId: string
+  /** False when the client opted out of its tasks' output. */
+  output: boolean
 }
 
 export type ClientNamespace = Namespace<ClientToManagerEvents, ManagerToClientEvents, Record<string, never>, ClientData>
@@ -54,6 +56,7 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
     const parsed = clientHandshakeSchema.safeParse(socket.handshake.auth)
     if (!parsed.success) return next(handshakeError('BAD_REQUEST', 'handshake needs a clientId of 8..64 characters'))
     socket.data.clientId = parsed.data.clientId
+    socket.data.output = parsed.data.output !== false
     next()
   })
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io'
-import { FrameBatcher, OutcomeFrameWriter, type TaskOutcome } from '../protocol/index.js'
+import { FrameBatcher, OutcomeFrameWriter, type ClientOutputChunk, type TaskOutcome } from '../protocol/index.js'
 
 export interface ClientSessionLimits {
   /** How long answers wait for a disconnected client before they are dropped. */
@@ -89,6 +89,13 @@ export class ClientSessions {
       if (session.held.length > 0) this.#onDrop(clientId, session.held.length)
     }, this.#limits.retentionMs)
     session.expiry.unref()
+  }
+
+  /** Sends a connected client the output of its tasks, unless it opted out (best effort: not held). */
+  deliverOutput(clientId: string, chunks: ClientOutputChunk[]): void {
+    const socket = this.#sessions.get(clientId)?.socket
+    if (socket?.connected && (socket.data as { output?: boolean } | undefined)?.output !== false)
+      socket.emit('task:output', chunks)
   }
 
   deliver(clientId: string, outcome: TaskOutcome): void {

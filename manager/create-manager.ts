@@ -11,6 +11,7 @@ import {
   type NodeStatus,
   type NodeTaskOutcome,
   type OutcomeFrame,
+  type TaskOutputChunk,
 } from '../protocol/index.js'
 import {
   isLoopbackHost,
@@ -27,6 +28,7 @@ import { Dispatcher } from './dispatcher.js'
 import { httpRoutes } from './http-routes.js'
 import { JobBoard } from './jobs/job-board.js'
 import type { Logger } from './logger.js'
+import { TaskOutputs } from './output/task-outputs.js'
 import { createMetricsExporter } from './metrics-exporter.js'
 import type { NodeIdentity, NodeLink } from './node-entry.js'
 import { serveNodes, type NodeNamespace } from './node-namespace.js'
@@ -91,6 +93,8 @@ export interface LocalNodeHandle {
   settled(outcomes: OutcomeFrame | NodeTaskOutcome[]): void
   heartbeat(beat: NodeHeartbeat): void
   leaving(returned: string[]): void
+  /** What the node's tasks wrote to stdout/stderr, before their outcomes. */
+  output(chunks: TaskOutputChunk[]): void
   detach(): void
 }
 
@@ -141,7 +145,11 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
 
   const warnings = new WarningThrottle(log)
   const emitter = new EventEmitter<{ event: [ClusterEvent] }>()
-  const activity = new ActivityLog({ taskHistory: options.taskHistory })
+  // A finished task's record takes the output its node sent before the outcome.
+  const activity: ActivityLog = new ActivityLog({
+    taskHistory: options.taskHistory,
+    outputOf: (id: string): { text: string; bytes: number } | undefined => outputs.take(id),
+  })
   activity.subscribe((event) => emitter.emit('event', event))
   const sessions = new ClientSessions(
     { retentionMs: options.resultRetentionMs ?? 60_000, maxResults: 100_000, maxBytes: 256 * 1024 * 1024 },
@@ -165,6 +173,11 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
       ),
   })
   const status = () => dispatcher.status(sessions.connected)
+  const outputs: TaskOutputs = new TaskOutputs({
+    ownerOf: (id: string): string | undefined => dispatcher.ownerOf(id),
+    holds: (nodeId, id) => dispatcher.nodes.get(nodeId)?.assigned.has(id) === true,
+    deliver: (clientId, chunks) => sessions.deliverOutput(clientId, chunks),
+  })
   // A job whose client stays away as long as its answers are held is abandoned.
   const jobs = new JobBoard({ awayGraceMs: Math.max(1000, options.resultRetentionMs ?? 60_000) })
 
@@ -208,7 +221,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     warnings,
     status,
   })
-  serveNodes(machines.of(NAMESPACES.node) as unknown as NodeNamespace, { token, dispatcher, log, warnings })
+  serveNodes(machines.of(NAMESPACES.node) as unknown as NodeNamespace, { token, dispatcher, outputs, log, warnings })
 
   let port = 0
   const resolvedHost = () => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
@@ -289,6 +302,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
         settled: (outcomes) => void dispatcher.nodeSettled(identity.id, outcomes),
         heartbeat: (beat) => dispatcher.heartbeat(identity.id, beat),
         leaving: (returned) => dispatcher.nodeLeaving(identity.id, returned),
+        output: (chunks) => void outputs.fromNode(identity.id, identity.name, chunks),
         detach: () => dispatcher.nodeDisconnected(identity.id, 'detached'),
       }
     },

@@ -204,6 +204,11 @@ export class Dispatcher {
     this.#queue.push(task)
   }
 
+  /** The client of a task the manager holds (waiting or running). */
+  ownerOf(id: string): string | undefined {
+    return this.#tasks.get(id)?.clientId
+  }
+
   /** Answers a task with an error now (e.g. an invalid submission) without holding it. */
   refuse(clientId: string, id: string, error: WireError): void {
     if (this.#tasks.has(id)) return

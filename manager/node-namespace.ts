@@ -10,6 +10,7 @@ import {
   nodeHeartbeatSchema,
   parseMessage,
   returnedTasksSchema,
+  taskOutputBatchSchema,
   readOutcomeFrame,
   type CancelRequest,
   type ManagerToNodeEvents,
@@ -19,6 +20,7 @@ import {
 import { checkHandshake, handshakeError } from './auth.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { Logger } from './logger.js'
+import type { TaskOutputs } from './output/task-outputs.js'
 import type { NodeLink } from './node-entry.js'
 import { NodeNames } from './node-names.js'
 import { RESERVED_EVENT_PREFIX } from '../protocol/packet-codec.js'
@@ -35,7 +37,7 @@ type NodeSocket = Socket<NodeToManagerEvents, ManagerToNodeEvents, Record<string
 /** `/node`: agents join, take assignments, and report outcomes and heartbeats. */
 export function serveNodes(
   namespace: NodeNamespace,
-  options: { token: string; dispatcher: Dispatcher; log: Logger; warnings: WarningThrottle },
+  options: { token: string; dispatcher: Dispatcher; outputs: TaskOutputs; log: Logger; warnings: WarningThrottle },
 ): void {
   const { dispatcher, log, warnings } = options
   const sockets = new Map<string, NodeSocket>()
@@ -162,6 +164,18 @@ export function serveNodes(
       const returned = parseMessage(returnedTasksSchema, frame)
       if (returned.ok) dispatcher.nodeReturned(identity.nodeId, returned.value)
       else rejectFrame('task:returned', returned.error.message)
+    })
+
+    socket.on('task:output', (frame: unknown) => {
+      const chunks = parseMessage(taskOutputBatchSchema, frame)
+      if (!chunks.ok) return rejectFrame('task:output', chunks.error.message)
+      const refused = options.outputs.fromNode(identity.nodeId, identity.name, chunks.value)
+      if (refused > 0)
+        warnings.warn(
+          'output-refused',
+          { node: identity.name },
+          'dropped task output from a node that does not hold the task',
+        )
     })
 
     socket.on('link:sync', (ack: unknown) => {

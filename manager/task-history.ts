@@ -1,5 +1,11 @@
 import { matchesTaskQuery, type TaskPage, type TaskQuery, type TaskRecord } from '../protocol/index.js'
 
+/** A record without its output text (it keeps `outputBytes`). */
+export function withoutOutput(record: TaskRecord): TaskRecord {
+  const { output: _output, ...rest } = record
+  return rest
+}
+
 /** How much task history the manager keeps. */
 export interface TaskHistoryLimits {
   /** Most recent tasks of any outcome kept. @default 10000 */
@@ -147,7 +153,7 @@ export class TaskHistory {
         more = true
         break
       }
-      tasks.push(next)
+      tasks.push(query.output === true || next.output === undefined ? next : withoutOutput(next))
     }
     return {
       tasks,
@@ -185,7 +191,12 @@ function trimmed(record: Recorded): Recorded {
 
 /** Rough heap size of a record: its strings (2 bytes a character) plus a fixed overhead. */
 function estimateBytes(record: TaskRecord): number {
-  let chars = record.id.length + record.label.length + (record.node?.length ?? 0) + (record.source?.length ?? 0)
+  let chars =
+    record.id.length +
+    record.label.length +
+    (record.node?.length ?? 0) +
+    (record.source?.length ?? 0) +
+    (record.output?.length ?? 0)
   if (record.error)
     chars +=
       record.error.code.length +

@@ -13,6 +13,7 @@ import type { TaskFunction, WireError } from '../protocol/index.js'
 import { ArgonError, TaskError, serializeError } from '../protocol/argon-error.js'
 import { MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
 import type { FromChild, ToChild } from './child-messages.js'
+import { OutputCapture } from './output-capture.js'
 import { compileTaskSource } from './task-source.js'
 import { describeThrown } from './task-stack.js'
 
@@ -79,6 +80,9 @@ process.on('error', (error: NodeJS.ErrnoException) => {
   throw error
 })
 watchParent()
+// What a task writes to stdout/stderr goes to its client (and its history record), not to the agent's log.
+const capture = new OutputCapture((chunks) => send({ type: 'output', chunks }))
+capture.install()
 send({ type: 'ready' })
 
 async function drain(): Promise<void> {
@@ -87,8 +91,10 @@ async function drain(): Promise<void> {
   let since = performance.now()
   while (queue.length > 0) {
     const task = queue.shift()!
+    capture.begin(task.frame.ids[task.index]!)
     const outcome = runTask(task)
     outcomes.push(outcome instanceof Promise ? await outcome : outcome)
+    capture.end()
     if (performance.now() - since >= FLUSH_AFTER_MS) {
       sendOutcomes(outcomes)
       outcomes = []

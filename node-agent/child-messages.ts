@@ -6,4 +6,12 @@
  */
 export type ToChild = { type: 'run'; frame: Uint8Array } | { type: 'stop' }
 
-export type FromChild = { type: 'ready' } | { type: 'settled'; frame: Uint8Array }
+/** What a task wrote (node-agent/output-capture.ts); sent before the task's outcome. */
+export interface ChildOutputChunk {
+  id: string
+  stream: 'stdout' | 'stderr'
+  text: string
+}
+
+export type FromChild =
+  { type: 'ready' } | { type: 'settled'; frame: Uint8Array } | { type: 'output'; chunks: ChildOutputChunk[] }

@@ -15,7 +15,7 @@ import {
   type WireError,
 } from '../protocol/index.js'
 import { FunctionRunTimes } from '../manager/scheduling/estimates.js'
-import type { FromChild, ToChild } from './child-messages.js'
+import type { ChildOutputChunk, FromChild, ToChild } from './child-messages.js'
 
 /** A task on this node: its argument bytes are `bytes[start .. end)` of the frame it came in. */
 export interface PoolTask {
@@ -57,6 +57,8 @@ export interface ChildPoolOptions {
   env: Record<string, string>
   /** Receives every outcome, in the order they happen. */
   onSettled: (outcome: PoolOutcome) => void
+  /** Receives what tasks wrote to stdout/stderr (batched by the child), before their outcomes. */
+  onOutput?: (pid: number, chunks: ChildOutputChunk[]) => void
   /** Something went wrong that an operator should see. */
   onWarning?: (message: string) => void
 }
@@ -279,6 +281,7 @@ export class ChildPool {
         if (this.#slots.every((each) => each.ready)) for (const wake of this.#readyWaiters.splice(0)) wake()
         this.#schedule()
       } else if (message.type === 'settled') this.#onSettled(slot, message.frame)
+      else if (message.type === 'output') this.#options.onOutput?.(child.pid ?? 0, message.chunks)
     })
     child.once('exit', (code, signal) => this.#onExit(slot, child, code, signal))
     child.on('error', (error) => this.#options.onWarning?.(`child ${slot.index}: ${error.message}`))

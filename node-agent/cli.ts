@@ -68,7 +68,9 @@ Joining, --fingerprint, --ca and --tls say how to trust the manager; a manager o
 found (TLS and fingerprint) through $ARGON_HOME. Stand-alone, --tls/--no-tls say whether to serve
 TLS (default: on beyond loopback), as for argon manager.
 
-The agent's child processes do not inherit ARGON_TOKEN.
+The agent's child processes do not inherit ARGON_TOKEN. What a task writes to stdout/stderr is
+captured (up to 64 KiB per task) and sent to the task's client, which prints it with a
+[node pid] prefix, and to the task's history record; output written between tasks is printed here.
 
 Examples:
   ARGON_TOKEN=<token> node-agent --join mgrhost:8000 --fingerprint sha256:<fingerprint> --workers 8

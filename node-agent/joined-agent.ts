@@ -30,6 +30,7 @@ export async function startJoinedAgent(
     onFatal: options.onFatal,
   })
   base.onOutcome((outcome) => link.report(outcome))
+  base.onOutput((pid, chunks) => link.output(pid, chunks))
   return {
     nodeId,
     name: options.name,

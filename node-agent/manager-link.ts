@@ -24,6 +24,7 @@ import {
   type NodeState,
   type NodeToManagerEvents,
   type ManagerEndpoint,
+  type TaskOutputChunk,
   type TlsTrustOptions,
 } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
@@ -54,6 +55,8 @@ export class ManagerLink {
   readonly #socket: Socket<ManagerToNodeEvents, NodeToManagerEvents>
   readonly #endpoint: ManagerEndpoint
   readonly #outcomes: FrameBatcher<PoolOutcome>
+  /** Task output goes out ahead of the outcomes it precedes (best effort: dropped while the link is down). */
+  readonly #output: FrameBatcher<TaskOutputChunk>
   readonly #writer = new OutcomeFrameWriter()
   /** This connection's function table, as the manager numbers it (a new connection starts afresh). */
   readonly #functions = new FunctionRegistry()
@@ -80,7 +83,12 @@ export class ManagerLink {
       randomizationFactor: 0.5,
       timeout: 5000,
     })
+    this.#output = new FrameBatcher((chunks) => {
+      if (this.#socket.connected) this.#socket.emit('task:output', chunks)
+    })
     this.#outcomes = new FrameBatcher((outcomes) => {
+      // A task's output reaches the manager before its outcome, so its history record has it.
+      this.#output.flush()
       if (!this.#socket.connected) return this.#hold(outcomes)
       // Results are forwarded by range: a child's outcomes sent on together are one copy.
       const writer = this.#writer
@@ -109,6 +117,12 @@ export class ManagerLink {
   report(outcome: PoolOutcome): void {
     if (this.#socket.connected) this.#outcomes.push(outcome, outcome.ok ? outcome.end - outcome.start : 0)
     else this.#hold([outcome])
+  }
+
+  /** What tasks wrote to stdout/stderr (from the pool, batched per child). */
+  output(pid: number, chunks: readonly { id: string; stream: 'stdout' | 'stderr'; text: string }[]): void {
+    if (!this.#socket.connected) return
+    for (const chunk of chunks) this.#output.push({ ...chunk, pid }, chunk.text.length)
   }
 
   /** Tells the manager we are leaving, handing back tasks that never started. */

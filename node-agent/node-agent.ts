@@ -4,6 +4,7 @@ import type { NodeHeartbeat, TlsTrustOptions } from '../protocol/index.js'
 import type { Logger } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
 import { ChildPool, type PoolOutcome } from './child-pool.js'
+import type { ChildOutputChunk } from './child-messages.js'
 import { startJoinedAgent } from './joined-agent.js'
 import { ProcessUsage } from './process-usage.js'
 import { startStandaloneAgent } from './standalone-agent.js'
@@ -69,11 +70,13 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const usage = new ProcessUsage()
   // Where outcomes go is up to the mode (the link to a manager, or the in-process manager).
   let report: (outcome: PoolOutcome) => void = () => undefined
+  let reportOutput: (pid: number, chunks: ChildOutputChunk[]) => void = () => undefined
   const pool = new ChildPool({
     size: options.workers,
     maxRequests: options.maxRequests,
     env: { ARGON_NODE_NAME: options.name, ARGON_NODE_ID: nodeId },
     onSettled: (outcome) => report(outcome),
+    onOutput: (pid, chunks) => reportOutput(pid, chunks),
     onWarning: options.log,
   })
   const heartbeat = (): NodeHeartbeat => ({
@@ -102,6 +105,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     onOutcome: (sink) => {
       report = sink
     },
+    onOutput: (sink) => {
+      reportOutput = sink
+    },
   }
   if (options.join) return startJoinedAgent(base, options.join, options)
   if (!options.standalone) {
@@ -119,6 +125,8 @@ export interface AgentBase {
   readonly heartbeat: () => NodeHeartbeat
   /** Sends every outcome of the pool to `sink` from now on. */
   onOutcome(sink: (outcome: PoolOutcome) => void): void
+  /** Sends what the pool's tasks write to stdout/stderr to `sink` from now on. */
+  onOutput(sink: (pid: number, chunks: ChildOutputChunk[]) => void): void
 }
 
 /** How this agent introduces itself to a manager. */

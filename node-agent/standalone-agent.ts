@@ -1,4 +1,10 @@
-import { FrameBatcher, OutcomeFrameWriter, readOrCreateTokenFile, readOutcomeFrame } from '../protocol/index.js'
+import {
+  FrameBatcher,
+  OutcomeFrameWriter,
+  readOrCreateTokenFile,
+  readOutcomeFrame,
+  type TaskOutputChunk,
+} from '../protocol/index.js'
 import { createManager, type LocalNodeHandle, type Manager } from '../manager/index.js'
 import type { PoolOutcome, PoolTask } from './child-pool.js'
 import type { AgentBase, NodeAgent, NodeAgentOptions } from './node-agent.js'
@@ -30,7 +36,10 @@ export async function startStandaloneAgent(
   })
   // In process, outcomes take the same frame path as from a remote agent (one reader, one set of checks).
   const writer = new OutcomeFrameWriter()
+  const output = new FrameBatcher<TaskOutputChunk>((chunks) => handle.output(chunks))
   const outcomes = new FrameBatcher<PoolOutcome>((batch) => {
+    // As from a remote agent: a task's output before its outcome.
+    output.flush()
     for (const outcome of batch) {
       if (outcome.ok)
         writer.addResult(outcome.id, outcome.attempt, outcome.ms, undefined, outcome.bytes, outcome.start, outcome.end)
@@ -61,6 +70,9 @@ export async function startStandaloneAgent(
     },
   )
   base.onOutcome((outcome) => outcomes.push(outcome))
+  base.onOutput((pid, chunks) => {
+    for (const chunk of chunks) output.push({ ...chunk, pid }, chunk.text.length)
+  })
   // A node gets work from its first heartbeat on.
   handle.heartbeat(heartbeat())
   const beat = setInterval(() => handle.heartbeat(heartbeat()), 1000)

@@ -138,6 +138,13 @@ export const taskRecordSchema = z.object({
     .optional(),
   /** The whole function source of a task that failed (to show its failing line); cut when huge. */
   source: z.string().optional(),
+  /**
+   * What the task wrote to stdout and stderr (bounded, with a marker where it was cut). Only in
+   * answers to a query that asks for it (`output: true`); elsewhere `outputBytes` says it exists.
+   */
+  output: z.string().optional(),
+  /** Size of the captured output, UTF-8 bytes (absent when the task wrote nothing). */
+  outputBytes: z.number().int().optional(),
 })
 export type TaskRecord = z.infer<typeof taskRecordSchema>
 
@@ -187,6 +194,8 @@ export const taskQuerySchema = z.object({
   node: z.string().min(1).max(256).optional(),
   /** Text in the function's label (source or `module#export`), case-insensitive. */
   fn: z.string().min(1).max(256).optional(),
+  /** This task id exactly. */
+  id: z.string().min(1).max(128).optional(),
   /** Task ids starting with this. */
   idPrefix: z.string().min(1).max(128).optional(),
   /** Either an id prefix or text in the function label (the dashboard's search box). */
@@ -199,6 +208,8 @@ export const taskQuerySchema = z.object({
   before: z.number().int().optional(),
   /** Page size. @default 100 */
   limit: z.number().int().min(1).max(1000).optional(),
+  /** Include each task's captured output (`output`); without it records carry only `outputBytes`. */
+  output: z.boolean().optional(),
 })
 export type TaskQuery = z.infer<typeof taskQuerySchema>
 

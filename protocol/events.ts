@@ -16,6 +16,7 @@ import type {
 } from './cluster.js'
 import type { JobCancelOrder, JobCancelRequest, JobReport, JobStatus } from './jobs.js'
 import type { CancelRequest, StealRequest } from './task.js'
+import type { ClientOutputChunk, TaskOutputChunk } from './task-output.js'
 import type { Reply, WireError } from './wire-error.js'
 
 export type Ack<T> = (reply: Reply<T>) => void
@@ -38,6 +39,8 @@ export interface ManagerToClientEvents {
   'task:settled': (frame: Uint8Array) => void
   /** A frame that could not be read at all (no task id to answer). */
   'request:rejected': (error: WireError) => void
+  /** What the client's tasks wrote to stdout/stderr (not sent to a client that opted out). */
+  'task:output': (chunks: ClientOutputChunk[]) => void
   /** An operator cancelled one of the client's jobs: cancel its tasks. */
   'job:cancel': (order: JobCancelOrder) => void
 }
@@ -57,6 +60,8 @@ export interface NodeToManagerEvents {
    * fewer than asked, or none). They go back to the queue without counting an attempt.
    */
   'task:returned': (returned: string[]) => void
+  /** What tasks wrote to stdout/stderr, sent before their outcomes. */
+  'task:output': (chunks: TaskOutputChunk[]) => void
   /** Answered once every frame sent before it has been handled: send it before disconnecting. */
   'link:sync': (ack: () => void) => void
 }

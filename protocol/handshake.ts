@@ -8,6 +8,8 @@ export const clientHandshakeSchema = z.object({
   ...base,
   /** Stable for the life of a Client object, so results can wait for it across reconnects. */
   clientId: z.string().min(8).max(64),
+  /** False: do not stream the output of this client's tasks to it (it opted out). @default true */
+  output: z.boolean().optional(),
 })
 export type ClientHandshake = z.infer<typeof clientHandshakeSchema>
 

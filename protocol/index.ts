@@ -19,7 +19,18 @@ export {
   MAX_CONTROL_FRAME_BYTES,
   MAX_ERROR_MESSAGE_CHARS,
   BATCH_FLUSH_BYTES,
+  MAX_TASK_OUTPUT_BYTES,
 } from './limits.js'
+export {
+  OUTPUT_STREAMS,
+  taskOutputChunkSchema,
+  taskOutputBatchSchema,
+  clientOutputChunkSchema,
+  clientOutputBatchSchema,
+  type OutputStream,
+  type TaskOutputChunk,
+  type ClientOutputChunk,
+} from './task-output.js'
 export { cutText, describeForLog, LOG_TEXT_CHARS } from './log-text.js'
 export { PROTOCOL_HEADER, UPGRADE_REFUSALS, machineUpgradeHeaders, refusalCode } from './machine-auth.js'
 export {

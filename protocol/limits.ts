@@ -18,3 +18,5 @@ export const MAX_CONTROL_FRAME_BYTES = 256 * 1024
 export const BATCH_FLUSH_BYTES = 1024 * 1024
 /** Longest error message and stack a task's error keeps; longer ones are cut with a marker. */
 export const MAX_ERROR_MESSAGE_CHARS = 64 * 1024
+/** Most output (stdout and stderr, UTF-8 bytes) kept per task; the rest is dropped, with a marker. */
+export const MAX_TASK_OUTPUT_BYTES = 64 * 1024

@@ -9,6 +9,7 @@ export function matchesTaskQuery(record: TaskRecord, query: TaskQuery): boolean 
   if (query.status !== undefined && !query.status.includes(record.status)) return false
   if (query.failed === true && record.status === 'succeeded') return false
   if (query.node !== undefined && record.node !== query.node) return false
+  if (query.id !== undefined && record.id !== query.id) return false
   if (query.idPrefix !== undefined && !record.id.startsWith(query.idPrefix)) return false
   if (query.fn !== undefined && !record.label.toLowerCase().includes(query.fn.toLowerCase())) return false
   if (query.text !== undefined) {

@@ -357,6 +357,31 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     expect(problems).toEqual([])
   })
 
+  it('shows what a task wrote to stdout and stderr in its details', async () => {
+    const manager = await startManager()
+    await startAgent(manager, { name: 'alpha', workers: 1 })
+    const { page, problems } = await openBrowser()
+    await page.goto(`http://${manager.address}/?token=${manager.token}`)
+    await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
+    const client = new Client({ host: '127.0.0.1', port: manager.port, token: manager.token, taskOutput: 'ignore' })
+    clients.push(client)
+    await client.process(
+      (rows: number) => {
+        console.log(`loaded ${rows} rows`)
+        console.error('row 2 is empty')
+        return rows
+      },
+      [3],
+    )
+    const row = page.getByTestId('task-row').first()
+    await expect.poll(() => row.count(), WAIT).toBe(1)
+    await row.click()
+    const output = page.getByTestId('task-output')
+    await expect.poll(() => output.textContent(), WAIT).toBe('loaded 3 rows\nrow 2 is empty\n')
+    await saveScreenshot(page, 'task-output-1440.png')
+    expect(problems).toEqual([])
+  })
+
   it('shows nothing of the cluster without a valid token, and the control socket refuses it', async () => {
     const manager = await startManager()
     await startAgent(manager, { name: 'secret-node', workers: 1 })

@@ -1,8 +1,10 @@
-/// <reference lib="dom" />
 import { fireEvent, render, screen } from '@testing-library/svelte'
 import { describe, expect, it, vi } from 'vitest'
 import JobsPanel from '../../../renderer/src/components/JobsPanel.svelte'
 import type { JobStatus } from '../../../protocol/jobs.js'
+import { browserGlobal } from './fixtures.js'
+
+const focused = () => browserGlobal<{ activeElement: unknown }>('document').activeElement
 
 function makeJob(overrides: Partial<JobStatus> = {}): JobStatus {
   return {
@@ -46,9 +48,10 @@ describe('JobsPanel', () => {
     const bar = screen.getAllByRole('progressbar')[0]!
     expect(bar.getAttribute('aria-valuenow')).toBe('60')
     expect(bar.getAttribute('aria-valuemax')).toBe('200')
-    const fills = bar.querySelectorAll<HTMLElement>('.fill')
-    expect(fills[0]!.style.width).toBe('25%')
-    expect(fills[1]!.style.width).toBe('5%')
+    const widths = [...bar.querySelectorAll('.fill')].map(
+      (fill) => (fill as unknown as { style: { width: string } }).style.width,
+    )
+    expect(widths).toEqual(['25%', '5%'])
     expect(rows[0]!.textContent).toContain('60 / 200')
     expect(rows[0]!.textContent).toContain('10 failed')
     expect(rows[0]!.textContent).toContain('25/s')
@@ -64,9 +67,9 @@ describe('JobsPanel', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel job thumbnails' }))
     expect(onCancel).not.toHaveBeenCalled()
     // The confirmation takes focus; "Keep" takes it back to the cancel button.
-    expect(document.activeElement).toBe(screen.getByTestId('job-cancel-confirm'))
+    expect(focused()).toBe(screen.getByTestId('job-cancel-confirm'))
     await fireEvent.click(screen.getByRole('button', { name: 'Keep' }))
-    expect(document.activeElement).toBe(screen.getByTestId('job-cancel'))
+    expect(focused()).toBe(screen.getByTestId('job-cancel'))
     await fireEvent.click(screen.getByTestId('job-cancel'))
     await fireEvent.click(screen.getByTestId('job-cancel-confirm'))
     expect(onCancel).toHaveBeenCalledWith(7)
