@@ -46,8 +46,13 @@ function send(message: FromChild): void {
 }
 
 const writer = new OutcomeFrameWriter()
+// What a task writes to stdout/stderr goes to its client (and its history record), not to the agent's log.
+const capture = new OutputCapture((chunks) => send({ type: 'output', chunks }))
+capture.install()
 
 function sendOutcomes(outcomes: ChildOutcome[]): void {
+  // The tasks' output goes first, so the agent has it before their outcomes.
+  capture.flush()
   for (const outcome of outcomes) {
     if (outcome.ok) writer.addResult(outcome.id, 0, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
     else writer.addError(outcome.id, 0, outcome.ms, outcome.error)
@@ -80,9 +85,6 @@ process.on('error', (error: NodeJS.ErrnoException) => {
   throw error
 })
 watchParent()
-// What a task writes to stdout/stderr goes to its client (and its history record), not to the agent's log.
-const capture = new OutputCapture((chunks) => send({ type: 'output', chunks }))
-capture.install()
 send({ type: 'ready' })
 
 async function drain(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Runs inside each pool child: captures what the running task writes to stdout and stderr
  * (`console.log` included) and sends it to the agent, batched: at most one message per flush
- * interval while the task runs, and the rest when it ends, before its outcome. A child runs one
+ * interval while a task runs, and the rest with the next batch of outcomes, just before it (so
+ * tasks that print a line each share one message per batch). A child runs one
  * task at a time, so what is written while a task runs is that task's; what is written between
  * tasks (a timer a finished task left behind) is nobody's and goes to the agent's own output, as
  * before. A task that writes nothing costs one check when it ends. No schema library here.
@@ -43,7 +44,7 @@ export class OutputCapture {
     this.#taskId = id
   }
 
-  /** The task ended: its remaining output leaves now, ahead of its outcome. */
+  /** The task ended: its remaining output leaves with the next `flush`, ahead of its outcome. */
   end(): void {
     this.#taskId = null
     if (this.#kept === 0 && this.#dropped === 0) return
@@ -55,7 +56,6 @@ export class OutputCapture {
         text: `\n[argon: output cut at ${this.#limit} bytes; ${this.#dropped} more bytes not kept]\n`,
       })
     }
-    this.#flush()
     this.#kept = 0
     this.#dropped = 0
   }
@@ -102,10 +102,11 @@ export class OutputCapture {
 
   readonly #onTimer = (): void => {
     this.#timer = null
-    this.#flush()
+    this.flush()
   }
 
-  #flush(): void {
+  /** Sends what was captured (call it before sending outcomes: output goes first). */
+  flush(): void {
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
     if (this.#pending.length === 0) return

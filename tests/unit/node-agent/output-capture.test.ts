@@ -33,6 +33,9 @@ describe('OutputCapture', () => {
     capture.begin('t2')
     capture.end()
     streams.stdout.write('between tasks\n')
+    expect(sent).toEqual([])
+    capture.flush()
+    capture.flush()
     expect(passed).toEqual(['before any task\n', 'between tasks\n'])
     expect(sent).toEqual([
       [
@@ -57,6 +60,7 @@ describe('OutputCapture', () => {
     expect(sent[0]![0]!.text.split('\n')).toHaveLength(51)
     streams.stdout.write('last\n')
     capture.end()
+    capture.flush()
     expect(sent).toEqual([sent[0], [{ id: 't1', stream: 'stdout', text: 'last\n' }]])
   })
 
@@ -70,6 +74,7 @@ describe('OutputCapture', () => {
     streams.stdout.write('abcdef')
     streams.stderr.write('more')
     capture.end()
+    capture.flush()
     expect(sent[0]).toEqual([
       { id: 't1', stream: 'stdout', text: '12345678ab' },
       { id: 't1', stream: 'stdout', text: '\n[argon: output cut at 10 bytes; 8 more bytes not kept]\n' },
@@ -77,6 +82,7 @@ describe('OutputCapture', () => {
     capture.begin('t2')
     streams.stdout.write('fresh')
     capture.end()
+    capture.flush()
     expect(sent[1]).toEqual([{ id: 't2', stream: 'stdout', text: 'fresh' }])
   })
 
