@@ -6,7 +6,9 @@ import { readdirSync } from 'node:fs'
 import { io, type Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { NAMESPACES, PROTOCOL_VERSION, SOCKET_PATHS, type JobStatus, type Reply } from '../../protocol/index.js'
-import { runArgon, startAgent, startManager, type StartedManager } from '../helpers/processes.js'
+import { join } from 'node:path'
+import { createManager } from '../../manager/index.js'
+import { ROOT, runArgon, startAgent, startManager, startProcess, type StartedManager } from '../helpers/processes.js'
 import { expectCode, fixture, markerDir, openClient, waitForFiles, waitForStatus, withTimeout } from './support.js'
 
 const WAIT = { timeout: 20_000, interval: 100 }
@@ -147,6 +149,49 @@ describe('jobs', () => {
     expect(unknown.output).toContain('NOT_FOUND')
     const bad = (await socket.timeout(5000).emitWithAck('job:cancel', { id: 'seven' })) as Reply<JobStatus>
     expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+  })
+
+  it('marks the jobs of a client that died as away, then abandoned once it stays away', async () => {
+    // Embedded, to shorten how long the manager waits for a client to come back.
+    const manager = await createManager({
+      host: '127.0.0.1',
+      port: 0,
+      token: 'test-token-0123456789abcdef',
+      logger: false,
+      resultRetentionMs: 1500,
+    })
+    try {
+      const target = { address: `127.0.0.1:${manager.port}`, token: manager.token, port: manager.port }
+      await startAgent(target, { name: 'alpha', workers: 2 })
+      const clientProcess = startProcess(join(ROOT, 'tests/fixtures/job-client.mjs'), [
+        String(manager.port),
+        manager.token,
+      ])
+      await clientProcess.waitFor(/job started/)
+      const socket = await controlSocket(target as StartedManager)
+      const job = await vi.waitFor(async () => {
+        const current = await jobNamed(socket, 'orphaned job')
+        if (current.inFlight < 2) throw new Error('not both running yet')
+        return current
+      }, WAIT)
+      expect(job).toMatchObject({ state: 'running', clientConnected: true, total: 20 })
+      clientProcess.kill('SIGKILL')
+      await clientProcess.exited
+      await vi.waitFor(
+        async () =>
+          expect(await jobNamed(socket, 'orphaned job')).toMatchObject({ state: 'running', clientConnected: false }),
+        WAIT,
+      )
+      const abandoned = await vi.waitFor(async () => {
+        const current = await jobNamed(socket, 'orphaned job')
+        if (current.state === 'running') throw new Error('still waiting for its client')
+        return current
+      }, WAIT)
+      expect(abandoned).toMatchObject({ state: 'abandoned', etaMs: null })
+      expect(abandoned.finishedAt).not.toBeNull()
+    } finally {
+      await manager.close()
+    }
   })
 
   it('groups tasks with client.job(name); job.cancel() and client.close() end jobs cancelled', async () => {

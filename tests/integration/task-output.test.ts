@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { TaskOutput } from '../../client/index.js'
 import type { TaskRecord } from '../../protocol/index.js'
 import { runArgon, startAgent, startManager, startStandaloneAgent, type StartedManager } from '../helpers/processes.js'
-import { openClient } from './support.js'
+import { connectOutcome, openClient, rawMachineSocket } from './support.js'
+import { NAMESPACES, PROTOCOL_VERSION, encodeValue, taskFrameOf } from '../../protocol/index.js'
 
 const WAIT = { timeout: 15_000, interval: 100 }
 
@@ -133,6 +134,36 @@ describe('task output', () => {
     // The opted-out client's task still has its output in the history.
     const record = await taskRecordByLabel(manager, 'hello from task')
     expect((await taskRecord(manager, record.id, true)).output).toContain('hello from task 1')
+  })
+
+  it('sends no output at all to a client that opted out in its handshake', async () => {
+    const manager = await startManager()
+    await startAgent(manager, { name: 'alpha', workers: 1 })
+    const source = "(n) => { console.log('line from', n); return n }"
+    const seen = new Map<string, number>()
+    for (const [clientId, output] of [
+      ['raw-client-quiet', false],
+      ['raw-client-chatty', undefined],
+    ] as const) {
+      const socket = rawMachineSocket(manager.port, NAMESPACES.client, {
+        token: manager.token,
+        protocol: PROTOCOL_VERSION,
+        clientId,
+        ...(output === false ? { output } : {}),
+      })
+      expect(await connectOutcome(socket)).toBe('connected')
+      seen.set(clientId, 0)
+      socket.on('task:output', () => seen.set(clientId, seen.get(clientId)! + 1))
+      const settled = new Promise((resolve) => socket.once('task:settled', resolve))
+      socket.emit(
+        'task:submit',
+        taskFrameOf([{ id: `${clientId}-1`, fn: { kind: 'source', source }, args: encodeValue([1]) }]),
+      )
+      // Output travels ahead of the outcome on the same link: by now it has arrived, if it was sent.
+      await settled
+    }
+    expect(seen.get('raw-client-quiet')).toBe(0)
+    expect(seen.get('raw-client-chatty')).toBe(1)
   })
 
   it('keeps at most 64 KiB of a task’s output, with a marker saying how much was cut', async () => {
