@@ -1,19 +1,9 @@
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { extname, join, normalize, sep } from 'node:path'
+import { join } from 'node:path'
+import sirv from 'sirv'
 import { HEALTH_ROUTE, PROTOCOL_VERSION, type ClusterStatus } from '../protocol/index.js'
 import { requestToken, tokensMatch } from './auth.js'
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-}
 
 /** The dashboard may load only its own files and talk only to this manager. */
 export const DASHBOARD_CSP =
@@ -35,6 +25,7 @@ export interface HttpRoutesOptions {
  * figure over the authenticated control socket.
  */
 export function httpRoutes(options: HttpRoutesOptions) {
+  const dashboard = options.dashboardDir === null ? null : dashboardFiles(options.dashboardDir)
   return (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://localhost')
     const send = (status: number, type: string, body: string, headers: Record<string, string> = {}) => {
@@ -71,40 +62,45 @@ export function httpRoutes(options: HttpRoutesOptions) {
       )
       return
     }
-    if (options.dashboardDir === null) return send(404, 'text/plain', 'not found\n')
-    serveDashboardFile(options.dashboardDir, url.pathname, response, send)
+    if (dashboard === null) return send(404, 'text/plain', 'not found\n')
+    dashboard(request, response, send)
   }
 }
 
-function serveDashboardFile(
+/**
+ * The built dashboard, served by sirv: files listed once (only those can be served, so no path
+ * leaves the folder), ETags and ranges, and any path without a file extension answered with the
+ * app shell (a dashboard route). Until the dashboard is built, its routes say how to build it.
+ */
+function dashboardFiles(
   root: string,
-  pathname: string,
+): (
+  request: IncomingMessage,
   response: ServerResponse,
-  send: (status: number, type: string, body: string, headers?: Record<string, string>) => void,
-): void {
-  let relative: string
-  try {
-    relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
-  } catch {
-    return send(400, 'text/plain', 'bad path\n')
+  send: (status: number, type: string, body: string) => void,
+) => void {
+  let serve: ReturnType<typeof sirv> | undefined
+  return (request, response, send) => {
+    if (serve === undefined) {
+      if (!existsSync(join(root, 'index.html')))
+        return send(503, 'text/plain', 'The dashboard is not built. Run: npm run build:renderer\n')
+      serve = sirv(root, {
+        single: true,
+        etag: true,
+        setHeaders: (res, pathname) => {
+          res.setHeader('content-security-policy', DASHBOARD_CSP)
+          res.setHeader('x-content-type-options', 'nosniff')
+          res.setHeader('referrer-policy', 'no-referrer')
+          res.setHeader('x-frame-options', 'DENY')
+          // Vite names assets by their content: they never change; the shell always may.
+          res.setHeader(
+            'cache-control',
+            pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store',
+          )
+        },
+      })
+    }
+    // A path with an extension and no file (a stale asset name) is not found.
+    serve(request, response, () => send(404, 'text/plain', 'not found\n'))
   }
-  if (relative.split(sep).includes('..')) return send(400, 'text/plain', 'bad path\n')
-  let file = join(root, relative)
-  if (relative === '' || !existsSync(file) || !statSync(file).isFile()) {
-    // A path without a file is a dashboard route: serve the app shell.
-    if (extname(relative) !== '' && relative !== '') return send(404, 'text/plain', 'not found\n')
-    file = join(root, 'index.html')
-    if (!existsSync(file)) return send(503, 'text/plain', 'The dashboard is not built. Run: npm run build:renderer\n')
-  }
-  const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
-  const immutable = file.includes(`${sep}assets${sep}`)
-  response.writeHead(200, {
-    'content-type': type,
-    'content-security-policy': DASHBOARD_CSP,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-store',
-  })
-  createReadStream(file).pipe(response)
 }

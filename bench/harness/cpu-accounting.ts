@@ -4,10 +4,11 @@
  * the machine, and it says which hop the time goes to.
  */
 import { readdirSync, readFileSync } from 'node:fs'
+import { systemConstants } from '../../node-agent/process-usage.js'
 import { runningProcesses } from './processes.js'
 
-// Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
-const TICK_MS = 10
+// Linux reports utime/stime in clock ticks of the kernel's USER_HZ, read as the agent reads it.
+const TICK_MS = process.platform === 'linux' ? 1000 / systemConstants().ticksPerSecond : 10
 
 /** CPU milliseconds so far, keyed by role: `<label>` for a spawned process, `<label> children` for what it forked. */
 export type CpuSnapshot = Map<string, number>
