@@ -467,7 +467,7 @@ Examples:
     controlOptions(
       new Command('cancel')
         .description(
-          "Cancel a running job: its client cancels the job's queued and running tasks (their calls reject with CANCELLED). A finished job stays as it is; an unknown id exits with 3 (NOT_FOUND).",
+          'Cancel a running job: its queued and running tasks are cancelled (their calls reject with CANCELLED) and its client starts none of its tasks more. A finished job stays as it is; an unknown id exits with 3 (NOT_FOUND).',
         )
         .argument('<id>', 'job id (the ID column of `argon jobs`)', positiveInteger),
     )

@@ -21,6 +21,7 @@ import {
   MAX_JOBS_PER_CLIENT,
   TaskFrameWriter,
   jobCancelOrderSchema,
+  jobTaskSuffix,
   clientOutputBatchSchema,
   outcomeError,
   readOutcomeFrame,
@@ -418,7 +419,8 @@ export class Client {
         throw new ArgonError('BAD_REQUEST', 'options.priority must be high, normal or low')
       const priority = PRIORITY_CODE[options.priority ?? 'normal']
       submission = {
-        id: `${this.#clientId}-${(++this.#seq).toString(36)}`,
+        // A job's tasks carry its key, so the manager can cancel them itself.
+        id: `${this.#clientId}-${(++this.#seq).toString(36)}${job === null ? '' : jobTaskSuffix(job.key)}`,
         fn: task,
         args: bytes,
         priority,

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import {
   NAMESPACES,
   cutText,
+  jobTaskSuffix,
   type ClusterEvent,
   type ClusterStatus,
   type NodeHeartbeat,
@@ -179,7 +180,12 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     deliver: (clientId, chunks) => sessions.deliverOutput(clientId, chunks),
   })
   // A job whose client stays away as long as its answers are held is abandoned.
-  const jobs = new JobBoard({ awayGraceMs: Math.max(1000, options.resultRetentionMs ?? 60_000) })
+  const jobs = new JobBoard({ awayGraceMs: Math.max(1000, options.resultRetentionMs ?? 60_000) }, (clientId, key) =>
+    dispatcher.cancel(
+      clientId,
+      dispatcher.idsOf(clientId, jobTaskSuffix(key)).map((id) => ({ id, reason: 'cancel' as const })),
+    ),
+  )
 
   const dashboardDir =
     options.dashboard === false

@@ -209,6 +209,17 @@ export class Dispatcher {
     return this.#tasks.get(id)?.clientId
   }
 
+  /**
+   * Ids of a client's tasks held here (waiting or running) that end with `suffix`: a job's tasks,
+   * when an operator cancels the job. A scan, for that rare request, never on the task path.
+   */
+  idsOf(clientId: string, suffix: string): string[] {
+    const ids: string[] = []
+    for (const task of this.#tasks.values())
+      if (task.clientId === clientId && task.id.endsWith(suffix)) ids.push(task.id)
+    return ids
+  }
+
   /** Answers a task with an error now (e.g. an invalid submission) without holding it. */
   refuse(clientId: string, id: string, error: WireError): void {
     if (this.#tasks.has(id)) return

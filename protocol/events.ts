@@ -97,7 +97,7 @@ export interface ControlToManagerEvents {
   'node:scale': (request: NodeScaleRequest, ack: Ack<NodeStatus>) => void
   /** The jobs the manager knows: running ones first, then recently finished. */
   'jobs:list': (ack: Ack<JobStatus[]>) => void
-  /** Cancels a running job: its client cancels its queued and running tasks. */
+  /** Cancels a running job: its queued and running tasks are cancelled, and its client starts none more. */
   'job:cancel': (request: JobCancelRequest, ack: Ack<JobStatus>) => void
 }
 

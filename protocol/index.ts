@@ -90,6 +90,7 @@ export {
   MAX_JOB_NAME_CHARS,
   MAX_JOBS_PER_CLIENT,
   jobKeySchema,
+  jobTaskSuffix,
   jobReportSchema,
   jobReportsSchema,
   jobCancelOrderSchema,

@@ -17,8 +17,20 @@ export const MAX_JOB_NAME_CHARS = 200
 /** Most jobs one client may report at once (and keep running). */
 export const MAX_JOBS_PER_CLIENT = 1000
 
-/** A client's job key: its own number for the job, unique per client. */
-export const jobKeySchema = z.string().min(1).max(32)
+/** A client's job key: its own number for the job, unique per client (letters and digits). */
+export const jobKeySchema = z
+  .string()
+  .min(1)
+  .max(16)
+  .regex(/^[0-9a-z]+$/)
+
+/**
+ * A task of a job carries its job's key at the end of its id (`<client>-<n>~<key>`), so the
+ * manager can cancel a job's tasks itself, also while the job's client is away.
+ */
+export function jobTaskSuffix(key: string): string {
+  return `~${key}`
+}
 
 /**
  * Client → manager (`job:update` on `/client`): the whole current state of each job that changed.

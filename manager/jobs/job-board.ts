@@ -28,8 +28,19 @@ export class JobBoard {
   readonly #sweeper: NodeJS.Timeout
   readonly #now: () => number
 
-  constructor(limits: Partial<JobRegistryLimits> = {}, now: () => number = Date.now) {
+  readonly #cancelTasks: (clientId: string, key: string) => void
+
+  /**
+   * @param cancelTasks cancels the job's queued and running tasks on the manager (the same path as
+   *   a client's cancel), so a job is stopped also while its client is away
+   */
+  constructor(
+    limits: Partial<JobRegistryLimits> = {},
+    cancelTasks: (clientId: string, key: string) => void = () => undefined,
+    now: () => number = Date.now,
+  ) {
     this.registry = new JobRegistry(limits)
+    this.#cancelTasks = cancelTasks
     this.#now = now
     this.#sweeper = setInterval(() => this.registry.sweep(this.#now()), 1000)
     this.#sweeper.unref()
@@ -57,8 +68,12 @@ export class JobBoard {
   /** An operator cancels job `id` (throws an ArgonError coded NOT_FOUND for an unknown id). */
   cancel(id: number): JobStatus {
     const { status, order } = this.registry.cancel(id, this.#now())
-    // A client away now gets the order again with its next report, when it is back.
-    if (order !== null) this.#sockets.get(order.clientId)?.emit('job:cancel', { key: order.key })
+    if (order !== null) {
+      // The client first (it marks the job cancelled and starts none of its tasks more), then its
+      // tasks here; a client away now gets the order again with its next report, when it is back.
+      this.#sockets.get(order.clientId)?.emit('job:cancel', { key: order.key })
+      this.#cancelTasks(order.clientId, order.key)
+    }
     return status
   }
 

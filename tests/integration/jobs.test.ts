@@ -194,6 +194,35 @@ describe('jobs', () => {
     }
   })
 
+  it('cancels the tasks of a job whose client is away, on the manager itself', async () => {
+    const manager = await startManager()
+    await startAgent(manager, { name: 'alpha', workers: 2 })
+    const clientProcess = startProcess(join(ROOT, 'tests/fixtures/job-client.mjs'), [
+      String(manager.port),
+      manager.token,
+    ])
+    await clientProcess.waitFor(/job started/)
+    const socket = await controlSocket(manager)
+    const job = await vi.waitFor(async () => {
+      const current = await jobNamed(socket, 'orphaned job')
+      if (current.inFlight < 2) throw new Error('not both running yet')
+      return current
+    }, WAIT)
+    clientProcess.kill('SIGKILL')
+    await clientProcess.exited
+    await vi.waitFor(
+      async () => expect(await jobNamed(socket, 'orphaned job')).toMatchObject({ clientConnected: false }),
+      WAIT,
+    )
+    const cancelled = (await socket.timeout(5000).emitWithAck('job:cancel', { id: job.id })) as Reply<JobStatus>
+    expect(cancelled).toMatchObject({ ok: true, value: { state: 'cancelled' } })
+    // Both 30 s tasks stop now, not when they are done.
+    await vi.waitFor(async () => {
+      const status = await runArgon(['nodes', '--json', ...control(manager)])
+      expect(JSON.parse(status.output.slice(status.output.indexOf('{')))).toMatchObject({ running: 0, queued: 0 })
+    }, WAIT)
+  })
+
   it('groups tasks with client.job(name); job.cancel() and client.close() end jobs cancelled', async () => {
     const manager = await startManager()
     await startAgent(manager, { name: 'alpha', workers: 2 })

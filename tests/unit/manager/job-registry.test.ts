@@ -145,7 +145,8 @@ describe('JobRegistry', () => {
 
 describe('JobBoard', () => {
   it("sends a cancel order to the job's client, again while it reports the job running, and never to another client", () => {
-    const board = new JobBoard()
+    const cancelled: string[] = []
+    const board = new JobBoard({}, (clientId, key) => cancelled.push(`${clientId}:${key}`))
     const ordersA: JobCancelOrder[] = []
     const ordersB: JobCancelOrder[] = []
     const socketA = { emit: (_event: 'job:cancel', order: JobCancelOrder) => ordersA.push(order) }
@@ -157,10 +158,16 @@ describe('JobBoard', () => {
       board.report('b', [report('k1')])
       expect(board.cancel(1)).toMatchObject({ state: 'cancelled' })
       expect(ordersA).toEqual([{ key: 'k1' }])
+      // The manager cancels the job's tasks itself too.
+      expect(cancelled).toEqual(['a:k1'])
       // Away when cancelled: the order comes with its next report once back.
       board.clientDisconnected('b', socketB)
       board.cancel(2)
       expect(ordersB).toEqual([])
+      expect(cancelled).toEqual(['a:k1', 'b:k1'])
+      // A finished job is not cancelled again.
+      board.cancel(1)
+      expect(cancelled).toHaveLength(2)
       board.clientConnected('b', socketB)
       board.report('b', [report('k1', { done: 3 })])
       expect(ordersB).toEqual([{ key: 'k1' }])
