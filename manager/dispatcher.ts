@@ -68,13 +68,8 @@ export class Dispatcher {
   readonly rate = new RateCounter()
   /** Every function the manager has seen, interned: tasks of one function share one entry. */
   readonly functions = new FunctionCatalog()
-  completed = 0
-  failed = 0
-  rejected = 0
   /** Set by an operator (cluster-controls.ts): no task is dispatched while true. */
   paused = false
-  /** Answers refused because the node never had the task. */
-  forged = 0
   /** Run-time statistics per task function and per node. */
   readonly estimates = new RunTimeEstimates()
 
@@ -104,6 +99,31 @@ export class Dispatcher {
       handedBack: (node, ids) => this.#handedBack(node, ids),
       pump: () => this.pump(),
     })
+  }
+
+  #completed = 0
+  #failed = 0
+  #rejected = 0
+  #forged = 0
+
+  /** Tasks answered with a result since the manager started. */
+  get completed(): number {
+    return this.#completed
+  }
+
+  /** Tasks answered with an error since the manager started. */
+  get failed(): number {
+    return this.#failed
+  }
+
+  /** Tasks refused with QUEUE_FULL since the manager started. */
+  get rejected(): number {
+    return this.#rejected
+  }
+
+  /** Answers refused because the node never had the task. */
+  get forged(): number {
+    return this.#forged
   }
 
   /** Tasks taken back from a node that had not started them, to run elsewhere (work stealing). */
@@ -297,7 +317,7 @@ export class Dispatcher {
       if (wasAssigned && !lostChild) this.#learn(task, nodeId, error, ms[i]!)
       if (!wasAssigned && !ranOn(task, nodeId)) {
         // Never given to this node: a forged or confused answer must not reach the client.
-        this.forged++
+        this.#forged++
         this.#options.onForged?.(node.name, id)
         continue
       }
@@ -464,7 +484,7 @@ export class Dispatcher {
   }
 
   #reject(clientId: string, id: string): void {
-    this.rejected++
+    this.#rejected++
     this.#rejectedSinceEvent++
     const now = Date.now()
     // One event per second at most: a rejection storm must not flood the log.
@@ -489,8 +509,8 @@ export class Dispatcher {
     if (task.shared !== null) releaseFrame(task)
     const now = performance.now()
     this.latency.record(now - task.submittedAt)
-    if (outcome.ok) this.completed++
-    else this.failed++
+    if (outcome.ok) this.#completed++
+    else this.#failed++
     const error = outcome.ok ? undefined : outcome.error
     this.#records.add(task, error, runMs ?? (task.dispatchedAt > 0 ? now - task.dispatchedAt : 0))
     if (error?.code === 'TASK_FAILED')

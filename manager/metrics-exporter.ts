@@ -19,9 +19,30 @@ export function createMetricsExporter(
     })
   gauge('argon_tasks_queued', 'Tasks waiting for a node', () => dispatcher.queued)
   gauge('argon_tasks_pending', 'Tasks held by the manager (waiting or running)', () => dispatcher.pending)
-  gauge('argon_tasks_completed_total', 'Tasks answered with a result', () => dispatcher.completed)
-  gauge('argon_tasks_failed_total', 'Tasks answered with an error', () => dispatcher.failed)
-  gauge('argon_tasks_rejected_total', 'Tasks rejected with QUEUE_FULL', () => dispatcher.rejected)
+  // Running totals kept by the dispatcher, exposed as counters: set to the total when scraped.
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(read())
+      },
+    })
+  counter('argon_tasks_completed_total', 'Tasks answered with a result', () => dispatcher.completed)
+  counter('argon_tasks_failed_total', 'Tasks answered with an error', () => dispatcher.failed)
+  counter('argon_tasks_rejected_total', 'Tasks rejected with QUEUE_FULL', () => dispatcher.rejected)
+  counter(
+    'argon_tasks_stolen_total',
+    'Tasks a node handed back unstarted to run on an idle node (work stealing)',
+    () => dispatcher.stolen,
+  )
+  counter(
+    'argon_node_answers_refused_total',
+    'Answers from a node for a task it was never given (refused, never passed on)',
+    () => dispatcher.forged,
+  )
   gauge('argon_tasks_per_second', 'Tasks answered per second (recent)', () => dispatcher.rate.perSecond())
   // NaN (no value) when no task finished in the last 10 s: an idle cluster has no latency.
   gauge(
@@ -46,16 +67,6 @@ export function createMetricsExporter(
     },
   })
   void nodes
-  // Counters read from the dispatcher when scraped: reset, then set to the running total.
-  const stolen = new Counter({
-    name: 'argon_tasks_stolen_total',
-    help: 'Tasks a node handed back unstarted to run on an idle node (work stealing)',
-    registers: [registry],
-    collect() {
-      this.reset()
-      this.inc(dispatcher.stolen)
-    },
-  })
   const stolenPerNode = new Counter({
     name: 'argon_node_tasks_stolen_total',
     help: 'Tasks taken back from this node by work stealing',
@@ -102,6 +113,6 @@ export function createMetricsExporter(
       for (const node of status().nodes) if (node.state !== 'offline') this.set({ node: node.name }, node.workers)
     },
   })
-  void [stolen, stolenPerNode, held, estimate, workers]
+  void [stolenPerNode, held, estimate, workers]
   return async () => ({ contentType: registry.contentType, body: await registry.metrics() })
 }

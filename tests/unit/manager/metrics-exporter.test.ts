@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { encodeValue, type TaskAssignment, type TaskSubmission } from '../../../protocol/index.js'
+import { ActivityLog } from '../../../manager/activity-log.js'
+import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
+import { createMetricsExporter } from '../../../manager/metrics-exporter.js'
+import type { NodeLink } from '../../../manager/node-entry.js'
+import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
+
+const submission = (id: string): TaskSubmission => ({
+  id,
+  fn: { kind: 'source', source: '(a) => a' },
+  args: encodeValue([1]),
+})
+
+describe('Prometheus metrics', () => {
+  it('exposes every running total (_total) as a counter, with the dispatcher’s figures', async () => {
+    const runs: TaskAssignment[] = []
+    const link: NodeLink = {
+      run: (task: DispatchedTask, attempt: number) =>
+        runs.push({ id: task.id, attempt, fn: task.fn.fn, args: task.bytes.subarray(task.start, task.end) }),
+      cancel: () => undefined,
+      state: () => undefined,
+    }
+    const dispatcher = new Dispatcher({
+      queueSize: 2,
+      maxAttempts: 3,
+      strategy: leastCompletionTime,
+      activity: new ActivityLog(),
+      deliver: () => undefined,
+    })
+    dispatcher.nodeConnected({ id: 'n1', name: 'alpha', host: 'h', workers: 1, version: '0' }, link)
+    dispatcher.heartbeat('n1', { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
+    dispatcher.nodeConnected({ id: 'n2', name: 'beta', host: 'h', workers: 1, version: '0' }, link)
+    // Two held (the limit), the third rejected.
+    dispatcher.submit('c1', [submission('a'), submission('b'), submission('c')])
+    const first = runs[0]!
+    dispatcher.nodeSettled('n1', [{ id: first.id, attempt: first.attempt, ok: true, result: encodeValue(1), ms: 1 }])
+    // An answer from a node for a task it was never given is refused and counted.
+    dispatcher.nodeSettled('n2', [{ id: 'b', attempt: 1, ok: true, result: encodeValue(1), ms: 1 }])
+
+    const metrics = createMetricsExporter(dispatcher, () => dispatcher.status(0))
+    const { body } = await metrics()
+    const totals = [...body.matchAll(/^# TYPE (\w+_total) (\w+)$/gm)]
+    expect(totals.length).toBeGreaterThanOrEqual(5)
+    for (const [, name, type] of totals) expect(`${name} ${type}`).toBe(`${name} counter`)
+    expect(body).toMatch(/^argon_tasks_completed_total 1$/m)
+    expect(body).toMatch(/^argon_tasks_rejected_total 1$/m)
+    expect(body).toMatch(/^argon_tasks_failed_total 0$/m)
+    expect(body).toMatch(/^argon_node_answers_refused_total 1$/m)
+    // Scraped again, a counter reports the same total (it is not added twice).
+    expect((await metrics()).body).toMatch(/^argon_tasks_completed_total 1$/m)
+  })
+})
