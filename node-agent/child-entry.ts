@@ -12,6 +12,7 @@ import { FunctionRegistry, type FunctionEntry } from '../protocol/function-table
 import type { TaskFunction, WireError } from '../protocol/index.js'
 import { ArgonError, TaskError, serializeError } from '../protocol/argon-error.js'
 import { MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
+import { PIPE_OUTPUT, openChildFramePipe, readFrames, writeFrame } from './child-frames.js'
 import type { FromChild, ToChild } from './child-messages.js'
 import { OutputCapture } from './output-capture.js'
 import { compileTaskSource } from './task-source.js'
@@ -46,8 +47,13 @@ function send(message: FromChild): void {
 }
 
 const writer = new OutcomeFrameWriter()
+const frames = openChildFramePipe()
+// The agent is gone (its end of the pipe closed): leave with it.
+frames.on('error', () => process.exit(0))
+frames.on('end', () => process.exit(0))
 // What a task writes to stdout/stderr goes to its client (and its history record), not to the agent's log.
-const capture = new OutputCapture((chunks) => send({ type: 'output', chunks }))
+// It travels on the frame pipe too, so it arrives ahead of the outcomes sent after it.
+const capture = new OutputCapture((chunks) => writeFrame(frames, Buffer.from(JSON.stringify(chunks)), PIPE_OUTPUT))
 capture.install()
 
 function sendOutcomes(outcomes: ChildOutcome[]): void {
@@ -57,24 +63,24 @@ function sendOutcomes(outcomes: ChildOutcome[]): void {
     if (outcome.ok) writer.addResult(outcome.id, 0, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
     else writer.addError(outcome.id, 0, outcome.ms, outcome.error)
   }
-  send({ type: 'settled', frame: writer.finish() })
+  writeFrame(frames, writer.finish())
 }
 
 process.on('message', (message: ToChild) => {
   if (message.type === 'stop') process.exit(0)
-  if (message.type === 'run') {
-    const frame = readTaskFrame(message.frame, functions)
-    if (!frame.ok) {
-      // Never happens with our agent; answer what can be answered so no slot waits forever.
-      const outcomes = frame.ids.map((id) =>
-        failure(id, performance.now(), new TypeError(`unreadable task frame: ${frame.message}`), 'BAD_REQUEST'),
-      )
-      if (outcomes.length > 0) sendOutcomes(outcomes)
-      return
-    }
-    for (let i = 0; i < frame.count; i++) queue.push({ frame, index: i, fn: functions.get(frame.fns[i]!) })
-    if (!draining) void drain()
+})
+readFrames(frames, (input) => {
+  const frame = readTaskFrame(input, functions)
+  if (!frame.ok) {
+    // Never happens with our agent; answer what can be answered so no slot waits forever.
+    const outcomes = frame.ids.map((id) =>
+      failure(id, performance.now(), new TypeError(`unreadable task frame: ${frame.message}`), 'BAD_REQUEST'),
+    )
+    if (outcomes.length > 0) sendOutcomes(outcomes)
+    return
   }
+  for (let i = 0; i < frame.count; i++) queue.push({ frame, index: i, fn: functions.get(frame.fns[i]!) })
+  if (!draining) void drain()
 })
 // The agent is gone (IPC closed): leave with it.
 process.on('disconnect', () => process.exit(0))

@@ -1,10 +1,16 @@
 /**
- * Agent ↔ child IPC (Node's `advanced` serialization, so a frame stays one buffer). Never leaves
- * the machine. Tasks go down as task frames and outcomes come up as outcome frames
- * (protocol/batch-frame.ts); each child has its own function table, so a function's source
- * crosses to a child once per child process.
+ * Agent ↔ child control messages, on the child's IPC channel. Never leaves the machine. Tasks go
+ * down and outcomes come up as batch frames (protocol/batch-frame.ts), and what tasks write comes
+ * up as output chunks, on a pipe of their own (child-frames.ts); each child has its own function
+ * table, so a function's source crosses to a child once per child process.
  */
-export type ToChild = { type: 'run'; frame: Uint8Array } | { type: 'stop' }
+export interface ToChild {
+  type: 'stop'
+}
+
+export interface FromChild {
+  type: 'ready'
+}
 
 /** What a task wrote (node-agent/output-capture.ts); sent before the task's outcome. */
 export interface ChildOutputChunk {
@@ -12,6 +18,3 @@ export interface ChildOutputChunk {
   stream: 'stdout' | 'stderr'
   text: string
 }
-
-export type FromChild =
-  { type: 'ready' } | { type: 'settled'; frame: Uint8Array } | { type: 'output'; chunks: ChildOutputChunk[] }

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import {
   FunctionTable,
@@ -15,6 +16,7 @@ import {
   type WireError,
 } from '../protocol/index.js'
 import { FunctionRunTimes } from '../manager/scheduling/estimates.js'
+import { PIPE_FRAME, PIPE_OUTPUT, readFrames, writeFrame } from './child-frames.js'
 import type { ChildOutputChunk, FromChild, ToChild } from './child-messages.js'
 
 /** A task on this node: its argument bytes are `bytes[start .. end)` of the frame it came in. */
@@ -71,6 +73,8 @@ interface Kill {
 
 class Slot {
   child: ChildProcess | null = null
+  /** The frame pipe to the child (task frames down; outcome frames and task output up). */
+  frames: Duplex | null = null
   ready = false
   /** Tasks sent to the child, in the order it runs them; the first one is running. */
   readonly inFlight: PoolTask[] = []
@@ -265,9 +269,9 @@ export class ChildPool {
 
   #spawn(slot: Slot): void {
     const child = fork(childEntryPath(), [], {
-      serialization: 'advanced',
       env: childEnvironment(this.#options.env),
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // fd 3: the IPC channel (ready, stop); fd 4: the frame pipe (child-frames.ts).
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
     })
     slot.child = child
     slot.functions.clear()
@@ -275,16 +279,34 @@ export class ChildPool {
     slot.served = 0
     slot.retiring = false
     slot.kill = null
+    const frames = child.stdio[4] as Duplex
+    slot.frames = frames
+    // A pipe to a child that died fails its pending writes; the exit handler deals with the child.
+    frames.on('error', () => undefined)
+    readFrames(frames, (frame, kind) => {
+      if (slot.child !== child) return
+      if (kind === PIPE_FRAME) this.#onSettled(slot, frame)
+      else if (kind === PIPE_OUTPUT) this.#onOutput(child, frame)
+    })
     child.on('message', (message: FromChild) => {
       if (message.type === 'ready') {
         slot.ready = true
         if (this.#slots.every((each) => each.ready)) for (const wake of this.#readyWaiters.splice(0)) wake()
         this.#schedule()
-      } else if (message.type === 'settled') this.#onSettled(slot, message.frame)
-      else if (message.type === 'output') this.#options.onOutput?.(child.pid ?? 0, message.chunks)
+      }
     })
     child.once('exit', (code, signal) => this.#onExit(slot, child, code, signal))
     child.on('error', (error) => this.#options.onWarning?.(`child ${slot.index}: ${error.message}`))
+  }
+
+  #onOutput(child: ChildProcess, input: Buffer): void {
+    let chunks: unknown
+    try {
+      chunks = JSON.parse(input.toString('utf8'))
+    } catch {
+      return this.#options.onWarning?.('a child sent task output that could not be read')
+    }
+    if (Array.isArray(chunks)) this.#options.onOutput?.(child.pid ?? 0, chunks as ChildOutputChunk[])
   }
 
   #onSettled(slot: Slot, input: Uint8Array): void {
@@ -330,6 +352,7 @@ export class ChildPool {
     if (slot.timer) clearTimeout(slot.timer)
     slot.timer = null
     slot.child = null
+    slot.frames = null
     slot.ready = false
     const kill = slot.kill
     const stranded = slot.inFlight.splice(0)
@@ -450,7 +473,7 @@ export class ChildPool {
       for (const task of batch) {
         writer.add(task.id, task.fn, task.attempt, task.timeout, PRIORITY_CODE.normal, task.bytes, task.start, task.end)
       }
-      this.#send(slot, { type: 'run', frame: writer.finish() })
+      if (slot.frames !== null) writeFrame(slot.frames, writer.finish())
       this.#armTimer(slot)
       if (this.#options.maxRequests > 0 && slot.served >= this.#options.maxRequests) slot.retiring = true
       if (this.queued === 0) break

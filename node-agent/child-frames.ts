@@ -1,0 +1,77 @@
+/**
+ * The agent ↔ child frame pipe: a stream socket (an extra stdio pipe of the child, fd 4) carrying
+ * messages, each behind a 4-byte little-endian length and a 1-byte kind: batch frames (tasks down,
+ * outcomes up) and what tasks wrote to stdout/stderr (up, JSON, always ahead of the outcome it
+ * belongs to: one pipe keeps them in order). Node's IPC channel would serialize every message with
+ * V8's serializer (a host-object callback per buffer, both ways); a frame is bytes already, so
+ * here it is written as it is and read back as one view. Control messages (ready, stop) stay on
+ * the IPC channel, which also tells the child when its agent is gone.
+ */
+import { Socket } from 'node:net'
+import type { Readable, Writable } from 'node:stream'
+
+/** The child's end of the frame pipe. */
+export const CHILD_FRAME_FD = 4
+
+const LENGTH_BYTES = 4
+
+/** Kinds of message on the pipe. */
+export const PIPE_FRAME = 1
+export const PIPE_OUTPUT = 2
+
+/** Writes one message: its length, kind and bytes in one write (corked, so one system call). */
+export function writeFrame(stream: Writable, frame: Uint8Array, kind = PIPE_FRAME): void {
+  const header = Buffer.allocUnsafe(LENGTH_BYTES + 1)
+  header.writeUInt32LE(frame.byteLength + 1, 0)
+  header[LENGTH_BYTES] = kind
+  stream.cork()
+  stream.write(header)
+  stream.write(frame)
+  stream.uncork()
+}
+
+/**
+ * Calls `onFrame` with each whole message read from `stream` and its kind, in order. A message
+ * that arrived in one chunk is a view of that chunk (no copy); one split over several chunks is
+ * joined once.
+ */
+export function readFrames(stream: Readable, onFrame: (frame: Buffer, kind: number) => void): void {
+  let pending: Buffer[] = []
+  let pendingBytes = 0
+  let need = -1
+  stream.on('data', (chunk: Buffer) => {
+    let data = chunk
+    if (pendingBytes > 0) {
+      pending.push(chunk)
+      pendingBytes += chunk.byteLength
+      // Wait for the rest before joining anything: a large frame is joined once.
+      if (need >= 0 && pendingBytes < LENGTH_BYTES + need) return
+      data = Buffer.concat(pending, pendingBytes)
+      pending = []
+      pendingBytes = 0
+    }
+    let at = 0
+    while (data.byteLength - at >= LENGTH_BYTES) {
+      const length = data.readUInt32LE(at)
+      if (data.byteLength - at - LENGTH_BYTES < length) {
+        need = length
+        break
+      }
+      need = -1
+      if (length > 0)
+        onFrame(data.subarray(at + LENGTH_BYTES + 1, at + LENGTH_BYTES + length), data[at + LENGTH_BYTES]!)
+      at += LENGTH_BYTES + length
+    }
+    if (at < data.byteLength) {
+      const rest = data.subarray(at)
+      pending = [rest]
+      pendingBytes = rest.byteLength
+      if (rest.byteLength < LENGTH_BYTES) need = -1
+    } else need = -1
+  })
+}
+
+/** The child's end of the frame pipe, as a socket. */
+export function openChildFramePipe(): Socket {
+  return new Socket({ fd: CHILD_FRAME_FD, readable: true, writable: true })
+}

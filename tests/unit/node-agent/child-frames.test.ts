@@ -1,0 +1,53 @@
+import { PassThrough } from 'node:stream'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { readFrames, writeFrame } from '../../../node-agent/child-frames.js'
+
+/** Writes `frames` with writeFrame, re-cut into chunks at `cuts`, and returns what readFrames reads back. */
+async function roundTrip(frames: Uint8Array[], cuts: number[]): Promise<Buffer[]> {
+  const written = new PassThrough()
+  const parts: Buffer[] = []
+  written.on('data', (chunk: Buffer) => parts.push(chunk))
+  for (const frame of frames) writeFrame(written, frame)
+  written.end()
+  await new Promise((resolve) => written.once('end', resolve))
+  const all = Buffer.concat(parts)
+  const read = new PassThrough()
+  const got: Buffer[] = []
+  readFrames(read, (frame) => got.push(Buffer.from(frame)))
+  let at = 0
+  for (const cut of [...cuts.map((c) => c % (all.length + 1)).sort((a, b) => a - b), all.length]) {
+    if (cut > at) read.write(all.subarray(at, cut))
+    at = Math.max(at, cut)
+  }
+  read.end()
+  await new Promise((resolve) => read.once('end', resolve).resume())
+  return got
+}
+
+describe('the child frame pipe', () => {
+  it('reads back every frame whole and in order, however the stream cuts them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 0, maxLength: 300 }), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (frames, cuts) => {
+          const got = await roundTrip(frames, cuts)
+          expect(got.map((frame) => [...frame])).toEqual(frames.map((frame) => [...frame]))
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it('joins a large frame that arrives in many small chunks once it is whole', async () => {
+    const big = new Uint8Array(1_000_000).map((_, i) => i % 251)
+    const got = await roundTrip(
+      [big, new Uint8Array([7])],
+      Array.from({ length: 300 }, (_, i) => i * 3331 + 1),
+    )
+    expect(got).toHaveLength(2)
+    expect(Buffer.compare(got[0]!, Buffer.from(big))).toBe(0)
+    expect([...got[1]!]).toEqual([7])
+  })
+})
