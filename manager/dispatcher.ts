@@ -22,7 +22,7 @@ import { clusterStatus } from './dispatch/cluster-status.js'
 import { FinishedRecords } from './dispatch/finished-records.js'
 import { NodeLifecycle } from './dispatch/node-lifecycle.js'
 import { TaskPlacement } from './dispatch/placement.js'
-import { holdFrame, releaseFrame, sharedFrameOf, type SharedFrame } from './dispatch/shared-frames.js'
+import { arrivalOf, holdFrame, releaseFrame, type Arrival } from './dispatch/shared-frames.js'
 import { StealCoordinator } from './dispatch/steal-coordinator.js'
 import { backToWaiting, ranOn, type IncomingTask, type TaskEntry } from './dispatch/task-entry.js'
 import { LatencyWindow } from './latency-window.js'
@@ -93,7 +93,7 @@ export class Dispatcher {
         // Reverse, so pushFront keeps their original order at the head of the queue.
         for (let i = held.length - 1; i >= 0; i--) {
           const task = this.#tasks.get(held[i]!)
-          if (task?.state === 'assigned' && task.nodeId === node.id) this.#lose(task, node)
+          if (task?.nodeId === node.id) this.#lose(task, node)
         }
       },
       handedBack: (node, ids) => this.#handedBack(node, ids),
@@ -146,6 +146,7 @@ export class Dispatcher {
 
   /** Accepts a batch from a client. A resubmitted id that is still pending is ignored (dedupe). */
   submit(clientId: string, submissions: readonly TaskSubmission[]): void {
+    const arrival: Arrival = { at: performance.now(), bytes: null, tasks: [], liveBytes: 0 }
     for (const submission of submissions) {
       this.#accept(
         clientId,
@@ -156,7 +157,7 @@ export class Dispatcher {
         submission.args.byteLength,
         submission.priority ?? 'normal',
         submission.timeout ?? 0,
-        null,
+        arrival,
       )
     }
     this.pump()
@@ -167,9 +168,11 @@ export class Dispatcher {
    * no decoding). Same rules as `submit`.
    */
   submitFrame(clientId: string, bytes: Uint8Array, tasks: readonly IncomingTask[]): void {
-    const shared = sharedFrameOf(bytes)
-    for (const task of tasks)
-      this.#accept(clientId, task.id, task.fn, bytes, task.start, task.end, task.priority, task.timeout, shared)
+    const { arrival, bytes: kept, shift } = arrivalOf(bytes, tasks)
+    for (const task of tasks) {
+      const { id, fn, start, end, priority, timeout } = task
+      this.#accept(clientId, id, fn, kept, start - shift, end - shift, priority, timeout, arrival)
+    }
     this.pump()
   }
 
@@ -182,7 +185,7 @@ export class Dispatcher {
     end: number,
     priority: Priority,
     timeout: number,
-    shared: SharedFrame | null,
+    arrival: Arrival,
   ): void {
     const existing = this.#tasks.get(id)
     if (existing) {
@@ -207,17 +210,13 @@ export class Dispatcher {
       bytes,
       start,
       end,
-      shared,
+      arrival,
       queued: false,
       priority,
       timeout,
-      submittedAt: performance.now(),
       attempts: 0,
-      state: 'queued',
       nodeId: null,
-      nodeName: undefined,
-      ranOn: null,
-      dispatchedAt: 0,
+      run: null,
     }
     holdFrame(task)
     this.#tasks.set(id, task)
@@ -252,9 +251,9 @@ export class Dispatcher {
       const task = this.#tasks.get(request.id)
       if (task?.clientId !== clientId) continue
       const code = request.reason === 'timeout' ? 'TASK_TIMEOUT' : 'CANCELLED'
-      if (task.state === 'queued') {
+      if (task.nodeId === null) {
         this.#queue.remove(task)
-      } else if (task.nodeId !== null) {
+      } else {
         // The node keeps the slot until it reports the kill; its late answer is then dropped.
         this.nodes.get(task.nodeId)?.link?.cancel(request)
       }
@@ -262,7 +261,7 @@ export class Dispatcher {
       this.#finish(task, {
         id: task.id,
         ok: false,
-        error: wireError(code, message, task.nodeName ? { node: task.nodeName } : {}),
+        error: wireError(code, message, task.run ? { node: task.run.nodeName } : {}),
       })
     }
   }
@@ -323,12 +322,12 @@ export class Dispatcher {
       }
       if (lostChild) {
         // Only the current attempt's loss counts; a stale one is news of a run already replaced.
-        if (task.state === 'assigned' && task.nodeId === nodeId && task.attempts === attempts[i]) this.#lose(task, node)
+        if (task.nodeId === nodeId && task.attempts === attempts[i]) this.#lose(task, node)
         continue
       }
-      if (task.state === 'queued') {
+      if (task.nodeId === null) {
         this.#queue.remove(task)
-      } else if (task.nodeId !== null && task.nodeId !== nodeId) {
+      } else if (task.nodeId !== nodeId) {
         // An earlier run finished first (its node came back); stop the newer run.
         this.nodes.get(task.nodeId)?.link?.cancel({ id: task.id, reason: 'cancel' })
       }
@@ -354,7 +353,7 @@ export class Dispatcher {
     const node = this.nodes.get(nodeId)
     if (!node?.assigned.delete(taskId)) return
     const task = this.#tasks.get(taskId)
-    if (task?.state === 'assigned' && task.nodeId === nodeId) {
+    if (task?.nodeId === nodeId) {
       this.#finish(task, {
         id: task.id,
         ok: false,
@@ -442,7 +441,7 @@ export class Dispatcher {
       // The node no longer holds it, whatever became of the task meanwhile (e.g. cancelled).
       if (!node.assigned.delete(id)) continue
       const task = this.#tasks.get(id)
-      if (task?.state === 'assigned' && task.nodeId === node.id) {
+      if (task?.nodeId === node.id) {
         backToWaiting(task, false)
         this.#queue.pushFront(task)
         taken++
@@ -506,18 +505,18 @@ export class Dispatcher {
 
   #finish(task: TaskEntry, outcome: TaskOutcome, runMs?: number): void {
     this.#tasks.delete(task.id)
-    if (task.shared !== null) releaseFrame(task)
+    releaseFrame(task)
     const now = performance.now()
-    this.latency.record(now - task.submittedAt)
+    this.latency.record(now - task.arrival.at)
     if (outcome.ok) this.#completed++
     else this.#failed++
     const error = outcome.ok ? undefined : outcome.error
-    this.#records.add(task, error, runMs ?? (task.dispatchedAt > 0 ? now - task.dispatchedAt : 0))
+    this.#records.add(task, error, runMs ?? (task.run ? now - task.run.dispatchedAt : 0))
     if (error?.code === 'TASK_FAILED')
       this.#options.activity.record(
         'task-failed',
-        `task ${task.id} failed on ${task.nodeName ?? '?'}: ${error.message.slice(0, 200)}`,
-        { node: task.nodeName, taskId: task.id },
+        `task ${task.id} failed on ${task.run?.nodeName ?? '?'}: ${error.message.slice(0, 200)}`,
+        { node: task.run?.nodeName, taskId: task.id },
       )
     this.#options.deliver(task.clientId, outcome)
   }

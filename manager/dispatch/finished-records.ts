@@ -48,7 +48,7 @@ export class FinishedRecords {
       this.#activity.recordTask({
         id: task.id,
         label: labelOf(task.fn),
-        node: task.nodeName,
+        node: task.run?.nodeName,
         durationMs: runMs[i]!,
         status:
           error === undefined
