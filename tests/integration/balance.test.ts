@@ -103,4 +103,55 @@ describe('balance', () => {
     expect(records).toHaveLength(6)
     expect(records.every((record) => record.attempts === 1 && record.status === 'succeeded')).toBe(true)
   })
+  it('gives nodes of different sizes and speeds work in proportion to what they complete', async () => {
+    // A task that sleeps `ms`, twice as long on a node named slow-…: that node is half as fast.
+    const sleepy = async (ms: number) => {
+      const node = process.env.ARGON_NODE_NAME ?? ''
+      await new Promise((resolve) => setTimeout(resolve, node.startsWith('slow') ? ms * 2 : ms))
+      return node
+    }
+    const spread = async (agents: { name: string; workers: number }[], tasks: number) => {
+      const { manager } = await startCluster({ agents })
+      const client = openClient(manager)
+      // Measured first on every node, as a function a cluster has been running.
+      await withTimeout(
+        client.map(
+          sleepy,
+          Array.from({ length: 8 }, () => [50] as [number]),
+        ),
+        30_000,
+        'the warm-up',
+      )
+      const ran = await withTimeout(
+        client.map(
+          sleepy,
+          Array.from({ length: tasks }, () => [50] as [number]),
+        ),
+        60_000,
+        'the tasks',
+      )
+      await client.close()
+      return (name: string) => ran.filter((node) => node === name).length
+    }
+    // 3 workers and 1: in proportion, 60 and 20 of 80.
+    const sizes = await spread(
+      [
+        { name: 'big', workers: 3 },
+        { name: 'small', workers: 1 },
+      ],
+      80,
+    )
+    expect(sizes('big')).toBeGreaterThanOrEqual(52)
+    expect(sizes('small')).toBeGreaterThanOrEqual(12)
+    // Two workers each, one half as fast: in proportion, 40 and 20 of 60.
+    const speeds = await spread(
+      [
+        { name: 'fast', workers: 2 },
+        { name: 'slow', workers: 2 },
+      ],
+      60,
+    )
+    expect(speeds('fast')).toBeGreaterThanOrEqual(34)
+    expect(speeds('slow')).toBeGreaterThanOrEqual(12)
+  })
 })
