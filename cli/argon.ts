@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
-import { managerCommand } from '../manager/cli.js'
+import { managerCommand } from './manager-command.js'
 import { demoCommand } from './demo-command.js'
 import { packageVersion } from '../manager/package-info.js'
 import { nodeAgentCommand } from '../node-agent/cli.js'

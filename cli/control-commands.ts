@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander'
 import { io, type Socket } from 'socket.io-client'
+import { z } from 'zod'
 import {
   ArgonError,
   NAMESPACES,
@@ -11,14 +12,16 @@ import {
   parseAddress,
   resolveManagerEndpoint,
   resolveToken,
-  restoreError,
+  valueOfReply,
+  clusterStatusSchema,
+  nodeStatusSchema,
+  taskPageSchema,
+  jobStatusSchema,
   type ClusterStatus,
   type ControlToManagerEvents,
   type JobStatus,
   type ManagerToControlEvents,
   type NodeStatus,
-  type Reply,
-  type TaskPage,
   type TaskQuery,
   type TaskRecord,
   TASK_RECORD_STATUSES,
@@ -103,11 +106,6 @@ function describeConnectError(
   )
 }
 
-function unwrap<T>(reply: Reply<T>): T {
-  if (reply.ok) return reply.value
-  throw restoreError(reply.error)
-}
-
 /** The seed's STATUS, as a table; an empty cluster says how to add a node to `manager`. */
 export function formatStatus(status: ClusterStatus, manager = 'HOST:PORT'): string {
   if (status.nodes.length === 0) {
@@ -184,7 +182,7 @@ export function nodesCommand(): Command {
     .action((flags: ControlFlags, command: Command) =>
       run(async () => {
         const status = await withControl(command, async (socket) =>
-          unwrap((await socket.timeout(5000).emitWithAck('cluster:status')) as Reply<ClusterStatus>),
+          valueOfReply(clusterStatusSchema, await socket.timeout(5000).emitWithAck('cluster:status')),
         )
         console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status, flags.manager))
       }),
@@ -205,7 +203,7 @@ export function rotationCommand(kind: 'drain' | 'resume'): Command {
       run(async () => {
         if (name === undefined) {
           const status = await withControl(command, async (socket) =>
-            unwrap((await socket.timeout(5000).emitWithAck('cluster:resume')) as Reply<ClusterStatus>),
+            valueOfReply(clusterStatusSchema, await socket.timeout(5000).emitWithAck('cluster:resume')),
           )
           console.log(
             flags.json ? JSON.stringify(status, null, 2) : `dispatch resumed; ${status.queued} task(s) waiting`,
@@ -213,10 +211,9 @@ export function rotationCommand(kind: 'drain' | 'resume'): Command {
           return
         }
         const node = await withControl(command, async (socket) =>
-          unwrap(
-            (await socket
-              .timeout(5000)
-              .emitWithAck(kind === 'drain' ? 'node:drain' : 'node:resume', { name })) as Reply<NodeStatus>,
+          valueOfReply(
+            nodeStatusSchema,
+            await socket.timeout(5000).emitWithAck(kind === 'drain' ? 'node:drain' : 'node:resume', { name }),
           ),
         )
         console.log(flags.json ? JSON.stringify(node, null, 2) : formatNode(node))
@@ -235,7 +232,7 @@ export function pauseCommand(): Command {
     .action((flags: ControlFlags, command: Command) =>
       run(async () => {
         const status = await withControl(command, async (socket) =>
-          unwrap((await socket.timeout(5000).emitWithAck('cluster:pause')) as Reply<ClusterStatus>),
+          valueOfReply(clusterStatusSchema, await socket.timeout(5000).emitWithAck('cluster:pause')),
         )
         console.log(
           flags.json
@@ -260,10 +257,9 @@ export function scaleCommand(): Command {
     .action((name: string, flags: ControlFlags & { workers: number }, command: Command) =>
       run(async () => {
         const node = await withControl(command, async (socket) =>
-          unwrap(
-            (await socket
-              .timeout(5000)
-              .emitWithAck('node:scale', { name, workers: flags.workers })) as Reply<NodeStatus>,
+          valueOfReply(
+            nodeStatusSchema,
+            await socket.timeout(5000).emitWithAck('node:scale', { name, workers: flags.workers }),
           ),
         )
         console.log(
@@ -286,7 +282,7 @@ export function dismissCommand(): Command {
   ).action((name: string, _flags: ControlFlags, command: Command) =>
     run(async () => {
       await withControl(command, async (socket) =>
-        unwrap((await socket.timeout(5000).emitWithAck('node:dismiss', { name })) as Reply<null>),
+        valueOfReply(z.null(), await socket.timeout(5000).emitWithAck('node:dismiss', { name })),
       )
       console.log(`${name}: dismissed`)
     }),
@@ -377,10 +373,9 @@ Examples:
           let before: number | undefined
           do {
             const pageSize = flags.all ? 1000 : Math.min(1000, flags.limit - found.length)
-            const page = unwrap(
-              (await socket
-                .timeout(15_000)
-                .emitWithAck('tasks:query', { ...query, before, limit: pageSize })) as Reply<TaskPage>,
+            const page = valueOfReply(
+              taskPageSchema,
+              await socket.timeout(15_000).emitWithAck('tasks:query', { ...query, before, limit: pageSize }),
             )
             found.push(...page.tasks)
             before = page.next ?? undefined
@@ -458,7 +453,7 @@ Examples:
     .action((flags: ControlFlags, command: Command) =>
       run(async () => {
         const list = await withControl(command, async (socket) =>
-          unwrap((await socket.timeout(5000).emitWithAck('jobs:list')) as Reply<JobStatus[]>),
+          valueOfReply(z.array(jobStatusSchema), await socket.timeout(5000).emitWithAck('jobs:list')),
         )
         console.log(flags.json ? JSON.stringify(list, null, 2) : formatJobs(list))
       }),
@@ -475,7 +470,7 @@ Examples:
       .action((id: number, flags: ControlFlags, command: Command) =>
         run(async () => {
           const job = await withControl(command, async (socket) =>
-            unwrap((await socket.timeout(5000).emitWithAck('job:cancel', { id })) as Reply<JobStatus>),
+            valueOfReply(jobStatusSchema, await socket.timeout(5000).emitWithAck('job:cancel', { id })),
           )
           if (flags.json) console.log(JSON.stringify(job, null, 2))
           else if (job.state === 'cancelled')

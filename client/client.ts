@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { decodeValueRange, encodeValue } from '../protocol/structured-bytes.js'
 import { io, type Socket } from 'socket.io-client'
 import {
+  clusterStatusSchema,
+  valueOfReply,
   DEFAULT_MAX_PAYLOAD_BYTES,
   FlushScheduler,
   FrameBatcher,
@@ -33,7 +35,6 @@ import {
   type Priority,
   type FunctionEntry,
   type ManagerEndpoint,
-  type Reply,
   type TlsTrustOptions,
   type WireError,
 } from '../protocol/index.js'
@@ -339,14 +340,13 @@ export class Client {
   /** The cluster's status (the seed's STATUS): every node, the queue, running tasks. */
   async status(): Promise<ClusterStatus> {
     await this.#ready()
-    const reply = (await this.#socket
+    const reply: unknown = await this.#socket
       .timeout(10_000)
       .emitWithAck('cluster:status')
       .catch(() => {
         throw new ArgonError('CONNECTION_FAILED', 'no answer to a status request within 10 s')
-      })) as Reply<ClusterStatus>
-    if (!reply.ok) throw restoreError(reply.error)
-    return reply.value
+      })
+    return valueOfReply(clusterStatusSchema, reply)
   }
 
   /** Closes the link. Calls still waiting reject with CANCELLED. */

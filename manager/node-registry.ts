@@ -15,10 +15,6 @@ export class NodeRegistry {
   /** Node id → digest of the secret its agent registered with first. */
   readonly #secrets = new Map<string, Buffer>()
 
-  get size(): number {
-    return this.#byId.size
-  }
-
   all(): IterableIterator<NodeEntry> {
     return this.#byId.values()
   }

@@ -17,10 +17,6 @@ class Deque<T> {
   #head = 0
   #length = 0
 
-  get length(): number {
-    return this.#length
-  }
-
   pushBack(item: T): void {
     this.#grow()
     this.#buffer[(this.#head + this.#length) & (this.#buffer.length - 1)] = item
@@ -47,10 +43,6 @@ class Deque<T> {
     return this.#length === 0 ? undefined : this.#buffer[this.#head]
   }
 
-  *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = 0; i < this.#length; i++) yield this.#buffer[(this.#head + i) & (this.#buffer.length - 1)] as T
-  }
-
   #grow(): void {
     if (this.#length < this.#buffer.length) return
     const next = new Array<T | undefined>(this.#buffer.length * 2)
@@ -75,10 +67,6 @@ export class TaskQueue<T extends Queueable> {
   /** Waiting tasks (cancelled ones excluded). */
   get size(): number {
     return this.#size
-  }
-
-  has(task: T): boolean {
-    return task.queued === true
   }
 
   /** Adds a task behind the others of its priority. */
@@ -130,19 +118,6 @@ export class TaskQueue<T extends Queueable> {
     task.queued = false
     this.#size--
     return task
-  }
-
-  /** Waiting tasks in the order they would leave (each once, even if a stale entry is still in a lane). */
-  *[Symbol.iterator](): IterableIterator<T> {
-    const seen = new Set<T>()
-    for (const priority of ORDER) {
-      for (const task of this.#lanes[priority]) {
-        if (task.queued === true && !seen.has(task)) {
-          seen.add(task)
-          yield task
-        }
-      }
-    }
   }
 
   #mark(task: T): void {

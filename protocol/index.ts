@@ -10,6 +10,7 @@ export {
   type ArgonErrorOptions,
 } from './argon-error.js'
 export { EXIT_CODES, EXIT_REFUSED, exitCodeOf } from './exit-codes.js'
+export { replySchema, valueOfReply } from './reply.js'
 export {
   DEFAULT_MAX_PAYLOAD_BYTES,
   MAX_FUNCTION_SOURCE_CHARS,

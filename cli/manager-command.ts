@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
-import { addTokenOptions, tokenFromFlags } from '../cli/connection-options.js'
-import { byteSize, nonNegativeInteger, port, positiveInteger, seconds } from '../cli/option-parsers.js'
+import { addTokenOptions, tokenFromFlags } from './connection-options.js'
+import { byteSize, nonNegativeInteger, port, positiveInteger, seconds } from './option-parsers.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, isLoopbackHost } from '../protocol/index.js'
-import { logOptions } from '../cli/log-options.js'
-import { DEFAULT_NODE_TIMEOUT_MS, createManager, type Manager } from './create-manager.js'
-import { createLogger, type LogFormat } from './logger.js'
-import { describeListenError } from './listen-error.js'
-import { packageVersion } from './package-info.js'
-import { strategies } from './scheduling/index.js'
+import { logOptions } from './log-options.js'
+import { DEFAULT_NODE_TIMEOUT_MS, createManager, type Manager } from '../manager/create-manager.js'
+import { createLogger, type LogFormat } from '../manager/logger.js'
+import { describeListenError } from '../manager/listen-error.js'
+import { packageVersion } from '../manager/package-info.js'
+import { strategies } from '../manager/scheduling/index.js'
 
 interface ManagerFlags {
   host: string
