@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
 import { addTokenOptions, tokenFromFlags } from './connection-options.js'
 import { byteSize, nonNegativeInteger, port, positiveInteger, seconds } from './option-parsers.js'
-import { DEFAULT_MAX_PAYLOAD_BYTES, isLoopbackHost } from '../protocol/index.js'
+import { DEFAULT_MAX_PAYLOAD_BYTES, formatHost, isLoopbackHost } from '../protocol/index.js'
 import { logOptions } from './log-options.js'
 import { DEFAULT_NODE_TIMEOUT_MS, createManager, type Manager } from '../manager/create-manager.js'
 import { createLogger, type LogFormat } from '../manager/logger.js'
@@ -148,7 +148,7 @@ Example:
         process.exit(1)
       }
       if (stopping) return void manager.close().then(() => process.exit(0))
-      const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
+      const shown = formatHost(flags.host)
       console.log(
         `Argon manager ${packageVersion()} listening on ${manager.tls ? 'https' : 'http'}://${shown}:${manager.port}`,
       )

@@ -3,6 +3,7 @@ import { createServer, type Server as HttpServer } from 'node:http'
 import { createServer as createSecureServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import {
+  formatHost,
   NAMESPACES,
   cutText,
   jobTaskSuffix,
@@ -34,7 +35,7 @@ import { createMetricsExporter } from './metrics-exporter.js'
 import type { NodeIdentity, NodeLink } from './node-entry.js'
 import { serveNodes, type NodeNamespace } from './node-namespace.js'
 import { defaultDashboardDir, packageVersion } from './package-info.js'
-import { joinCommands, formatHost } from './join-commands.js'
+import { joinCommands } from './join-commands.js'
 import { resolveManagerOptions } from './manager-options.js'
 import { createSocketServers } from './socket-servers.js'
 import { watchSilentNodes } from './silent-node-watch.js'

@@ -1,4 +1,5 @@
 import { networkInterfaces } from 'node:os'
+import { formatHost } from '../protocol/index.js'
 
 /**
  * `ARGON_TOKEN=… node-agent --join ADDRESS:PORT [--fingerprint sha256:…]` for each address an agent
@@ -20,11 +21,6 @@ export function joinCommands(host: string, port: number, token: string, fingerpr
 /** Quotes `value` for a POSIX shell when it holds anything but safe characters. */
 function shellQuote(value: string): string {
   return /^[A-Za-z0-9_.:\/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
-}
-
-/** `host` as it goes before `:port` in a URL or an address (an IPv6 address in brackets). */
-export function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host
 }
 
 /** Addresses an agent on another machine could use to reach a manager bound to `host`. */

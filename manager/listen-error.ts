@@ -1,7 +1,9 @@
+import { formatHost } from '../protocol/index.js'
+
 /** What a failed listen means for the person who started the program, and what to do next. */
 export function describeListenError(error: unknown, host: string, port: number, what: string): string {
   const code = (error as NodeJS.ErrnoException).code
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`
+  const where = `${formatHost(host)}:${port}`
   if (code === 'EADDRINUSE')
     return `port ${port} is already in use on ${where} (another ${what}?): use --port N, or stop the other ${what}`
   if (code === 'EACCES')

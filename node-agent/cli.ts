@@ -9,7 +9,14 @@ import { logOptions } from '../cli/log-options.js'
 import { describeListenError } from '../manager/listen-error.js'
 import { createLogger, type LogFormat } from '../manager/logger.js'
 import { packageVersion } from '../manager/package-info.js'
-import { EXIT_REFUSED, exitCodeOf, parseAddress, resolveToken, type TlsTrustOptions } from '../protocol/index.js'
+import {
+  EXIT_REFUSED,
+  exitCodeOf,
+  formatHost,
+  parseAddress,
+  resolveToken,
+  type TlsTrustOptions,
+} from '../protocol/index.js'
 import { startNodeAgent, type NodeAgent } from './node-agent.js'
 
 interface AgentFlags {
@@ -162,7 +169,7 @@ Examples:
         process.exit(0)
       }
       if (agent.port !== undefined) {
-        const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host
+        const shown = formatHost(flags.host)
         // A plain line, like the manager's, also under --quiet: it is how a script learns the port.
         console.log(
           `node-agent ${flags.name}: stand-alone with ${flags.workers} workers, listening on ${agent.fingerprint ? 'https' : 'http'}://${shown}:${agent.port}`,

@@ -1,3 +1,8 @@
+/** `host` as it goes before `:port` in a URL or an address: an IPv6 address in brackets. */
+export function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+
 /** Parses `HOST:PORT` (or `[v6]:PORT`, or a bare `HOST` with a default port). Throws a TypeError naming the problem. */
 export function parseAddress(value: string, defaultPort?: number): { host: string; port: number } {
   const text = value

@@ -195,6 +195,6 @@ export {
   type TlsTrustOptions,
   type ManagerEndpoint,
 } from './tls-connect.js'
-export { parseAddress } from './address.js'
+export { formatHost, parseAddress } from './address.js'
 export { encodeValue, decodeValue } from './structured-bytes.js'
 export { matchesTaskQuery } from './task-query-match.js'

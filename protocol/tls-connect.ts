@@ -7,6 +7,7 @@ import { Agent, type AgentOptions } from 'node:https'
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls'
 import type { Duplex } from 'node:stream'
 import { fingerprintOfDer, isThisMachine, parseFingerprint, readEndpointRecord, type Fingerprint } from './tls-files.js'
+import { formatHost } from './address.js'
 
 /** How to trust the manager. Giving `fingerprint` or `ca` implies TLS. */
 export interface TlsTrustOptions {
@@ -58,7 +59,7 @@ export function resolveManagerEndpoint(
   trust: TlsTrustOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ManagerEndpoint {
-  const shownHost = host.includes(':') ? `[${host}]` : host
+  const shownHost = formatHost(host)
   const plain: ManagerEndpoint = {
     origin: `http://${shownHost}:${port}`,
     tls: false,

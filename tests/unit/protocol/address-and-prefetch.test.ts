@@ -5,6 +5,7 @@ import {
   MAX_PREFETCH_PER_SLOT,
   PREFETCH_HORIZON_MS,
   childHasRoom,
+  formatHost,
   nodeWindowPerWorker,
   parseAddress,
   prefetchWindow,
@@ -23,6 +24,16 @@ describe('parseAddress', () => {
     for (const bad of ['nonsense', 'host:', 'host:0', 'host:70000', 'a:b:c', ':80', 'bad host:80']) {
       expect(() => parseAddress(bad), bad).toThrow(TypeError)
     }
+  })
+
+  it('reads back what formatHost writes, IPv6 in brackets', () => {
+    expect(formatHost('::1')).toBe('[::1]')
+    expect(formatHost('10.0.0.2')).toBe('10.0.0.2')
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6(), fc.domain()), fc.integer({ min: 1, max: 65535 }), (host, port) => {
+        expect(parseAddress(`${formatHost(host)}:${port}`)).toEqual({ host, port })
+      }),
+    )
   })
 })
 
