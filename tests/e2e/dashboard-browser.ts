@@ -8,19 +8,9 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterEach } from 'vitest'
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js'
 
-export const CHROMIUM = process.env.ARGON_E2E_CHROMIUM ?? '/usr/bin/chromium'
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+export { CHROMIUM, nodeCard } from '../helpers/chromium.js'
 
 export interface DashboardBrowser {
   context: BrowserContext
@@ -62,11 +52,6 @@ export async function openBrowser(): Promise<DashboardBrowser> {
       problems.push(`http ${response.status()}: ${response.request().method()} ${response.url()}`)
   })
   return { context, page, problems }
-}
-
-/** Where the card of node `name` is, in either zone. */
-export function nodeCard(page: Page, name: string) {
-  return page.locator(`[data-testid="node-card"][data-node-name="${name}"]`)
 }
 
 /**

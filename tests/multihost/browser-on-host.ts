@@ -8,19 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterEach } from 'vitest'
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js'
 import type { Host } from './network.js'
 
-const CHROMIUM = process.env.ARGON_E2E_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+export { nodeCard } from '../helpers/chromium.js'
 
 const open = new Set<{ context: BrowserContext; dir: string }>()
 
@@ -52,9 +43,4 @@ export async function openBrowserOn(host: Host): Promise<{ page: Page; problems:
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
   return { page, problems }
-}
-
-/** Where the card of node `name` is, in either zone. */
-export function nodeCard(page: Page, name: string) {
-  return page.locator(`[data-testid="node-card"][data-node-name="${name}"]`)
 }

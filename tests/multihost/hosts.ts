@@ -74,6 +74,13 @@ export function runOnHost(host: Host, commandLine: string, env: Record<string, s
   })
 }
 
+/** Runs the manager's first printed join command on each of `hosts` and waits until all have joined. */
+export async function joinAgents(hosts: Host[], manager: HostManager): Promise<Map<string, RunningProcess>> {
+  const agents = new Map(hosts.map((host) => [host.name, runOnHost(host, manager.joinCommands[0]!)] as const))
+  await Promise.all([...agents.values()].map((agent) => agent.waitFor(/joined manager/, 30_000)))
+  return agents
+}
+
 /** `argon <args>` on `host`, to completion. */
 export async function argonOn(host: Host, args: string[]): Promise<{ code: number | null; output: string }> {
   const { command, args: argv } = onHost(host, [process.execPath, ARGON_BIN, ...args])

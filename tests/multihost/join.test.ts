@@ -3,42 +3,31 @@
  * hosts, joins them; the dashboard and the cluster are reachable from a client host; an operator
  * drains a remote agent from the dashboard in Chromium on the client host.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { readdirSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
 import { nodeCard, openBrowserOn } from './browser-on-host.js'
 import {
   MANAGER_PORT,
+  joinAgents,
   runOnHost,
   startClientDriver,
   startHostManager,
   statusOnManagerHost,
   type HostManager,
 } from './hosts.js'
-import { AGENT_HOSTS, skipReason, useTestNetwork } from './setup.js'
+import { AGENT_HOSTS, skipReason, useRunDirs, useTestNetwork, type RunOutcome } from './setup.js'
 
 const network = useTestNetwork()
 const WAIT = { timeout: 30_000, interval: 200 }
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-function runDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'argon-mh-runs-'))
-  dirs.push(dir)
-  return dir
-}
-
-type RunOutcome = { ok: true; value: { tag: string; node: string } } | { ok: false; code: string; message: string }
+const runDir = useRunDirs()
 
 /** The manager on `mgr` and, on each agent host, the first join command it printed. */
 async function startClusterOverNetwork(): Promise<HostManager> {
   const manager = await startHostManager(network().host('mgr'))
-  const joinCommand = manager.joinCommands[0]!
-  await Promise.all(
-    AGENT_HOSTS.map((name) => runOnHost(network().host(name), joinCommand).waitFor(/joined manager/, 30_000)),
+  await joinAgents(
+    AGENT_HOSTS.map((name) => network().host(name)),
+    manager,
   )
   return manager
 }

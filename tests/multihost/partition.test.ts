@@ -9,21 +9,19 @@
  * cut lasts 10 s, and longer only if the side that must notice has not noticed yet (a loaded
  * machine); the tests print how long noticing took.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readdirSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { RunningProcess } from '../helpers/processes.js'
 import {
-  runOnHost,
+  joinAgents,
   startClientDriver,
   startHostManager,
   statusOnManagerHost,
   type ClientDriver,
   type HostManager,
 } from './hosts.js'
-import { AGENT_HOSTS, skipReason, useTestNetwork } from './setup.js'
+import { AGENT_HOSTS, skipReason, useRunDirs, useTestNetwork, type RunOutcome } from './setup.js'
 
 const network = useTestNetwork()
 
@@ -34,17 +32,7 @@ const RETURN_MS = 90_000
 /** The shortest cut. */
 const CUT_MS = 10_000
 
-type RunOutcome = { ok: true; value: { tag: string; node: string } } | { ok: false; code: string; message: string }
-
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-function runDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'argon-mh-runs-'))
-  dirs.push(dir)
-  return dir
-}
+const runDir = useRunDirs()
 
 interface Cluster {
   manager: HostManager
@@ -55,9 +43,10 @@ interface Cluster {
 async function startCluster(): Promise<Cluster> {
   const mgr = network().host('mgr')
   const manager = await startHostManager(mgr)
-  const agents = new Map<string, RunningProcess>()
-  for (const name of AGENT_HOSTS) agents.set(name, runOnHost(network().host(name), manager.joinCommands[0]!))
-  await Promise.all([...agents.values()].map((agent) => agent.waitFor(/joined manager/, 30_000)))
+  const agents = await joinAgents(
+    AGENT_HOSTS.map((name) => network().host(name)),
+    manager,
+  )
   const client = await startClientDriver(network().host('client'), mgr.address, manager.token, manager.fingerprint)
   return { manager, agents, client }
 }

@@ -3,7 +3,10 @@
  * host in 10.213.0.0/24. Built in beforeAll (after sweeping up what a killed run left), torn
  * down in afterAll whatever happened. Without root on Linux the files skip, saying why.
  */
-import { afterAll, beforeAll } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { removeProgramsOnPath } from './hosts.js'
 import { createNetwork, networkUnavailableReason, removeLeftovers, type TestNetwork } from './network.js'
 
@@ -35,5 +38,22 @@ export function useTestNetwork(): () => TestNetwork {
   return () => {
     if (!network) throw new Error('the test network is not set up')
     return network
+  }
+}
+
+/** What the client driver's `settle` gives for each task of a batch. */
+export type RunOutcome =
+  { ok: true; value: { tag: string; node: string } } | { ok: false; code: string; message: string }
+
+/** A fresh folder per call for the tasks' marker files, removed after each test. */
+export function useRunDirs(): () => string {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), 'argon-mh-runs-'))
+    dirs.push(dir)
+    return dir
   }
 }
