@@ -1,46 +1,15 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DesktopApi } from '../../../protocol/desktop.js'
-import Dashboard from '../../../renderer/src/components/Dashboard.svelte'
 import JoinCommands from '../../../renderer/src/components/JoinCommands.svelte'
 import TokenForm from '../../../renderer/src/components/TokenForm.svelte'
 import { ClusterStore } from '../../../renderer/src/lib/cluster-store.svelte.js'
 import { browserGlobal, makeNode, makeStatus, makeTask, makeUpdate, valueOf } from './fixtures.js'
+import { renderDashboard, stubResizeObserver } from './render-dashboard.js'
 
-// jsdom has no canvas; the chart is checked in real Chromium by the e2e tests.
-vi.mock('uplot', () => ({
-  default: class {
-    setData() {}
-    setSize() {}
-    destroy() {}
-  },
-}))
+vi.mock('uplot', () => import('./uplot-stub.js'))
 
-function renderDashboard(store: ClusterStore, overrides: Record<string, unknown> = {}) {
-  const props = {
-    store,
-    phase: 'connected' as const,
-    managerHost: '10.0.0.1:8000',
-    notices: [],
-    onMove: vi.fn(),
-    onDismissNode: vi.fn(),
-    onDismissNotice: vi.fn(),
-    onSignOut: vi.fn(),
-    ...overrides,
-  }
-  render(Dashboard, props)
-  return props
-}
-
-beforeEach(() => {
-  vi.stubGlobal(
-    'ResizeObserver',
-    class {
-      observe() {}
-      disconnect() {}
-    },
-  )
-})
+beforeEach(stubResizeObserver)
 
 function exposeDesktop(api: DesktopApi) {
   vi.stubGlobal('argonDesktop', api)

@@ -10,6 +10,7 @@ import { MetricSeries } from '../../../renderer/src/lib/metric-series.js'
 import { NodeTrends } from '../../../renderer/src/lib/node-trends.js'
 import { partitionNodes } from '../../../renderer/src/lib/node-view.js'
 import { makeMetrics, makeNode, makeStatus } from './fixtures.js'
+import { stubResizeObserver } from './render-dashboard.js'
 
 // jsdom has no canvas; the chart is drawn in real Chromium by the e2e tests.
 const setData = vi.fn()
@@ -23,15 +24,7 @@ vi.mock('uplot', () => ({
   },
 }))
 
-beforeEach(() => {
-  vi.stubGlobal(
-    'ResizeObserver',
-    class {
-      observe() {}
-      disconnect() {}
-    },
-  )
-})
+beforeEach(stubResizeObserver)
 
 describe('figures that are true now', () => {
   it('shows no latency when no task finished in the last seconds', () => {

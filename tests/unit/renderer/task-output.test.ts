@@ -2,29 +2,14 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { TaskPage, TaskQuery } from '../../../protocol/cluster.js'
 import type { Reply } from '../../../protocol/wire-error.js'
-import Dashboard from '../../../renderer/src/components/Dashboard.svelte'
 import TaskErrorDialog from '../../../renderer/src/components/TaskErrorDialog.svelte'
 import { ClusterStore } from '../../../renderer/src/lib/cluster-store.svelte.js'
 import { makeNode, makeTask, makeUpdate } from './fixtures.js'
+import { renderDashboard, stubResizeObserver } from './render-dashboard.js'
 
-// jsdom has no canvas; the chart is checked in real Chromium by the e2e tests.
-vi.mock('uplot', () => ({
-  default: class {
-    setData() {}
-    setSize() {}
-    destroy() {}
-  },
-}))
+vi.mock('uplot', () => import('./uplot-stub.js'))
 
-beforeEach(() => {
-  vi.stubGlobal(
-    'ResizeObserver',
-    class {
-      observe() {}
-      disconnect() {}
-    },
-  )
-})
+beforeEach(stubResizeObserver)
 
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -53,17 +38,7 @@ describe('task output in the task details', () => {
     }))
     const store = new ClusterStore()
     store.applyUpdate(makeUpdate([makeNode()], { first: true, tasks: [row] }))
-    render(Dashboard, {
-      store,
-      phase: 'connected' as const,
-      managerHost: '10.0.0.1:8000',
-      notices: [],
-      onMove: vi.fn(),
-      onDismissNode: vi.fn(),
-      onDismissNotice: vi.fn(),
-      onSignOut: vi.fn(),
-      onQueryTasks: query,
-    })
+    renderDashboard(store, { onQueryTasks: query })
     await waitFor(() => expect(screen.getAllByTestId('task-row').length).toBeGreaterThan(0))
     await fireEvent.click(screen.getAllByTestId('task-row')[0]!)
     await waitFor(() => expect(screen.getByTestId('task-output').textContent).toBe(printed))
