@@ -42,7 +42,7 @@ export class JobBoard {
     this.registry = new JobRegistry(limits)
     this.#cancelTasks = cancelTasks
     this.#now = now
-    this.#sweeper = setInterval(() => this.registry.sweep(this.#now()), 1000)
+    this.#sweeper = setInterval(() => this.sweep(), 1000)
     this.#sweeper.unref()
   }
 
@@ -75,6 +75,11 @@ export class JobBoard {
       this.#cancelTasks(order.clientId, order.key)
     }
     return status
+  }
+
+  /** Abandons the jobs of clients away past the grace time and cancels their tasks (run every second). */
+  sweep(): void {
+    for (const job of this.registry.sweep(this.#now())) this.#cancelTasks(job.clientId, job.key)
   }
 
   list(limit?: number): JobStatus[] {

@@ -180,13 +180,20 @@ export class JobRegistry {
     return { status: this.#status(entry, now), order: { clientId: entry.clientId, key: entry.key } }
   }
 
-  /** Abandons jobs whose client stayed away past the grace time, and forgets old finished jobs. */
-  sweep(now: number): void {
+  /**
+   * Abandons jobs whose client stayed away past the grace time (returned, so their tasks can be
+   * cancelled: nobody will take their results), and forgets old finished jobs.
+   */
+  sweep(now: number): { clientId: string; key: string }[] {
+    const abandoned: { clientId: string; key: string }[] = []
     for (const entry of this.#byId.values()) {
-      if (entry.state === 'running' && !entry.clientConnected && now - entry.awaySince >= this.#limits.awayGraceMs)
+      if (entry.state === 'running' && !entry.clientConnected && now - entry.awaySince >= this.#limits.awayGraceMs) {
         this.#finish(entry, 'abandoned', now)
+        abandoned.push({ clientId: entry.clientId, key: entry.key })
+      }
     }
     this.#evict(now)
+    return abandoned
   }
 
   get(id: number, now: number): JobStatus | undefined {

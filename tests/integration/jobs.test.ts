@@ -189,6 +189,8 @@ describe('jobs', () => {
       }, WAIT)
       expect(abandoned).toMatchObject({ state: 'abandoned', etaMs: null })
       expect(abandoned.finishedAt).not.toBeNull()
+      // Nobody will take their results: its two 30 s tasks are cancelled now.
+      await vi.waitFor(() => expect(manager.status()).toMatchObject({ running: 0, queued: 0 }), WAIT)
     } finally {
       await manager.close()
     }

@@ -45,11 +45,12 @@ describe('JobRegistry', () => {
     jobs.report('client-a', [report('1')], 0)
     jobs.clientDisconnected('client-a', 1000)
     expect(jobs.get(1, 1000)).toMatchObject({ state: 'running', clientConnected: false })
-    jobs.sweep(5999)
+    expect(jobs.sweep(5999)).toEqual([])
     expect(jobs.get(1, 5999)?.state).toBe('running')
     jobs.clientConnected('client-a')
     jobs.clientDisconnected('client-a', 7000)
-    jobs.sweep(12_000)
+    expect(jobs.sweep(12_000)).toEqual([{ clientId: 'client-a', key: '1' }])
+    expect(jobs.sweep(12_001)).toEqual([])
     expect(jobs.get(1, 12_000)).toMatchObject({ state: 'abandoned', finishedAt: 12_000 })
     jobs.report('client-a', [report('1', { done: 50 })], 13_000)
     expect(jobs.get(1, 13_000)).toMatchObject({ state: 'running', done: 50, finishedAt: null, clientConnected: true })
@@ -146,7 +147,12 @@ describe('JobRegistry', () => {
 describe('JobBoard', () => {
   it("sends a cancel order to the job's client, again while it reports the job running, and never to another client", () => {
     const cancelled: string[] = []
-    const board = new JobBoard({}, (clientId, key) => cancelled.push(`${clientId}:${key}`))
+    let clock = 1000
+    const board = new JobBoard(
+      {},
+      (clientId, key) => cancelled.push(`${clientId}:${key}`),
+      () => clock,
+    )
     const ordersA: JobCancelOrder[] = []
     const ordersB: JobCancelOrder[] = []
     const socketA = { emit: (_event: 'job:cancel', order: JobCancelOrder) => ordersA.push(order) }
@@ -175,6 +181,13 @@ describe('JobBoard', () => {
       // A stale socket's disconnect does not mark the client away.
       board.clientDisconnected('a', socketB)
       expect(board.list().find((job) => job.id === 1)?.clientConnected).toBe(true)
+      // A job abandoned by its client has its tasks cancelled.
+      board.report('a', [report('k2')])
+      board.clientDisconnected('a', socketA)
+      clock += 60_000
+      board.sweep()
+      expect(cancelled).toEqual(['a:k1', 'b:k1', 'a:k2'])
+      expect(board.list().find((job) => job.name === 'job k2')?.state).toBe('abandoned')
     } finally {
       board.close()
     }
