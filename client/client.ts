@@ -20,7 +20,6 @@ import {
   refusalCode,
   resolveManagerEndpoint,
   STATUS_OK,
-  MAX_JOBS_PER_CLIENT,
   TaskFrameWriter,
   jobCancelOrderSchema,
   jobTaskSuffix,
@@ -42,11 +41,9 @@ import { packetCodec } from '../protocol/packet-codec.js'
 import { ArgonError, restoreError } from '../protocol/argon-error.js'
 import { retryDelay } from './retry-delay.js'
 import { toFunctionEntry, type ModuleTask } from './task-function.js'
-import { Job, JobTracker, defaultJobName, jobName, type JobHost, type JobOptions } from './job.js'
-import { OutputPrinter, type TaskOutput } from './output-printer.js'
-
-/** How often a running job's progress goes to the manager, ms (a job starting or ending goes at once). */
-const JOB_REPORT_MS = 250
+import { Job, defaultJobName, type JobHost, type JobOptions, type JobTracker } from './job.js'
+import { JobReports } from './job-reports.js'
+import { OutputDelivery, type TaskOutputOption } from './output-printer.js'
 
 export interface ClientOptions {
   /** Manager (or stand-alone node-agent) host. @default the host of ARGON_MANAGER (`host:port`), else '127.0.0.1' */
@@ -80,7 +77,7 @@ export interface ClientOptions {
    * a function gets every chunk instead.
    * @default 'print'
    */
-  taskOutput?: 'print' | 'ignore' | ((output: TaskOutput) => void)
+  taskOutput?: TaskOutputOption
 }
 
 export interface CallOptions {
@@ -151,9 +148,8 @@ interface Call {
  */
 export class Client {
   readonly #options: Required<Omit<ClientOptions, 'token' | 'taskOutput' | keyof TlsTrustOptions>> & { token: string }
-  /** Prints task output, or hands it to the caller's handler; null when the client opted out. */
-  readonly #onOutput: ((chunk: TaskOutput) => void) | null
-  readonly #printer: OutputPrinter | null
+  /** Prints task output, hands it to the caller's handler, or drops it (the client opted out). */
+  readonly #output: OutputDelivery
   readonly #endpoint: ManagerEndpoint
   readonly #clientId = randomBytes(12).toString('hex')
   readonly #socket: Socket<ManagerToClientEvents, ClientToManagerEvents>
@@ -169,12 +165,7 @@ export class Client {
   #closed = false
   #connectTimer: NodeJS.Timeout | null
   #readyWaiters: { resolve: () => void; reject: (error: ArgonError) => void }[] = []
-  /** Jobs not yet reported finished, by key. */
-  readonly #jobs = new Map<string, JobTracker>()
-  readonly #dirtyJobs = new Set<JobTracker>()
-  #jobTimer: NodeJS.Timeout | null = null
-  #jobTimerUrgent = false
-  #jobSeq = 0
+  readonly #jobs: JobReports
   readonly #jobHost: JobHost = {
     start: (job, fn, args, options) =>
       new Promise((resolve, reject) => this.#start(fn, args, options, resolve, reject, job)),
@@ -182,7 +173,7 @@ export class Client {
     end: (job) => {
       if (job.ended) return
       job.ended = true
-      this.#jobChanged(job)
+      this.#jobs.changed(job)
     },
   }
 
@@ -201,8 +192,7 @@ export class Client {
     const taskOutput = options.taskOutput ?? 'print'
     if (taskOutput !== 'print' && taskOutput !== 'ignore' && typeof taskOutput !== 'function')
       throw new TypeError("options.taskOutput must be 'print', 'ignore' or a function")
-    this.#printer = taskOutput === 'print' ? new OutputPrinter() : null
-    this.#onOutput = typeof taskOutput === 'function' ? taskOutput : null
+    this.#output = new OutputDelivery(taskOutput)
     const { host, port } = this.#options
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new TypeError('options.port must be an integer 1..65535')
@@ -237,6 +227,13 @@ export class Client {
       reconnectionDelayMax: 5000,
       randomizationFactor: 0.5,
       timeout: Math.min(this.#options.connectTimeout, 20_000),
+    })
+    const socket = this.#socket
+    this.#jobs = new JobReports({
+      get connected() {
+        return socket.connected
+      },
+      send: (reports) => socket.emit('job:update', reports),
     })
     this.#flushSubmissions = new FlushScheduler(() => {
       if (this.#submissions.count === 0) return
@@ -331,10 +328,7 @@ export class Client {
     const total = options.total
     if (total !== undefined && (!Number.isSafeInteger(total) || total < 0))
       throw new TypeError('options.total must be a non-negative integer')
-    const tracker = new JobTracker((++this.#jobSeq).toString(36), jobName(name), total)
-    this.#jobs.set(tracker.key, tracker)
-    this.#jobChanged(tracker)
-    return new Job(tracker, this.#jobHost)
+    return new Job(this.#jobs.open(name, total), this.#jobHost)
   }
 
   /** The cluster's status (the seed's STATUS): every node, the queue, running tasks. */
@@ -356,12 +350,7 @@ export class Client {
     if (this.#connectTimer) clearTimeout(this.#connectTimer)
     const error = new ArgonError('CANCELLED', 'the client was closed')
     // Its jobs end cancelled: their tasks are stopped below.
-    for (const job of this.#jobs.values()) {
-      if (job.state === 'running') {
-        job.cancelled = true
-        this.#dirtyJobs.add(job)
-      }
-    }
+    this.#jobs.close()
     for (const call of [...this.#pending.values()]) {
       // Nobody waits for these any more: stop them on the cluster too.
       this.#cancels.push({ id: call.submission.id, reason: 'cancel' })
@@ -369,9 +358,7 @@ export class Client {
     }
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error)
     this.#cancels.flush()
-    this.#reportJobs()
-    if (this.#jobTimer) clearTimeout(this.#jobTimer)
-    this.#jobTimer = null
+    this.#jobs.flush()
     if (this.#socket.connected) {
       // Let the manager handle the last cancellations before the disconnect reaches it.
       await this.#socket
@@ -444,7 +431,7 @@ export class Client {
     this.#pending.set(submission.id, call)
     if (job !== null) {
       job.started(call)
-      this.#jobChanged(job)
+      this.#jobs.changed(job)
     }
     if (options.timeout !== undefined) {
       call.timeoutTimer = setTimeout(() => this.#abandon(call, 'timeout'), options.timeout)
@@ -535,7 +522,7 @@ export class Client {
     this.#forget(call)
     if (call.job !== null) {
       call.job.settled(call, undefined)
-      this.#jobChanged(call.job)
+      this.#jobs.changed(call.job)
     }
     call.resolve(value)
   }
@@ -544,7 +531,7 @@ export class Client {
     this.#forget(call)
     if (call.job !== null) {
       call.job.settled(call, error)
-      this.#jobChanged(call.job)
+      this.#jobs.changed(call.job)
     }
     call.reject(error)
   }
@@ -559,43 +546,12 @@ export class Client {
       this.#cancels.push({ id: call.id, reason: 'cancel' })
       this.#settleError(call, error)
     }
-    this.#jobChanged(job)
-  }
-
-  /** Schedules a report of the job: at once when it starts or ends, else with the next round. */
-  #jobChanged(job: JobTracker): void {
-    this.#dirtyJobs.add(job)
-    const urgent = job.reported !== job.state
-    if (this.#jobTimer !== null && (this.#jobTimerUrgent || !urgent)) return
-    if (this.#jobTimer !== null) clearTimeout(this.#jobTimer)
-    this.#jobTimerUrgent = urgent
-    this.#jobTimer = setTimeout(this.#onJobTimer, urgent ? 0 : JOB_REPORT_MS)
-  }
-
-  readonly #onJobTimer = (): void => {
-    this.#jobTimer = null
-    this.#jobTimerUrgent = false
-    this.#reportJobs()
-  }
-
-  /** Sends the state of every job that changed; a finished job is forgotten once reported. */
-  #reportJobs(): void {
-    if (this.#dirtyJobs.size === 0 || !this.#socket.connected) return
-    const jobs = [...this.#dirtyJobs]
-    this.#dirtyJobs.clear()
-    for (let i = 0; i < jobs.length; i += MAX_JOBS_PER_CLIENT) {
-      const reports = jobs.slice(i, i + MAX_JOBS_PER_CLIENT).map((job) => {
-        job.reported = job.state
-        if (job.reported !== 'running') this.#jobs.delete(job.key)
-        return job.report()
-      })
-      this.#socket.emit('job:update', reports)
-    }
+    this.#jobs.changed(job)
   }
 
   #forget(call: Call): void {
     this.#pending.delete(call.submission.id)
-    this.#printer?.settled(call.id)
+    this.#output.settled(call.id)
     if (call.retryTimer) clearTimeout(call.retryTimer)
     if (call.timeoutTimer) clearTimeout(call.timeoutTimer)
     if (call.onAbort) call.signal?.removeEventListener('abort', call.onAbort)
@@ -612,8 +568,7 @@ export class Client {
       // the manager ignores ids it still holds and answers each id once.
       for (const call of this.#pending.values()) if (call.retryTimer === null) this.#send(call)
       // The manager may have restarted or given up on our jobs meanwhile: report them whole.
-      for (const job of this.#jobs.values()) this.#dirtyJobs.add(job)
-      this.#reportJobs()
+      this.#jobs.reportAll()
     })
     socket.on('disconnect', (reason) => {
       // The next connection starts a new function table; what was not sent is resubmitted then.
@@ -637,23 +592,7 @@ export class Client {
     socket.on('task:output', (input: unknown) => {
       const chunks = clientOutputBatchSchema.safeParse(input)
       if (!chunks.success) return
-      for (const chunk of chunks.data) {
-        if (this.#printer !== null) this.#printer.print(chunk)
-        else if (this.#onOutput !== null) {
-          try {
-            this.#onOutput({
-              taskId: chunk.id,
-              node: chunk.node,
-              pid: chunk.pid,
-              stream: chunk.stream,
-              text: chunk.text,
-            })
-          } catch (error) {
-            // The caller's handler failing must not take the link down with it.
-            process.emitWarning(`argon: the taskOutput handler threw: ${cutText(String(error))}`)
-          }
-        }
-      }
+      this.#output.deliver(chunks.data)
     })
     socket.on('job:cancel', (order: unknown) => {
       const parsed = jobCancelOrderSchema.safeParse(order)

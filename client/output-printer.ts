@@ -1,4 +1,4 @@
-import type { ClientOutputChunk } from '../protocol/index.js'
+import { cutText, type ClientOutputChunk } from '../protocol/index.js'
 
 /** One piece of what a task wrote, as a `taskOutput` handler gets it. */
 export interface TaskOutput {
@@ -55,5 +55,39 @@ export class OutputPrinter {
       this.#partial.delete(key)
       this.#sinks[stream].write(`${held.prefix}${held.text}\n`)
     }
+  }
+}
+
+/** What the client does with task output: print it, hand it to the caller's handler, or nothing. */
+export type TaskOutputOption = 'print' | 'ignore' | ((output: TaskOutput) => void)
+
+/** Delivers the output chunks the manager streams to a client, as its `taskOutput` option says. */
+export class OutputDelivery {
+  readonly #printer: OutputPrinter | null
+  readonly #handler: ((output: TaskOutput) => void) | null
+
+  constructor(option: TaskOutputOption, sinks: OutputSinks = process) {
+    this.#printer = option === 'print' ? new OutputPrinter(sinks) : null
+    this.#handler = typeof option === 'function' ? option : null
+  }
+
+  deliver(chunks: readonly ClientOutputChunk[]): void {
+    for (const chunk of chunks) {
+      if (this.#printer !== null) this.#printer.print(chunk)
+      else if (this.#handler !== null) {
+        const { id: taskId, node, pid, stream, text } = chunk
+        try {
+          this.#handler({ taskId, node, pid, stream, text })
+        } catch (error) {
+          // The caller's handler failing must not take the link down with it.
+          process.emitWarning(`argon: the taskOutput handler threw: ${cutText(String(error))}`)
+        }
+      }
+    }
+  }
+
+  /** The task is over: its unfinished lines are printed as they are. */
+  settled(taskId: string): void {
+    this.#printer?.settled(taskId)
   }
 }

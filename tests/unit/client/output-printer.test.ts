@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { OutputPrinter } from '../../../client/output-printer.js'
+import { describe, expect, it, vi } from 'vitest'
+import { OutputDelivery, OutputPrinter, type TaskOutput } from '../../../client/output-printer.js'
 import type { ClientOutputChunk } from '../../../protocol/index.js'
 
 function sinks() {
@@ -44,5 +44,40 @@ describe('OutputPrinter', () => {
     expect(out.stdout.join('')).toBe('[alpha 4242] progress: 50%\n[alpha 4242] progress: 100%\n[alpha 4242] other \n')
     printer.settled('t1')
     expect(out.stdout).toHaveLength(3)
+  })
+})
+
+describe('OutputDelivery', () => {
+  it("prints with 'print', drops with 'ignore', and flushes a task's unfinished line when it settles", () => {
+    const { out, sinks: to } = sinks()
+    new OutputDelivery('print', to).deliver([chunk('t1', 'hello\n')])
+    const ignoring = new OutputDelivery('ignore', to)
+    ignoring.deliver([chunk('t2', 'unseen\n')])
+    ignoring.settled('t2')
+    expect(out.stdout.join('')).toBe('[alpha 4242] hello\n')
+
+    const printing = new OutputDelivery('print', to)
+    printing.deliver([chunk('t3', 'no newline yet')])
+    printing.settled('t3')
+    expect(out.stdout.join('')).toBe('[alpha 4242] hello\n[alpha 4242] no newline yet\n')
+  })
+
+  it("hands each chunk to the caller's handler, and a throwing handler only warns", () => {
+    const got: TaskOutput[] = []
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    try {
+      const delivery = new OutputDelivery((output) => {
+        got.push(output)
+        if (output.text === 'boom') throw new Error('handler failed')
+      })
+      delivery.deliver([chunk('t1', 'boom'), chunk('t1', 'after', 'stderr')])
+      expect(got).toEqual([
+        { taskId: 't1', node: 'alpha', pid: 4242, stream: 'stdout', text: 'boom' },
+        { taskId: 't1', node: 'alpha', pid: 4242, stream: 'stderr', text: 'after' },
+      ])
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('taskOutput handler threw: Error: handler failed'))
+    } finally {
+      warn.mockRestore()
+    }
   })
 })
