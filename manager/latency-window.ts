@@ -1,64 +1,65 @@
 /**
  * Submit-to-answer latencies of recent tasks, for p50/p99 on the dashboard and in Prometheus.
- * Reservoir of fixed size: recording is O(1) with no clock read; percentiles sort a copy when asked
- * (a few times a second).
  *
- * The window also slides in time: `mark()` is called once a second, and `recentPercentiles` only
- * looks at samples recorded since the mark `seconds` ago — so an idle cluster shows no latency
- * at all instead of the last busy minute's.
+ * One HDR histogram per second (hdr-histogram-js, 2 significant digits: every percentile within
+ * 1 %), kept for the last `windowSeconds` seconds. Recording is O(1), allocates nothing and reads
+ * no clock, so it stays on the task path; every task of the window counts, however many there were
+ * (a fixed-size sample would cover only the last fraction of a second at tens of thousands of tasks
+ * a second). `mark()` is called once a second and starts a new second, dropping the oldest: an idle
+ * cluster shows no latency at all instead of the last busy minute's.
+ */
+import { build, type Histogram } from 'hdr-histogram-js'
+
+/** Latencies are recorded in microseconds, from 1 µs to an hour (longer ones count as an hour). */
+const HIGHEST_MICROS = 3_600_000_000
+
+function newHistogram(): Histogram {
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_MICROS,
+    numberOfSignificantValueDigits: 2,
+    bitBucketSize: 32,
+    useWebAssembly: false,
+  })
+}
+
+/**
+ * @example
+ * const latency = new LatencyWindow(10)
+ * latency.record(0.42) // a task answered 0.42 ms after it arrived
+ * setInterval(() => latency.mark(), 1000)
+ * const [p50, p99] = latency.recentPercentiles(0.5, 0.99) ?? [null, null]
  */
 export class LatencyWindow {
-  readonly #samples: Float64Array
-  #next = 0
-  #count = 0
-  /** Samples ever recorded. */
-  #written = 0
-  /** `#written` at each of the last marks (one a second), oldest first. */
-  readonly #marks: number[] = []
-  readonly #maxMarks: number
+  /** One histogram per second of the window; `#current` is the second being recorded. */
+  readonly #seconds: Histogram[]
+  #current: number
+  /** Where the window's seconds are summed when percentiles are asked for (a few times a second). */
+  readonly #merged = newHistogram()
 
-  constructor(size = 4096, windowSeconds = 10) {
-    this.#samples = new Float64Array(size)
-    this.#maxMarks = windowSeconds
+  constructor(windowSeconds = 10) {
+    this.#seconds = Array.from({ length: Math.max(1, windowSeconds) }, newHistogram)
+    this.#current = 0
   }
 
+  /** Records one latency in milliseconds. */
   record(ms: number): void {
-    this.#samples[this.#next] = ms
-    this.#next = (this.#next + 1) % this.#samples.length
-    if (this.#count < this.#samples.length) this.#count++
-    this.#written++
+    const micros = Math.round(ms * 1000)
+    this.#seconds[this.#current]!.recordValue(micros < 0 ? 0 : micros > HIGHEST_MICROS ? HIGHEST_MICROS : micros)
   }
 
-  /** Starts a new second of the sliding window. */
+  /** Starts a new second of the sliding window; the oldest second leaves it. */
   mark(): void {
-    this.#marks.push(this.#written)
-    if (this.#marks.length > this.#maxMarks) this.#marks.shift()
+    this.#current = (this.#current + 1) % this.#seconds.length
+    this.#seconds[this.#current]!.reset()
   }
 
-  /** p in 0..1 over every kept sample; 0 when empty. */
-  percentiles(...ps: number[]): number[] {
-    return this.#percentilesOf(this.#count, ps) ?? ps.map(() => 0)
-  }
-
-  /** p in 0..1 over the samples of the sliding window (the last few marks); null when none. */
+  /** p in 0..1 over the latencies of the window, in milliseconds; null when none was recorded. */
   recentPercentiles(...ps: number[]): number[] | null {
-    // Until the window has filled (the first seconds), it reaches back to the start.
-    const since = this.#marks.length < this.#maxMarks ? 0 : this.#marks[0]!
-    return this.#percentilesOf(Math.min(this.#count, this.#written - since), ps)
-  }
-
-  /** Forget old samples (the window shows the recent past, not all time). */
-  clear(): void {
-    this.#count = 0
-    this.#next = 0
-  }
-
-  #percentilesOf(newest: number, ps: number[]): number[] | null {
-    if (newest <= 0) return null
-    const sorted = new Float64Array(newest)
-    const size = this.#samples.length
-    for (let i = 0; i < newest; i++) sorted[i] = this.#samples[(this.#next - newest + i + size) % size]!
-    sorted.sort()
-    return ps.map((p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!)
+    const merged = this.#merged
+    merged.reset()
+    for (const second of this.#seconds) if (second.totalCount > 0) merged.add(second)
+    if (merged.totalCount === 0) return null
+    return ps.map((p) => merged.getValueAtPercentile(p * 100) / 1000)
   }
 }

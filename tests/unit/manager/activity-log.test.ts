@@ -53,23 +53,3 @@ describe('describeDisconnect', () => {
     expect(describeDisconnect('vm', 'transport close', false, 0).message).toMatch(/connection closed/)
   })
 })
-
-describe('LatencyWindow', () => {
-  it('has no latency when no task finished in the sliding window, and the recent one otherwise', async () => {
-    const { LatencyWindow } = await import('../../../manager/latency-window.js')
-    const window = new LatencyWindow(1024, 3)
-    expect(window.recentPercentiles(0.5)).toBeNull()
-    for (let i = 0; i < 100; i++) window.record(40_000)
-    window.mark()
-    expect(window.recentPercentiles(0.5, 0.99)).toEqual([40_000, 40_000])
-    // A fast task after the slow burst: once the burst slid out of the window, only it counts.
-    window.record(0.371)
-    window.mark()
-    window.mark()
-    expect(window.recentPercentiles(0.5)).toEqual([0.371])
-    window.mark()
-    expect(window.recentPercentiles(0.5)).toBeNull()
-    // All-time figures remain for whoever wants them.
-    expect(window.percentiles(0.5)[0]).toBe(40_000)
-  })
-})
