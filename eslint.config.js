@@ -157,7 +157,12 @@ export default tseslint.config(
               message: 'The dashboard talks to the manager over the control socket only.',
             },
             {
-              group: ['**/protocol/packet-codec*', '**/protocol/token-file*', '**/protocol/structured-bytes*'],
+              group: [
+                '**/protocol/packet-codec*',
+                '**/protocol/machine-link*',
+                '**/protocol/token-file*',
+                '**/protocol/structured-bytes*',
+              ],
               message: 'Browser code: no Node-only protocol modules.',
             },
           ],

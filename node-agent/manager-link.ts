@@ -5,15 +5,10 @@ import {
   FunctionRegistry,
   NAMESPACES,
   OutcomeFrameWriter,
-  PROTOCOL_VERSION,
-  SOCKET_PATHS,
   cancelRequestSchema,
-  describeTlsFailure,
-  machineUpgradeHeaders,
   resolveManagerEndpoint,
   parseBatch,
   parseMessage,
-  refusalCode,
   stealRequestSchema,
   readTaskFrame,
   taskProblem,
@@ -27,7 +22,12 @@ import {
   type TaskOutputChunk,
   type TlsTrustOptions,
 } from '../protocol/index.js'
-import { packetCodec } from '../protocol/packet-codec.js'
+import {
+  machineSocketOptions,
+  nextReconnectDelayMs,
+  superviseLink,
+  syncAndDisconnect,
+} from '../protocol/machine-link.js'
 import type { ChildPool, PoolOutcome, PoolTask } from './child-pool.js'
 
 export interface ManagerLinkOptions {
@@ -69,20 +69,10 @@ export class ManagerLink {
   constructor(options: ManagerLinkOptions) {
     this.#options = options
     this.#endpoint = resolveManagerEndpoint(options.host, options.port, options.trust)
-    this.#socket = io(`${this.#endpoint.origin}${NAMESPACES.node}`, {
-      ...this.#endpoint.socketOptions,
-      path: SOCKET_PATHS.machine,
-      parser: packetCodec,
-      transports: ['websocket'],
-      auth: { ...options.identity, protocol: PROTOCOL_VERSION },
-      extraHeaders: machineUpgradeHeaders(options.identity.token),
-      reconnection: true,
-      reconnectionAttempts: Infinity,
-      reconnectionDelay: RECONNECT_DELAY_MS,
-      reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
-      randomizationFactor: 0.5,
-      timeout: 5000,
-    })
+    this.#socket = io(
+      `${this.#endpoint.origin}${NAMESPACES.node}`,
+      machineSocketOptions(this.#endpoint, options.identity.token, options.identity, 5000),
+    )
     this.#output = new FrameBatcher((chunks) => {
       if (this.#socket.connected) this.#socket.emit('task:output', chunks)
     })
@@ -136,15 +126,8 @@ export class ManagerLink {
     this.#closed = true
     this.#outcomes.flush()
     if (this.#heartbeat) clearInterval(this.#heartbeat)
-    if (this.#socket.connected) {
-      // The manager handles events a tick after they arrive but a disconnect at once: wait until
-      // it has handled our last outcomes, or they would be dropped and their tasks re-run.
-      await this.#socket
-        .timeout(5000)
-        .emitWithAck('link:sync')
-        .catch(() => undefined)
-    }
-    this.#socket.disconnect()
+    // Our last outcomes are handled before the disconnect, or they would be dropped and their tasks re-run.
+    await syncAndDisconnect(this.#socket, 5000)
   }
 
   #wire(): void {
@@ -173,37 +156,24 @@ export class ManagerLink {
       this.#hold(this.#outcomes.take())
       // The manager has re-queued what we had not started; running children finish and report later.
       pool.takeQueued()
-      // A server-side disconnect (manager shutting down, or a newer link of ours) is not retried by
-      // Socket.IO itself.
-      if (reason === 'io server disconnect')
-        setTimeout(() => !this.#closed && socket.connect(), 250 + Math.random() * 500)
     })
     // Each failed attempt is logged with the next delay, so a waiting agent visibly keeps trying.
     let attempt = 0
     socket.on('connect', () => {
       attempt = 0
     })
-    socket.on('connect_error', (error: Error & { description?: unknown }) => {
-      const code = refusalCode(error)
-      if (code !== undefined) {
+    superviseLink(socket, this.#endpoint, {
+      ended: () => this.#closed,
+      fatal: (code, message) => {
         this.#closed = true
-        socket.disconnect()
-        this.#options.onFatal(code, error.message)
-        return
-      }
-      // A certificate that is not the expected one will not become so by retrying.
-      const tlsFailure = describeTlsFailure(error, this.#endpoint)
-      if (tlsFailure) {
-        this.#closed = true
-        socket.disconnect()
-        this.#options.onFatal(tlsFailure.code, tlsFailure.message)
-        return
-      }
-      attempt += 1
-      const cause = (error.description as { message?: string } | undefined)?.message ?? error.message
-      log(
-        `cannot reach manager ${this.#options.host}:${this.#options.port} (${cause}); attempt ${attempt} failed, next in about ${formatSeconds(nextReconnectDelayMs(attempt))}`,
-      )
+        this.#options.onFatal(code, message)
+      },
+      retrying: (cause) => {
+        attempt += 1
+        log(
+          `cannot reach manager ${this.#options.host}:${this.#options.port} (${cause}); attempt ${attempt} failed, next in about ${formatSeconds(nextReconnectDelayMs(attempt))}`,
+        )
+      },
     })
     socket.on('task:run', (input: unknown) => {
       const frame = readTaskFrame(input, this.#functions)
@@ -309,14 +279,6 @@ export class ManagerLink {
     }
     if (this.#held.length > MAX_HELD_OUTCOMES) this.#held.splice(0, this.#held.length - MAX_HELD_OUTCOMES)
   }
-}
-
-const RECONNECT_DELAY_MS = 250
-const RECONNECT_DELAY_MAX_MS = 5000
-
-/** Socket.IO's backoff before the attempt after `failed` failures: doubling from 250 ms, capped at 5 s (± 50 % jitter). */
-export function nextReconnectDelayMs(failed: number): number {
-  return Math.min(RECONNECT_DELAY_MS * 2 ** (failed - 1), RECONNECT_DELAY_MAX_MS)
 }
 
 function formatSeconds(ms: number): string {

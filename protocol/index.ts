@@ -33,7 +33,13 @@ export {
   type ClientOutputChunk,
 } from './task-output.js'
 export { cutText, describeForLog, LOG_TEXT_CHARS } from './log-text.js'
-export { PROTOCOL_HEADER, UPGRADE_REFUSALS, machineUpgradeHeaders, refusalCode } from './machine-auth.js'
+export {
+  PROTOCOL_HEADER,
+  UPGRADE_REFUSALS,
+  connectErrorCause,
+  machineUpgradeHeaders,
+  refusalCode,
+} from './machine-auth.js'
 export {
   PRIORITIES,
   CANCEL_REASONS,

@@ -50,3 +50,8 @@ export function refusalCode(error: ConnectError): FatalRefusal | undefined {
   if (status === '426') return UPGRADE_REFUSALS[426]
   return undefined
 }
+
+/** The innermost reason of a failed connect: the network's ("ECONNREFUSED …") rather than Socket.IO's wrapper. */
+export function connectErrorCause(error: ConnectError): string {
+  return (error.description as { message?: string } | undefined)?.message ?? error.message
+}
