@@ -44,6 +44,9 @@ export interface TaskEntry extends DispatchedTask {
   run: TaskRun | null
 }
 
+/** The tasks the manager holds (waiting or running), by id, until each is answered. */
+export type HeldTasks = Map<string, TaskEntry>
+
 /** What a task keeps from its dispatches. */
 export interface TaskRun {
   /** Name of the node that has it now or had it last. */
