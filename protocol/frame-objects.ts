@@ -10,11 +10,10 @@ import {
   outcomeNode,
   outcomeResult,
   readOutcomeFrame,
+  readTaskFrame,
 } from './batch-frame.js'
-import { FunctionTable, functionEntry } from './function-table.js'
+import { FunctionRegistry, FunctionTable, functionEntry } from './function-table.js'
 import { outcomeError } from './outcome-error.js'
-import { readTaskFrame } from './batch-frame.js'
-import { FunctionRegistry } from './function-table.js'
 import type { NodeTaskOutcome, TaskOutcome, TaskSubmission } from './task.js'
 import { wireError } from './wire-error.js'
 

@@ -181,7 +181,7 @@ describe('malformed task frames', () => {
       { id: 'one', args: bytes(1, 2) },
       { id: 'two', args: bytes(3) },
     ])
-  // Header offsets (see protocol/batch-frame.ts).
+  // Header offsets (see protocol/frame-layout.ts).
   const COUNT = 8
   const PAYLOAD_BYTES = 24
 
@@ -361,6 +361,80 @@ describe('properties over random batches', () => {
             expect(read.status[i]).toBe(STATUS_ERROR)
             expect(outcomeError(read, i)).toMatchObject({ code: 'TASK_FAILED', message: o.message })
           }
+        })
+      }),
+    )
+  })
+})
+
+describe('writers reused frame after frame', () => {
+  it('outcome frames of one writer read back exactly, whatever nodes each frame names', () => {
+    const outcome = fc.record({
+      id: fc.stringMatching(/^[\x21-\x7e]{1,16}$/),
+      node: fc.option(fc.constantFrom('alpha', 'beta', 'gamma'), { nil: undefined }),
+      result: fc.uint8Array({ maxLength: 8 }),
+    })
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(outcome, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }),
+        (frames) => {
+          const writer = new OutcomeFrameWriter()
+          for (const outcomes of frames) {
+            for (const o of outcomes) writer.addResult(o.id, 1, 0, o.node, Buffer.from(o.result), 0, o.result.length)
+            const read = readOutcomeFrame(writer.finish())
+            if (!read.ok) throw new Error(read.message)
+            expect(read.ids).toEqual(outcomes.map((o) => o.id))
+            outcomes.forEach((o, i) => {
+              expect(outcomeNode(read, i)).toBe(o.node)
+              expect([...outcomeResult(read, i)]).toEqual([...o.result])
+            })
+          }
+        },
+      ),
+    )
+  })
+
+  it('a task writer starts each frame empty: a big frame leaves nothing behind in the next one', () => {
+    const writer = new TaskFrameWriter(new FunctionTable())
+    const registry = new FunctionRegistry()
+    for (let i = 0; i < 50; i++) writer.add(`big-${i}`, add, 3, 100, 0, bytes(i, i), 0, 2)
+    const big = readable(readTaskFrame(writer.finish(), registry))
+    expect(big.count).toBe(50)
+    writer.add('lone', add, 1, 0, 2, bytes(7), 0, 1)
+    const lone = readable(readTaskFrame(writer.finish(), registry))
+    expect(lone.ids).toEqual(['lone'])
+    expect([lone.attempts, lone.timeouts, lone.priorities]).toEqual([[1], [0], [2]])
+    expect(argsOf(lone, 0)).toEqual([7])
+    expect(lone.offsets).toEqual([lone.bytes.length - 1, lone.bytes.length])
+  })
+
+  it('a discarded frame sends nothing of what was added to it', () => {
+    const writer = new OutcomeFrameWriter()
+    writer.addResult('gone', 1, 0, 'alpha', bytes(1, 2, 3), 0, 3)
+    writer.discard()
+    writer.addResult('kept', 2, 0.5, undefined, bytes(9), 0, 1)
+    const read = readOutcomeFrame(writer.finish())
+    if (!read.ok) throw new Error(read.message)
+    expect(read.ids).toEqual(['kept'])
+    expect(read.nodeNames).toEqual([])
+    expect([...outcomeResult(read, 0)]).toEqual([9])
+  })
+
+  it('reads a frame from any byte view, aligned or not', () => {
+    fc.assert(
+      fc.property(fc.array(taskArbitrary, { minLength: 1, maxLength: 5 }), fc.nat({ max: 7 }), (tasks, shift) => {
+        const frame = writeTasks(
+          new FunctionTable(),
+          tasks.map((task) => ({ ...task, args: Buffer.from(task.args) })),
+        )
+        const holder = new Uint8Array(frame.length + shift)
+        holder.set(frame, shift)
+        const read = readable(readTaskFrame(holder.subarray(shift), new FunctionRegistry()))
+        expect(read.ids).toEqual(tasks.map((task) => task.id))
+        tasks.forEach((task, i) => {
+          expect(read.attempts[i]).toBe(task.attempt)
+          expect(read.timeouts[i]).toBe(task.timeout)
+          expect(argsOf(read, i)).toEqual([...task.args])
         })
       }),
     )
