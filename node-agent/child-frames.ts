@@ -19,11 +19,24 @@ const LENGTH_BYTES = 4
 export const PIPE_FRAME = 1
 export const PIPE_OUTPUT = 2
 
-/** Writes one message: its length, kind and bytes in one write (corked, so one system call). */
+/** Messages up to this size are copied behind their header and written once; bigger ones are not copied. */
+const COPY_MAX_BYTES = 64 * 1024
+
+/** Writes one message: its length, kind and bytes, in one system call. */
 export function writeFrame(stream: Writable, frame: Uint8Array, kind = PIPE_FRAME): void {
+  if (frame.byteLength <= COPY_MAX_BYTES) {
+    // One buffer, one write: a stream write costs more than copying a small frame.
+    const message = Buffer.allocUnsafe(LENGTH_BYTES + 1 + frame.byteLength)
+    message.writeUInt32LE(frame.byteLength + 1, 0)
+    message[LENGTH_BYTES] = kind
+    message.set(frame, LENGTH_BYTES + 1)
+    stream.write(message)
+    return
+  }
   const header = Buffer.allocUnsafe(LENGTH_BYTES + 1)
   header.writeUInt32LE(frame.byteLength + 1, 0)
   header[LENGTH_BYTES] = kind
+  // Corked: header and frame leave in one writev.
   stream.cork()
   stream.write(header)
   stream.write(frame)

@@ -80,6 +80,8 @@ class Slot {
   readonly inFlight: PoolTask[] = []
   /** The function table of the link to this child process (a new process starts a new one). */
   readonly functions = new FunctionTable()
+  /** Builds the frames to this child (kept: a writer reuses its columns frame after frame). */
+  readonly writer = new TaskFrameWriter(this.functions)
   /** The expected ms of each task in `inFlight` (undefined: its function was unmeasured). */
   readonly expectedMs: (number | undefined)[] = []
   /** Sums over `expectedMs`: measured ms, and how many were unmeasured. */
@@ -469,11 +471,12 @@ export class ChildPool {
       slot.unknown = held.unknown
       slot.served += batch.length
       // One frame per child: the tasks' byte ranges (adjacent ones copied in one piece).
-      const writer = new TaskFrameWriter(slot.functions)
+      const writer = slot.writer
       for (const task of batch) {
         writer.add(task.id, task.fn, task.attempt, task.timeout, PRIORITY_CODE.normal, task.bytes, task.start, task.end)
       }
-      if (slot.frames !== null) writeFrame(slot.frames, writer.finish())
+      const frame = writer.finish()
+      if (slot.frames !== null) writeFrame(slot.frames, frame)
       this.#armTimer(slot)
       if (this.#options.maxRequests > 0 && slot.served >= this.#options.maxRequests) slot.retiring = true
       if (this.queued === 0) break
