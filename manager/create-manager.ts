@@ -1,7 +1,4 @@
 import { EventEmitter } from 'node:events'
-import { createServer, type Server as HttpServer } from 'node:http'
-import { createServer as createSecureServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import {
   formatHost,
   NAMESPACES,
@@ -9,96 +6,33 @@ import {
   jobTaskSuffix,
   type ClusterEvent,
   type ClusterStatus,
-  type NodeHeartbeat,
   type NodeStatus,
-  type NodeTaskOutcome,
-  type OutcomeFrame,
-  type TaskOutputChunk,
 } from '../protocol/index.js'
-import {
-  isLoopbackHost,
-  removeEndpointRecord,
-  writeEndpointRecord,
-  type EndpointRecord,
-  type Fingerprint,
-} from '../protocol/tls-files.js'
+import type { Fingerprint } from '../protocol/tls-files.js'
 import { ActivityLog } from './activity-log.js'
 import { serveClients, type ClientNamespace } from './client-namespace.js'
 import { ClientSessions } from './client-sessions.js'
 import { serveControl, type ControlNamespace } from './control-namespace.js'
 import { Dispatcher } from './dispatcher.js'
+import { publishEndpoint } from './endpoint-publication.js'
+import { httpListener } from './http-listener.js'
 import { httpRoutes } from './http-routes.js'
 import { JobBoard } from './jobs/job-board.js'
-import type { Logger } from './logger.js'
-import { TaskOutputs } from './output/task-outputs.js'
+import { joinCommands } from './join-commands.js'
+import { attachLocalNode, type LocalNodeHandle } from './local-node.js'
+import { resolveManagerOptions, type ManagerOptions } from './manager-options.js'
 import { createMetricsExporter } from './metrics-exporter.js'
 import type { NodeIdentity, NodeLink } from './node-entry.js'
 import { serveNodes, type NodeNamespace } from './node-namespace.js'
+import { TaskOutputs } from './output/task-outputs.js'
 import { defaultDashboardDir, packageVersion } from './package-info.js'
-import { joinCommands } from './join-commands.js'
-import { resolveManagerOptions } from './manager-options.js'
-import { createSocketServers } from './socket-servers.js'
 import { watchSilentNodes } from './silent-node-watch.js'
-import type { TaskHistoryLimits } from './task-history.js'
+import { createSocketServers } from './socket-servers.js'
 import { loadManagerCertificate, type ManagerCertificate } from './tls-certificate.js'
-import { tlsOnlyListener } from './tls-only-listener.js'
 import { WarningThrottle } from './warning-throttle.js'
 
-export { DEFAULT_NODE_TIMEOUT_MS } from './manager-options.js'
-
-export interface ManagerOptions {
-  /** Interface to listen on. @default '0.0.0.0' */
-  host?: string
-  /** Port to listen on; 0 picks a free one. @default 8000 */
-  port?: number
-  /** Shared secret. @default ARGON_TOKEN, else the token file ($ARGON_HOME/token), created if absent */
-  token?: string
-  /** Most waiting tasks; beyond it submissions get QUEUE_FULL. null = unbounded. @default null */
-  queueSize?: number | null
-  /** Dispatches a task may have before a lost worker fails it with WORKER_LOST. @default 3 */
-  maxAttempts?: number
-  /** Largest serialized argument list of one task, bytes (at most what one frame can carry, 63 MiB). @default 16 MiB */
-  maxPayloadBytes?: number
-  /** Scheduling strategy name. @default 'least-completion-time' */
-  strategy?: string
-  /** Serve the dashboard at `/` (true: the built one shipped in the package; a string: that folder). @default true */
-  dashboard?: boolean | string
-  /** How long answers wait for a disconnected client, ms. @default 60000 */
-  resultRetentionMs?: number
-  /**
-   * A node that sends nothing (no heartbeat — agents send one a second — and no answer) for this
-   * long is treated as lost: its tasks run elsewhere. Raise it where one task's payload takes
-   * longer than this to cross the link. @default 6000
-   */
-  nodeTimeoutMs?: number
-  /**
-   * How much task history to keep for `argon tasks` and the dashboard: recent tasks of any outcome,
-   * and failures in a store of their own. @default 10000 recent / 16 MiB, 2000 failures / 16 MiB
-   */
-  taskHistory?: Partial<TaskHistoryLimits>
-  /** A pino logger, or false for none. @default JSON lines on stderr */
-  logger?: Logger | false
-  /**
-   * Serve HTTPS/WSS only (plain requests get a 497 saying how to connect). Off beyond loopback,
-   * the token and every task cross the network in clear, so that logs a warning.
-   * @default true when `host` is not a loopback address, false on loopback
-   */
-  tls?: boolean
-  /** The certificate to serve (PEM text; a chain may follow it). @default one generated once and kept in $ARGON_HOME/tls */
-  tlsCert?: string | Buffer
-  /** The private key of `tlsCert` (PEM text). Required with `tlsCert`. */
-  tlsKey?: string | Buffer
-}
-
-/** Handle for an in-process node (a stand-alone agent runs its own pool this way). */
-export interface LocalNodeHandle {
-  settled(outcomes: OutcomeFrame | NodeTaskOutcome[]): void
-  heartbeat(beat: NodeHeartbeat): void
-  leaving(returned: string[]): void
-  /** What the node's tasks wrote to stdout/stderr, before their outcomes. */
-  output(chunks: TaskOutputChunk[]): void
-  detach(): void
-}
+export { DEFAULT_NODE_TIMEOUT_MS, type ManagerOptions } from './manager-options.js'
+export type { LocalNodeHandle } from './local-node.js'
 
 export interface Manager extends EventEmitter<{ event: [ClusterEvent] }> {
   readonly host: string
@@ -201,23 +135,9 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     status,
     metrics: createMetricsExporter(dispatcher, status),
   })
-  const http: HttpServer = certificate
-    ? createSecureServer({ cert: certificate.cert, key: certificate.key }, routes)
-    : createServer(routes)
-  // With TLS, one front listener takes the port: TLS goes to `http`; plain requests get /health, or learn why they fail.
-  const front = certificate
-    ? tlsOnlyListener(
-        http as ReturnType<typeof createSecureServer>,
-        routes,
-        'this Argon manager only accepts TLS: open https:// in a browser; agents, clients and commands pass the fingerprint the manager printed (--fingerprint sha256:…) or its CA (--ca FILE)',
-      )
-    : undefined
-  const listener = front ?? http
-  // Slow or stalled requests must not hold sockets for minutes.
-  http.headersTimeout = 10_000
-  http.requestTimeout = 30_000
+  const server = httpListener(routes, certificate)
 
-  const { machines, operators } = createSocketServers(http, { token, nodeTimeoutMs, warnings })
+  const { machines, operators } = createSocketServers(server.http, { token, nodeTimeoutMs, warnings })
   serveClients(machines.of(NAMESPACES.client) as unknown as ClientNamespace, {
     token,
     maxPayloadBytes,
@@ -245,13 +165,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
   })
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject)
-      listener.listen(options.port ?? 8000, host, () => {
-        listener.off('error', reject)
-        resolve()
-      })
-    })
+    port = await server.listen(options.port ?? 8000, host)
   } catch (error) {
     // Port in use or not allowed: leave nothing running behind.
     control.close()
@@ -261,31 +175,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     void operators.close()
     throw error
   }
-  port = (listener.address() as AddressInfo).port
-  log.info({ host, port, tls, fingerprint: certificate?.fingerprint }, 'manager listening')
-  if (certificate?.origin === 'generated')
-    log.info(
-      { certFile: certificate.certFile, fingerprint: certificate.fingerprint },
-      'generated a self-signed TLS certificate (kept for the next start)',
-    )
-  if (!tls && !isLoopbackHost(host)) {
-    log.warn(
-      { host, port },
-      'TLS is off while listening beyond loopback: the token and every task cross the network in clear (drop --no-tls to serve TLS)',
-    )
-  }
-  // Local agents, clients and commands read this to know to use TLS, and which certificate to pin.
-  const record: EndpointRecord = certificate
-    ? { port, tls: true, fingerprint: certificate.fingerprint }
-    : { port, tls: false }
-  try {
-    writeEndpointRecord(record)
-  } catch (error) {
-    log.warn(
-      { error: (error as Error).message },
-      'cannot publish the endpoint record in $ARGON_HOME; local programs will need --fingerprint',
-    )
-  }
+  const withdrawEndpoint = publishEndpoint(log, { host, port, tls, certificate })
   const silentNodes = watchSilentNodes(dispatcher, nodeTimeoutMs, (name, reason) =>
     log.warn({ node: name, reason }, 'node lost: no heartbeat'),
   )
@@ -303,16 +193,7 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     status,
     drain: (name: string) => dispatcher.drain(name),
     resume: (name: string) => dispatcher.resume(name),
-    attachLocalNode(identity: NodeIdentity, link: NodeLink): LocalNodeHandle {
-      dispatcher.nodeConnected(identity, link)
-      return {
-        settled: (outcomes) => void dispatcher.nodeSettled(identity.id, outcomes),
-        heartbeat: (beat) => dispatcher.heartbeat(identity.id, beat),
-        leaving: (returned) => dispatcher.nodeLeaving(identity.id, returned),
-        output: (chunks) => void outputs.fromNode(identity.id, identity.name, chunks),
-        detach: () => dispatcher.nodeDisconnected(identity.id, 'detached'),
-      }
-    },
+    attachLocalNode: (identity: NodeIdentity, link: NodeLink) => attachLocalNode(dispatcher, outputs, identity, link),
     async close() {
       clearInterval(silentNodes)
       control.close()
@@ -323,16 +204,8 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
       machines.disconnectSockets(true)
       // Both servers share one HTTP server: the second close finds it closed and still resolves.
       await Promise.all([operators.close(), machines.close()])
-      http.closeAllConnections()
-      if (front) {
-        front.destroyConnections()
-        await new Promise<void>((resolve) => front.close(() => resolve()))
-      }
-      try {
-        removeEndpointRecord(record)
-      } catch {
-        // Leaving a record behind only costs a local program one clear failure.
-      }
+      await server.close()
+      withdrawEndpoint()
     },
   })
   return manager
