@@ -12,7 +12,14 @@ import { FunctionRegistry, type FunctionEntry } from '../protocol/function-table
 import type { TaskFunction, WireError } from '../protocol/index.js'
 import { ArgonError, TaskError, serializeError } from '../protocol/argon-error.js'
 import { MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
-import { PIPE_OUTPUT, openChildFramePipe, readFrames, writeFrame } from './child-frames.js'
+import {
+  PIPE_HEADROOM,
+  PIPE_OUTPUT,
+  openChildFramePipe,
+  readFrames,
+  writeFinished,
+  writeFrame,
+} from './child-frames.js'
 import type { FromChild, ToChild } from './child-messages.js'
 import { OutputCapture } from './output-capture.js'
 import { compileTaskSource } from './task-source.js'
@@ -63,7 +70,7 @@ function sendOutcomes(outcomes: ChildOutcome[]): void {
     if (outcome.ok) writer.addResult(outcome.id, 0, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
     else writer.addError(outcome.id, 0, outcome.ms, outcome.error)
   }
-  writeFrame(frames, writer.finish())
+  writeFinished(frames, writer.finish(PIPE_HEADROOM))
 }
 
 process.on('message', (message: ToChild) => {

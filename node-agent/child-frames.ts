@@ -19,6 +19,16 @@ const LENGTH_BYTES = 4
 export const PIPE_FRAME = 1
 export const PIPE_OUTPUT = 2
 
+/** Bytes a frame writer leaves free in front of a frame for its pipe header: `writer.finish(PIPE_HEADROOM)`. */
+export const PIPE_HEADROOM = LENGTH_BYTES + 1
+
+/** Writes a message finished with PIPE_HEADROOM bytes free in front: its header goes there, and it leaves in one write, uncopied. */
+export function writeFinished(stream: Writable, message: Buffer, kind = PIPE_FRAME): void {
+  message.writeUInt32LE(message.byteLength - LENGTH_BYTES, 0)
+  message[LENGTH_BYTES] = kind
+  stream.write(message)
+}
+
 /** Messages up to this size are copied behind their header and written once; bigger ones are not copied. */
 const COPY_MAX_BYTES = 64 * 1024
 

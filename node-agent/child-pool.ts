@@ -16,7 +16,7 @@ import {
   type WireError,
 } from '../protocol/index.js'
 import { FunctionRunTimes } from '../manager/scheduling/estimates.js'
-import { PIPE_FRAME, PIPE_OUTPUT, readFrames, writeFrame } from './child-frames.js'
+import { PIPE_FRAME, PIPE_HEADROOM, PIPE_OUTPUT, readFrames, writeFinished } from './child-frames.js'
 import type { ChildOutputChunk, FromChild, ToChild } from './child-messages.js'
 
 /** A task on this node: its argument bytes are `bytes[start .. end)` of the frame it came in. */
@@ -475,8 +475,8 @@ export class ChildPool {
       for (const task of batch) {
         writer.add(task.id, task.fn, task.attempt, task.timeout, PRIORITY_CODE.normal, task.bytes, task.start, task.end)
       }
-      const frame = writer.finish()
-      if (slot.frames !== null) writeFrame(slot.frames, frame)
+      const frame = writer.finish(PIPE_HEADROOM)
+      if (slot.frames !== null) writeFinished(slot.frames, frame)
       this.#armTimer(slot)
       if (this.#options.maxRequests > 0 && slot.served >= this.#options.maxRequests) slot.retiring = true
       if (this.queued === 0) break

@@ -28,6 +28,7 @@ import {
   superviseLink,
   syncAndDisconnect,
 } from '../protocol/machine-link.js'
+import { finishForPacket } from '../protocol/packet-codec.js'
 import type { ChildPool, PoolOutcome, PoolTask } from './child-pool.js'
 
 export interface ManagerLinkOptions {
@@ -95,7 +96,7 @@ export class ManagerLink {
           )
         else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
       }
-      this.#socket.emit('task:settled', writer.finish())
+      this.#socket.emit('task:settled', finishForPacket(writer))
     })
     this.#wire()
   }

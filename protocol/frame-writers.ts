@@ -85,7 +85,13 @@ export class TaskFrameWriter {
     this.#rows.add(id, bytes, start, end)
   }
 
-  finish(): Buffer {
+  /**
+   * The frame, and the writer starts the next one.
+   * @param headroom bytes left free in front of the frame for a transport header (packet-codec.ts,
+   *   child-frames.ts), so that the frame need not be copied behind it; the frame is then
+   *   `returned.subarray(headroom)`.
+   */
+  finish(headroom = 0): Buffer {
     const rows = this.#rows
     rows.checkIds()
     const count = rows.count
@@ -97,7 +103,8 @@ export class TaskFrameWriter {
       namesBytes: 0,
       payloadBytes: rows.payloadBytes,
     }
-    const out = Buffer.allocUnsafe(frameLength(sections, TASK_COLUMN_BYTES))
+    const whole = Buffer.allocUnsafe(headroom + frameLength(sections, TASK_COLUMN_BYTES))
+    const out = headroom === 0 ? whole : whole.subarray(headroom)
     writeHeader(out, KIND_TASKS, this.#reset ? FLAG_RESET : 0, sections)
     let at = HEADER_BYTES
     if (sections.defsBytes > 0) at += out.write(defsText, at, 'utf8')
@@ -116,7 +123,7 @@ export class TaskFrameWriter {
     at += count
     rows.writeOffsetsAndPayload(out, at)
     this.#clear()
-    return out
+    return whole
   }
 
   /** Drops what was added. The link is down: its function table starts afresh with the next connection. */
@@ -183,7 +190,8 @@ export class OutcomeFrameWriter {
     this.#rows.add(id, bytes, 0, bytes.length)
   }
 
-  finish(): Buffer {
+  /** The frame, and the writer starts the next one. `headroom`: as TaskFrameWriter.finish. */
+  finish(headroom = 0): Buffer {
     const rows = this.#rows
     rows.checkIds()
     const count = rows.count
@@ -195,7 +203,8 @@ export class OutcomeFrameWriter {
       namesBytes: Buffer.byteLength(namesText),
       payloadBytes: rows.payloadBytes,
     }
-    const out = Buffer.allocUnsafe(frameLength(sections, OUTCOME_COLUMN_BYTES))
+    const whole = Buffer.allocUnsafe(headroom + frameLength(sections, OUTCOME_COLUMN_BYTES))
+    const out = headroom === 0 ? whole : whole.subarray(headroom)
     writeHeader(out, KIND_OUTCOMES, 0, sections)
     let at = rows.writeIds(out, HEADER_BYTES)
     if (sections.namesBytes > 0) at += out.write(namesText, at, 'utf8')
@@ -213,7 +222,7 @@ export class OutcomeFrameWriter {
     at += 2 * count
     rows.writeOffsetsAndPayload(out, at)
     this.discard()
-    return out
+    return whole
   }
 
   discard(): void {

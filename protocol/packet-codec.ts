@@ -56,6 +56,37 @@ function isShortText(text: string): boolean {
   )
 }
 
+/** Bytes a frame writer leaves in front of a hot frame for its packet header (`finishForPacket`). */
+export const PACKET_HEADROOM = 32
+
+/** Frames with free bytes in front of them, and how many: each is used once, for one header. */
+const headrooms = new WeakMap<Uint8Array, number>()
+
+/**
+ * Finishes a frame writer's frame with room for its packet header in front, for
+ * `socket.emit(event, frame)`: the encoder writes the header into that room and sends header and
+ * frame as one view of the same memory, so a large frame is not copied once more.
+ *
+ * @example
+ * ```ts
+ * socket.emit('task:run', finishForPacket(writer))
+ * ```
+ */
+export function finishForPacket(writer: { finish(headroom: number): Buffer }): Buffer {
+  const frame = writer.finish(PACKET_HEADROOM).subarray(PACKET_HEADROOM)
+  headrooms.set(frame, PACKET_HEADROOM)
+  return frame
+}
+
+/** Writes tag · namespace · event at the start of `out`; returns the header's length. */
+function writeBytesEventHeader(out: Buffer, nsp: string, event: string): number {
+  out[0] = BYTES_EVENT_TAG
+  out[1] = nsp.length
+  let at = 2 + out.write(nsp, 2, 'latin1')
+  out[at++] = event.length
+  return at + out.write(event, at, 'latin1')
+}
+
 export class Encoder {
   encode(packet: Packet): Buffer[] {
     const data = packet.data
@@ -70,13 +101,17 @@ export class Encoder {
       const event = data[0]
       const bytes = data[1]
       if (isShortText(packet.nsp) && isShortText(event)) {
-        const out = Buffer.allocUnsafe(3 + packet.nsp.length + event.length + bytes.byteLength)
-        out[0] = BYTES_EVENT_TAG
-        out[1] = packet.nsp.length
-        let at = 2 + out.write(packet.nsp, 2, 'latin1')
-        out[at++] = event.length
-        at += out.write(event, at, 'latin1')
-        out.set(bytes, at)
+        const headerLength = 3 + packet.nsp.length + event.length
+        const room = headrooms.get(bytes)
+        if (room !== undefined && room >= headerLength) {
+          // Once only: a second encoding of the same frame must not rewrite bytes a socket may still hold.
+          headrooms.delete(bytes)
+          const out = Buffer.from(bytes.buffer, bytes.byteOffset - headerLength, headerLength + bytes.byteLength)
+          writeBytesEventHeader(out, packet.nsp, event)
+          return [out]
+        }
+        const out = Buffer.allocUnsafe(headerLength + bytes.byteLength)
+        out.set(bytes, writeBytesEventHeader(out, packet.nsp, event))
         return [out]
       }
     }

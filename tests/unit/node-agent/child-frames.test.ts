@@ -1,14 +1,18 @@
 import { PassThrough } from 'node:stream'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { readFrames, writeFrame } from '../../../node-agent/child-frames.js'
+import { PIPE_HEADROOM, readFrames, writeFinished, writeFrame } from '../../../node-agent/child-frames.js'
 
 /** Writes `frames` with writeFrame, re-cut into chunks at `cuts`, and returns what readFrames reads back. */
-async function roundTrip(frames: Uint8Array[], cuts: number[]): Promise<Buffer[]> {
+async function roundTrip(frames: Uint8Array[], cuts: number[], withHeadroom = false): Promise<Buffer[]> {
   const written = new PassThrough()
   const parts: Buffer[] = []
   written.on('data', (chunk: Buffer) => parts.push(chunk))
-  for (const frame of frames) writeFrame(written, frame)
+  for (const frame of frames) {
+    // As a frame writer leaves it with finish(PIPE_HEADROOM): free bytes, then the frame.
+    if (withHeadroom) writeFinished(written, Buffer.concat([Buffer.alloc(PIPE_HEADROOM, 0xee), frame]))
+    else writeFrame(written, frame)
+  }
   written.end()
   await new Promise((resolve) => written.once('end', resolve))
   const all = Buffer.concat(parts)
@@ -37,6 +41,20 @@ describe('the child frame pipe', () => {
         },
       ),
       { numRuns: 200 },
+    )
+  })
+
+  it('reads back frames written into the room left in front of them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 0, maxLength: 300 }), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (frames, cuts) => {
+          const got = await roundTrip(frames, cuts, true)
+          expect(got.map((frame) => [...frame])).toEqual(frames.map((frame) => [...frame]))
+        },
+      ),
+      { numRuns: 100 },
     )
   })
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { serialize } from 'node:v8'
-import { Decoder, Encoder } from '../../../protocol/packet-codec.js'
+import fc from 'fast-check'
+import { OutcomeFrameWriter, readOutcomeFrame } from '../../../protocol/index.js'
+import { Decoder, Encoder, PACKET_HEADROOM, finishForPacket } from '../../../protocol/packet-codec.js'
 
 function decode(frame: unknown): unknown[] {
   const decoder = new Decoder()
@@ -8,6 +10,11 @@ function decode(frame: unknown): unknown[] {
   decoder.on('decoded', (packet) => out.push(packet))
   decoder.add(frame)
   return out
+}
+
+/** True when `packet` is a view that ends where `frame` ends, in the same memory (the frame was not copied). */
+function endsWith(packet: Buffer, frame: Buffer): boolean {
+  return packet.buffer === frame.buffer && packet.byteOffset + packet.length === frame.byteOffset + frame.length
 }
 
 describe('packet codec', () => {
@@ -65,5 +72,44 @@ describe('packet codec', () => {
     expect(() => decode(Buffer.from([1, 2, 0x2f, 0x61, 50, 0x78]))).toThrow()
     // A namespace that does not start with '/' is not a packet.
     expect(() => decode(Buffer.from([1, 1, 0x61, 1, 0x78]))).toThrow()
+  })
+
+  it('writes the header of a frame finished for a packet into the room left in front of it (no copy)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom('/client', '/node'),
+        fc.constantFrom('task:settled', 'x'),
+        (results, nsp, event) => {
+          const writer = new OutcomeFrameWriter()
+          results.forEach((result, i) => writer.addResult(`t${i}`, 1, 0, 'n', Buffer.from(result), 0, result.length))
+          const frame = finishForPacket(writer)
+          const copy = Buffer.from(frame)
+          const encoder = new Encoder()
+          const [packet] = encoder.encode({ type: 2, nsp, data: [event, frame] })
+          expect(endsWith(packet!, frame)).toBe(true)
+          const [decoded] = decode(packet) as { nsp: string; data: [string, Uint8Array] }[]
+          expect([decoded!.nsp, decoded!.data[0]]).toEqual([nsp, event])
+          expect(Buffer.compare(Buffer.from(decoded!.data[1]), copy)).toBe(0)
+          const read = readOutcomeFrame(decoded!.data[1])
+          expect(read.ok && read.count).toBe(results.length)
+          // The room is used once: encoding the same frame again copies it, leaving the first packet intact.
+          const before = Buffer.from(packet!)
+          const [again] = encoder.encode({ type: 2, nsp: '/other-namespace', data: ['other', frame] })
+          expect(endsWith(again!, frame)).toBe(false)
+          expect(Buffer.compare(packet!, before)).toBe(0)
+        },
+      ),
+    )
+  })
+
+  it('copies a frame whose header would not fit in the room in front of it', () => {
+    const writer = new OutcomeFrameWriter()
+    writer.addResult('t', 1, 0, undefined, Buffer.from([1]), 0, 1)
+    const frame = finishForPacket(writer)
+    const event = 'e'.repeat(PACKET_HEADROOM)
+    const [packet] = new Encoder().encode({ type: 2, nsp: '/client', data: [event, frame] })
+    expect(endsWith(packet!, frame)).toBe(false)
+    expect((decode(packet) as { data: [string, Uint8Array] }[])[0]!.data[0]).toBe(event)
   })
 })
