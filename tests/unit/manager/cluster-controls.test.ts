@@ -1,33 +1,24 @@
 import { describe, expect, it } from 'vitest'
 import { ActivityLog } from '../../../manager/activity-log.js'
 import { ClusterControls } from '../../../manager/cluster-controls.js'
-import { Dispatcher } from '../../../manager/dispatcher.js'
-import type { NodeLink } from '../../../manager/node-entry.js'
-import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
-import { encodeValue, type TaskAssignment } from '../../../protocol/index.js'
+import { encodeValue } from '../../../protocol/index.js'
+import { joinNode, RecordingLink, testDispatcher } from '../../helpers/dispatcher-harness.js'
+
+/** A node whose pool can be resized; it records the sizes asked for. */
+class ScalableLink extends RecordingLink {
+  readonly scales: number[] = []
+  scale(workers: number): void {
+    this.scales.push(workers)
+  }
+}
 
 function setup() {
   const activity = new ActivityLog()
-  const dispatcher = new Dispatcher({
-    queueSize: null,
-    maxAttempts: 3,
-    strategy: leastCompletionTime,
-    activity,
-    deliver: () => undefined,
-  })
+  const dispatcher = testDispatcher(() => undefined, { activity })
   const controls = new ClusterControls(dispatcher, activity, () => dispatcher.status(0))
-  const runs: TaskAssignment[] = []
-  const scales: number[] = []
-  const link: NodeLink = {
-    run: (task, attempt) =>
-      runs.push({ id: task.id, attempt, fn: task.fn.fn, args: task.bytes.subarray(task.start, task.end) }),
-    cancel: () => undefined,
-    state: () => undefined,
-    scale: (workers) => scales.push(workers),
-  }
-  dispatcher.nodeConnected({ id: 'id-a', name: 'a', host: 'h', workers: 1, version: '0' }, link)
-  // A node takes work from its first heartbeat on.
-  dispatcher.heartbeat('id-a', { busy: 0, workerBusy: [false], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
+  const link = new ScalableLink()
+  const { runs, scales } = link
+  joinNode(dispatcher, link, 'id-a', 1, 'a')
   const submit = (count: number) =>
     dispatcher.submit(
       'client-1',

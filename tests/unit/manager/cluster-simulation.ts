@@ -6,16 +6,17 @@ import {
   type TaskFunction,
   type TaskOutcome,
 } from '../../../protocol/index.js'
-import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
+import type { DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
-import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
+import { assignmentOf, joinNode, testDispatcher } from '../../helpers/dispatcher-harness.js'
 
 /**
  * A cluster in simulated time around the real dispatcher: each node runs the tasks it is given in
  * arrival order on its workers and answers when they finish; a steal hands back tasks not started.
  * No sockets, no clocks: makespans are exact and the same on every run.
  */
+type SourceFunction = Extract<TaskFunction, { kind: 'source' }>
+
 export interface SimTask {
   id: string
   fn: TaskFunction
@@ -36,14 +37,7 @@ class SimNode implements NodeLink {
     readonly slowness: number,
   ) {}
   run(dispatched: DispatchedTask, attempt: number): void {
-    const task: TaskAssignment = {
-      id: dispatched.id,
-      attempt,
-      fn: dispatched.fn.fn,
-      args: dispatched.bytes.subarray(dispatched.start, dispatched.end),
-      timeout: dispatched.timeout || undefined,
-    }
-    this.waiting.push(task)
+    this.waiting.push(assignmentOf(dispatched, attempt))
     this.sim.later(() => this.start())
   }
   cancel(_request: CancelRequest): void {}
@@ -78,13 +72,7 @@ class SimNode implements NodeLink {
 export class ClusterSimulation {
   now = 0
   readonly answers: TaskOutcome[] = []
-  readonly dispatcher = new Dispatcher({
-    queueSize: null,
-    maxAttempts: 3,
-    strategy: leastCompletionTime,
-    activity: new ActivityLog(),
-    deliver: (_clientId, outcome) => this.answers.push(outcome),
-  })
+  readonly dispatcher = testDispatcher((_clientId, outcome) => this.answers.push(outcome))
   readonly nodes = new Map<string, SimNode>()
   readonly #durations = new Map<string, number>()
   #events: { at: number; seq: number; run: () => void }[] = []
@@ -107,9 +95,7 @@ export class ClusterSimulation {
   join(id: string, workers: number, slowness = 1): SimNode {
     const node = new SimNode(this, id, workers, slowness)
     this.nodes.set(id, node)
-    this.dispatcher.nodeConnected({ id, name: id, host: 'h', workers, version: '0' }, node)
-    // A real agent's first heartbeat arrives as it connects; work starts from there.
-    this.dispatcher.heartbeat(id, { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
+    joinNode(this.dispatcher, node, id, workers)
     this.#settle()
     return node
   }
@@ -146,11 +132,11 @@ export class ClusterSimulation {
   }
 }
 
-export const sleepFn: TaskFunction = {
+export const sleepFn: SourceFunction = {
   kind: 'source',
   source: '(ms) => new Promise((resolve) => setTimeout(resolve, ms))',
 }
-export const trivialFn: TaskFunction = { kind: 'source', source: '(a) => a' }
+export const trivialFn: SourceFunction = { kind: 'source', source: '(a) => a' }
 
 export function tasks(prefix: string, count: number, ms: number, fn = sleepFn): SimTask[] {
   return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, fn, ms }))

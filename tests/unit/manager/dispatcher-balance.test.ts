@@ -1,40 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import {
-  encodeValue,
-  type CancelRequest,
-  type NodeState,
-  type TaskAssignment,
-  type TaskOutcome,
-  type TaskSubmission,
-} from '../../../protocol/index.js'
-import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
-import type { NodeLink } from '../../../manager/node-entry.js'
-import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
-import { ClusterSimulation, tasks, trivialFn } from './cluster-simulation.js'
+import { encodeValue, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
+import { joinNode, StealableLink, testDispatcher } from '../../helpers/dispatcher-harness.js'
+import { ClusterSimulation, sleepFn, tasks, trivialFn } from './cluster-simulation.js'
 
-/** A node link that records what the dispatcher sends it, stealing included. */
-class RecordingLink implements NodeLink {
-  readonly runs: TaskAssignment[] = []
-  readonly cancels: CancelRequest[] = []
-  readonly steals: number[] = []
-  run(dispatched: DispatchedTask, attempt: number): void {
-    const task: TaskAssignment = {
-      id: dispatched.id,
-      attempt,
-      fn: dispatched.fn.fn,
-      args: dispatched.bytes.subarray(dispatched.start, dispatched.end),
-      timeout: dispatched.timeout || undefined,
-    }
-    this.runs.push(task)
-  }
-  cancel(request: CancelRequest): void {
-    this.cancels.push(request)
-  }
-  state(_state: NodeState): void {}
-  steal(count: number): void {
-    this.steals.push(count)
-  }
+/** A stealable link that also knows which of its tasks the test has answered. */
+class BalanceLink extends StealableLink {
   /** Tasks sent and not yet answered through `settle`. */
   readonly answered = new Set<string>()
   open(): TaskAssignment[] {
@@ -42,24 +12,14 @@ class RecordingLink implements NodeLink {
   }
 }
 
-const TRIVIAL = { kind: 'source' as const, source: '(a) => a' }
-const SLEEP = { kind: 'source' as const, source: '(ms) => new Promise((resolve) => setTimeout(resolve, ms))' }
-
 function setup() {
   const answers: TaskOutcome[] = []
-  const dispatcher = new Dispatcher({
-    queueSize: null,
-    maxAttempts: 3,
-    strategy: leastCompletionTime,
-    activity: new ActivityLog(),
-    deliver: (_clientId, outcome) => answers.push(outcome),
-  })
-  const links = new Map<string, RecordingLink>()
+  const dispatcher = testDispatcher((_clientId, outcome) => answers.push(outcome))
+  const links = new Map<string, BalanceLink>()
   const join = (id: string, workers: number) => {
-    const link = new RecordingLink()
+    const link = new BalanceLink()
     links.set(id, link)
-    dispatcher.nodeConnected({ id, name: id, host: 'h', workers, version: '0' }, link)
-    dispatcher.heartbeat(id, { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
+    joinNode(dispatcher, link, id, workers)
     return link
   }
   const settle = (nodeId: string, task: TaskAssignment, ms: number) => {
@@ -81,7 +41,7 @@ function setup() {
     }
     throw new Error('did not finish')
   }
-  const submit = (ids: string[], fn = SLEEP) =>
+  const submit = (ids: string[], fn = sleepFn) =>
     dispatcher.submit(
       'c1',
       ids.map((id): TaskSubmission => ({ id, fn, args: encodeValue([1]) })),
@@ -95,7 +55,7 @@ describe('Dispatcher balance', () => {
   it('treats a new function as unknown after a burst of trivial tasks: one per worker, not a deep window', () => {
     const { join, submit, runAll } = setup()
     const a = join('a', 2)
-    submit(ids('t', 2000), TRIVIAL)
+    submit(ids('t', 2000), trivialFn)
     runAll(() => 0.01)
     const before = a.runs.length
     submit(ids('long', 40))
@@ -106,12 +66,12 @@ describe('Dispatcher balance', () => {
     const { join, submit, runAll, links } = setup()
     const a = join('a', 2)
     const b = join('b', 2)
-    submit(ids('t', 2000), TRIVIAL)
+    submit(ids('t', 2000), trivialFn)
     runAll(() => 0.01)
     const [ra, rb] = [a.runs.length, b.runs.length]
     submit(ids('long', 40))
     runAll((task) => (task.id.startsWith('long') ? 100 : 0.01))
-    const longOn = (link: RecordingLink) => link.runs.filter((task) => task.id.startsWith('long')).length
+    const longOn = (link: BalanceLink) => link.runs.filter((task) => task.id.startsWith('long')).length
     expect(longOn(a)).toBe(20)
     expect(longOn(b)).toBe(20)
     expect(a.runs.length - ra + (b.runs.length - rb)).toBe(40)
@@ -190,9 +150,9 @@ describe('Dispatcher balance', () => {
     expect(dispatcher.stolen).toBe(0)
     const trivial = setup()
     const x = trivial.join('x', 1)
-    trivial.submit(['w'], TRIVIAL)
+    trivial.submit(['w'], trivialFn)
     trivial.settle('x', x.runs[0]!, 0.01)
-    trivial.submit(ids('t', 100), TRIVIAL)
+    trivial.submit(ids('t', 100), trivialFn)
     trivial.join('y', 1)
     expect(x.steals).toEqual([])
   })
@@ -219,7 +179,7 @@ describe('Dispatcher balance', () => {
     submit(['wa', 'wb'])
     settle('a', a.runs[0]!, 100)
     settle('b', b.runs[0]!, 300)
-    const key = 's' + SLEEP.source
+    const key = 's' + sleepFn.source
     expect(dispatcher.estimates.expected(key, 'a')).toBe(100)
     dispatcher.nodeDisconnected('a', 'transport close')
     dispatcher.dismiss('a')

@@ -13,10 +13,9 @@ import {
   type TaskAssignment,
   type TaskOutcome,
 } from '../../../protocol/index.js'
-import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
+import type { DispatchedTask } from '../../../manager/dispatcher.js'
 import type { NodeLink } from '../../../manager/node-entry.js'
-import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
+import { assignmentOf, joinNode, testDispatcher } from '../../helpers/dispatcher-harness.js'
 
 /** A node's link: what it was given and has not answered yet; also notes every assignment. */
 class RecordingLink implements NodeLink {
@@ -26,12 +25,7 @@ class RecordingLink implements NodeLink {
     readonly givenTo: Map<string, Set<string>>,
   ) {}
   run(dispatched: DispatchedTask, attempt: number): void {
-    const task: TaskAssignment = {
-      id: dispatched.id,
-      attempt,
-      fn: dispatched.fn.fn,
-      args: dispatched.bytes.subarray(dispatched.start, dispatched.end),
-    }
+    const task = assignmentOf(dispatched, attempt)
     this.open.push(task)
     this.givenTo.set(task.id, (this.givenTo.get(task.id) ?? new Set()).add(this.name))
   }
@@ -68,13 +62,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 function run(ops: Op[]): void {
   const answers = new Map<string, TaskOutcome[]>()
-  const dispatcher = new Dispatcher({
-    queueSize: null,
-    maxAttempts: 3,
-    strategy: leastCompletionTime,
-    activity: new ActivityLog(),
-    deliver: (_clientId, outcome) => answers.set(outcome.id, [...(answers.get(outcome.id) ?? []), outcome]),
-  })
+  const dispatcher = testDispatcher((_clientId, outcome) =>
+    answers.set(outcome.id, [...(answers.get(outcome.id) ?? []), outcome]),
+  )
   const links = new Map<string, RecordingLink>()
   /** Node names each task was dispatched to. */
   const givenTo = new Map<string, Set<string>>()
@@ -89,8 +79,7 @@ function run(ops: Op[]): void {
     if (links.has(name)) return
     const link = new RecordingLink(name, givenTo)
     links.set(name, link)
-    dispatcher.nodeConnected({ id: name, name, host: 'h', workers: 2, version: '0' }, link)
-    dispatcher.heartbeat(name, { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
+    joinNode(dispatcher, link, name, 2)
   }
 
   for (const step of ops) {

@@ -1,55 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import {
-  encodeValue,
-  type CancelRequest,
-  type NodeState,
-  type TaskAssignment,
-  type TaskOutcome,
-  type TaskSubmission,
-} from '../../../protocol/index.js'
+import { encodeValue, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
-import type { NodeLink } from '../../../manager/node-entry.js'
-import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
-
-/** A node link that records what the dispatcher sends it. */
-class RecordingLink implements NodeLink {
-  readonly runs: TaskAssignment[] = []
-  readonly cancels: CancelRequest[] = []
-  readonly states: NodeState[] = []
-  run(task: DispatchedTask, attempt: number): void {
-    this.runs.push({
-      id: task.id,
-      attempt,
-      fn: task.fn.fn,
-      args: task.bytes.subarray(task.start, task.end),
-      timeout: task.timeout || undefined,
-    })
-  }
-  cancel(request: CancelRequest): void {
-    this.cancels.push(request)
-  }
-  state(state: NodeState): void {
-    this.states.push(state)
-  }
-}
-
-const HEARTBEAT = { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 }
+import { IDLE_HEARTBEAT, joinNode, RecordingLink, testDispatcher } from '../../helpers/dispatcher-harness.js'
 
 function setup(options: { queueSize?: number | null; maxAttempts?: number } = {}) {
   const answers: { clientId: string; outcome: TaskOutcome }[] = []
   const activity = new ActivityLog()
-  const dispatcher = new Dispatcher({
-    queueSize: options.queueSize ?? null,
-    maxAttempts: options.maxAttempts ?? 3,
-    strategy: leastCompletionTime,
+  const dispatcher = testDispatcher((clientId, outcome) => answers.push({ clientId, outcome }), {
+    ...options,
     activity,
-    deliver: (clientId, outcome) => answers.push({ clientId, outcome }),
   })
   const join = (id: string, name = id, workers = 1) => {
     const link = new RecordingLink()
-    dispatcher.nodeConnected({ id, name, host: 'h', workers, version: '0' }, link)
-    dispatcher.heartbeat(id, HEARTBEAT)
+    joinNode(dispatcher, link, id, workers, name)
     return link
   }
   const answersFor = (id: string) => answers.filter((answer) => answer.outcome.id === id)
@@ -300,8 +263,7 @@ describe('Dispatcher.sweepSilentNodes', () => {
     const silent = join('silent')
     const dropped: string[] = []
     const droppable = Object.assign(new RecordingLink(), { drop: (reason: string) => dropped.push(reason) })
-    dispatcher.nodeConnected({ id: 'remote', name: 'remote', host: 'h', workers: 1, version: '0' }, droppable)
-    dispatcher.heartbeat('remote', HEARTBEAT)
+    joinNode(dispatcher, droppable, 'remote')
     dispatcher.submit('c1', [submission('t1'), submission('t2')])
     expect(droppable.runs).toHaveLength(1)
 
@@ -328,7 +290,7 @@ describe('Dispatcher and node liveness', () => {
     dispatcher.submit('c1', [submission('t1'), submission('t2')])
     expect(link.runs).toEqual([])
     expect(dispatcher.queued).toBe(2)
-    dispatcher.heartbeat('mute', HEARTBEAT)
+    dispatcher.heartbeat('mute', IDLE_HEARTBEAT)
     expect(link.runs.map((task) => task.id)).toEqual(['t1', 't2'])
   })
 })

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { encodeValue, type TaskAssignment, type TaskSubmission } from '../../../protocol/index.js'
-import { ActivityLog } from '../../../manager/activity-log.js'
-import { Dispatcher, type DispatchedTask } from '../../../manager/dispatcher.js'
+import { encodeValue, type TaskSubmission } from '../../../protocol/index.js'
 import { createMetricsExporter } from '../../../manager/metrics-exporter.js'
-import type { NodeLink } from '../../../manager/node-entry.js'
-import { leastCompletionTime } from '../../../manager/scheduling/least-completion-time.js'
+import { joinNode, RecordingLink, testDispatcher } from '../../helpers/dispatcher-harness.js'
 
 const submission = (id: string): TaskSubmission => ({
   id,
@@ -14,22 +11,10 @@ const submission = (id: string): TaskSubmission => ({
 
 describe('Prometheus metrics', () => {
   it('exposes every running total (_total) as a counter, with the dispatcher’s figures', async () => {
-    const runs: TaskAssignment[] = []
-    const link: NodeLink = {
-      run: (task: DispatchedTask, attempt: number) =>
-        runs.push({ id: task.id, attempt, fn: task.fn.fn, args: task.bytes.subarray(task.start, task.end) }),
-      cancel: () => undefined,
-      state: () => undefined,
-    }
-    const dispatcher = new Dispatcher({
-      queueSize: 2,
-      maxAttempts: 3,
-      strategy: leastCompletionTime,
-      activity: new ActivityLog(),
-      deliver: () => undefined,
-    })
-    dispatcher.nodeConnected({ id: 'n1', name: 'alpha', host: 'h', workers: 1, version: '0' }, link)
-    dispatcher.heartbeat('n1', { busy: 0, workerBusy: [], cpu: 0, memoryBytes: 0, uptimeSeconds: 1 })
+    const link = new RecordingLink()
+    const { runs } = link
+    const dispatcher = testDispatcher(() => undefined, { queueSize: 2 })
+    joinNode(dispatcher, link, 'n1', 1, 'alpha')
     dispatcher.nodeConnected({ id: 'n2', name: 'beta', host: 'h', workers: 1, version: '0' }, link)
     // Two held (the limit), the third rejected.
     dispatcher.submit('c1', [submission('a'), submission('b'), submission('c')])
