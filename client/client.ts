@@ -17,6 +17,7 @@ import {
   type MapOptions,
 } from './client-options.js'
 import { Job, defaultJobName, type JobHost, type JobOptions, type JobTracker } from './job.js'
+import { deferredOf, type Deferred } from './deferred.js'
 import { JobReports } from './job-reports.js'
 import { listenToManager } from './manager-events.js'
 import { OutputDelivery } from './output-printer.js'
@@ -25,13 +26,6 @@ import { TaskSubmitter, buildSubmission } from './task-submitter.js'
 import type { ModuleTask } from './task-function.js'
 
 export type { CallOptions, ClientOptions, MapOptions } from './client-options.js'
-
-/** A task started now; call it to wait for the result. Also iterable as the seed's `[deferred, isFinished]` pair. */
-export interface Deferred<T> {
-  (): Promise<T>
-  isFinished(): boolean
-  [Symbol.iterator](): Iterator<Deferred<T> | (() => boolean)>
-}
 
 /** Anything a task may be: a function (travels as source) or a module export. */
 export type TaskFn<A extends unknown[], R> = ((...args: A) => R) | ModuleTask
@@ -121,20 +115,7 @@ export class Client {
 
   /** Starts `fn(...args)` now; returns a function that waits for the result. */
   defer<A extends unknown[], R>(fn: TaskFn<A, R>, args: A, options: CallOptions = {}): Deferred<Awaited<R>> {
-    let finished = false
-    const promise = this.process(fn, args, options).finally(() => {
-      finished = true
-    })
-    // The caller may never synchronise; a rejection must not crash the process meanwhile.
-    promise.catch(() => undefined)
-    const deferred = (() => promise) as Deferred<Awaited<R>>
-    const isFinished = () => finished
-    deferred.isFinished = isFinished
-    deferred[Symbol.iterator] = function* () {
-      yield deferred
-      yield isFinished
-    }
-    return deferred
+    return deferredOf(this.process(fn, args, options))
   }
 
   /**

@@ -1,4 +1,5 @@
-export { Client, type ClientOptions, type CallOptions, type MapOptions, type Deferred, type TaskFn } from './client.js'
+export { Client, type ClientOptions, type CallOptions, type MapOptions, type TaskFn } from './client.js'
+export type { Deferred, DeferredPair } from './deferred.js'
 export { ArgonError, TaskError } from '../protocol/argon-error.js'
 export { Job, type JobOptions, type JobProgress, type JobProgressState } from './job.js'
 export type { TaskOutput } from './output-printer.js'

@@ -1,5 +1,6 @@
 import { parseAddress } from '../protocol/index.js'
-import { Client, type ClientOptions, type Deferred } from './client.js'
+import { Client, type ClientOptions } from './client.js'
+import type { Deferred } from './deferred.js'
 import { ArgonError } from '../protocol/argon-error.js'
 
 let current: Client | null = null
@@ -15,7 +16,7 @@ let current: Client | null = null
  * connect('10.0.0.5:8000', { token: process.env.ARGON_TOKEN })
  * const result = run((a: number, b: number) => a * b, 4, 7)
  * console.log(await result())                      // 28
- * const [value, isFinished] = run((a: number, b: number) => a * b, 4, 7)
+ * const [value, isFinished] = run((a: number, b: number) => a * b, 4, 7).pair   // typed by position
  * await disconnect()
  * ```
  */
@@ -31,8 +32,8 @@ export function connect(
 
 /**
  * Starts `fn(...args)` on the cluster `connect` named. Returns a deferred: `await result()` gives
- * the value; destructure `[deferred, isFinished]` for the seed's list form. (`process` would shadow
- * Node's global, hence `run`.)
+ * the value; `result.pair` (or, in JavaScript, the deferred itself) destructures as the seed's list
+ * form `[deferred, isFinished]`. (`process` would shadow Node's global, hence `run`.)
  */
 export function run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Deferred<Awaited<R>> {
   if (!current) throw new ArgonError('BAD_REQUEST', 'call connect("host:port") before run()')

@@ -11,6 +11,7 @@ import {
   type CallOptions,
   type ClientOptions,
   type Deferred,
+  type DeferredPair,
   type ErrorCode,
   type Job,
   type JobProgress,
@@ -64,10 +65,17 @@ describe('process, defer, map', () => {
       expectTypeOf(later).toEqualTypeOf<Deferred<number>>()
       expectTypeOf(later()).toEqualTypeOf<Promise<number>>()
       expectTypeOf(later.isFinished()).toBeBoolean()
-      const [deferred, isFinished] = later
-      // The pair is read through an iterator: each element is one or the other until narrowed.
-      expectTypeOf(deferred).toEqualTypeOf<Deferred<number> | (() => boolean) | undefined>()
-      expectTypeOf(isFinished).toEqualTypeOf<Deferred<number> | (() => boolean) | undefined>()
+      // The pair, typed by position.
+      expectTypeOf(later.pair).toEqualTypeOf<DeferredPair<number>>()
+      const [deferred, isFinished] = later.pair
+      expectTypeOf(deferred).toEqualTypeOf<Deferred<number>>()
+      expectTypeOf(isFinished).toEqualTypeOf<() => boolean>()
+      // @ts-expect-error the pair has two elements
+      void later.pair[2]
+      // Destructured through its iterator (the JavaScript form), each element is one or the other until narrowed.
+      const [first, second] = later
+      expectTypeOf(first).toEqualTypeOf<Deferred<number> | (() => boolean) | undefined>()
+      expectTypeOf(second).toEqualTypeOf<Deferred<number> | (() => boolean) | undefined>()
       expectTypeOf(await later()).toBeNumber()
     }
     expectTypeOf(use).toBeFunction()
