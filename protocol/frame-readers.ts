@@ -55,9 +55,9 @@ export interface OutcomeFrame {
   offsets: number[]
 }
 
-function u32Column(bytes: Buffer, at: number, count: number): number[] {
+function u32Column(view: DataView, at: number, count: number): number[] {
   const values: number[] = []
-  for (let i = 0; i < count; i++) values.push(bytes.readUInt32LE(at + 4 * i))
+  for (let i = 0; i < count; i++) values.push(view.getUint32(at + 4 * i, true))
   return values
 }
 
@@ -69,7 +69,7 @@ function u32Column(bytes: Buffer, at: number, count: number): number[] {
 export function readTaskFrame(input: unknown, registry: FunctionRegistry): TaskFrame | UnreadableFrame {
   const shape = readShape(input, KIND_TASKS, TASK_COLUMN_BYTES)
   if (!shape.ok) return shape
-  const { bytes, count, columns } = shape
+  const { bytes, view, count, columns } = shape
   let defs: [number, TaskFunction][] = []
   if (shape.defsBytes > 0) {
     const parsed = parseJsonSection(bytes, HEADER_BYTES, shape.defsBytes, isDefinitionList)
@@ -85,9 +85,9 @@ export function readTaskFrame(input: unknown, registry: FunctionRegistry): TaskF
     ok: true,
     count,
     ids: shape.ids,
-    fns: u32Column(bytes, columns, count),
-    attempts: u32Column(bytes, columns + 4 * count, count),
-    timeouts: u32Column(bytes, columns + 8 * count, count),
+    fns: u32Column(view, columns, count),
+    attempts: u32Column(view, columns + 4 * count, count),
+    timeouts: u32Column(view, columns + 8 * count, count),
     priorities,
     bytes,
     offsets: shape.offsets,
@@ -122,7 +122,7 @@ export function taskProblem(
 export function readOutcomeFrame(input: unknown): OutcomeFrame | UnreadableFrame {
   const shape = readShape(input, KIND_OUTCOMES, OUTCOME_COLUMN_BYTES)
   if (!shape.ok) return shape
-  const { bytes, count, columns } = shape
+  const { bytes, view, count, columns } = shape
   if (shape.defsBytes !== 0) return unreadable('an outcome frame has no function definitions', shape.ids)
   let nodeNames: string[] = []
   if (shape.namesBytes > 0) {
@@ -137,9 +137,9 @@ export function readOutcomeFrame(input: unknown): OutcomeFrame | UnreadableFrame
   const status: number[] = []
   const nodes: number[] = []
   for (let i = 0; i < count; i++) {
-    const runMs = bytes.readDoubleLE(msAt + 8 * i)
+    const runMs = view.getFloat64(msAt + 8 * i, true)
     const state = bytes[statusAt + i]!
-    const node = bytes.readUInt16LE(nodesAt + 2 * i)
+    const node = view.getUint16(nodesAt + 2 * i, true)
     if (state !== STATUS_OK && state !== STATUS_ERROR)
       return unreadable(`bad status ${state} at outcome ${i}`, shape.ids)
     if (node !== NO_NODE && node >= nodeNames.length)
@@ -153,7 +153,7 @@ export function readOutcomeFrame(input: unknown): OutcomeFrame | UnreadableFrame
     ok: true,
     count,
     ids: shape.ids,
-    attempts: u32Column(bytes, columns, count),
+    attempts: u32Column(view, columns, count),
     ms,
     status,
     nodes,

@@ -57,11 +57,11 @@ export class FrameRows {
     return at + out.write(this.#ids, at, 'latin1')
   }
 
-  /** Writes the offsets column and then the payload at `at`. */
-  writeOffsetsAndPayload(out: Buffer, at: number): void {
+  /** Writes the offsets column and then the payload at `at` (`view`: a DataView of `out`). */
+  writeOffsetsAndPayload(out: Buffer, view: DataView, at: number): void {
     const offsets = this.#offsets
     for (let i = 0; i <= this.count; i++) {
-      out.writeUInt32LE(offsets[i]!, at)
+      view.setUint32(at, offsets[i]!, true)
       at += 4
     }
     for (let i = 0; i < this.#ranges; i++) {

@@ -25,6 +25,8 @@ export interface UnreadableFrame {
 export interface FrameShape {
   ok: true
   bytes: Buffer
+  /** A DataView of `bytes`, for reading its columns. */
+  view: DataView
   flags: number
   count: number
   ids: string[]
@@ -83,12 +85,13 @@ export function readShape(input: unknown, kind: number, columnBytes: number): Fr
   const columns = idsAt + idsBytes + namesBytes
   const offsetsAt = columns + count * columnBytes
   const payloadAt = offsetsAt + 4 * (count + 1)
-  if (bytes.readUInt32LE(offsetsAt) !== 0 || bytes.readUInt32LE(offsetsAt + 4 * count) !== payloadBytes)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, length)
+  if (view.getUint32(offsetsAt, true) !== 0 || view.getUint32(offsetsAt + 4 * count, true) !== payloadBytes)
     return unreadable('payload offsets must start at 0 and end at the payload length', ids)
   const offsets = [payloadAt]
   let previous = 0
   for (let i = 1; i <= count; i++) {
-    const next = bytes.readUInt32LE(offsetsAt + 4 * i)
+    const next = view.getUint32(offsetsAt + 4 * i, true)
     if (next < previous) return unreadable(`payload offsets decrease at task ${i - 1}`, ids)
     offsets.push(next + payloadAt)
     previous = next
@@ -96,6 +99,7 @@ export function readShape(input: unknown, kind: number, columnBytes: number): Fr
   return {
     ok: true,
     bytes,
+    view,
     flags: bytes[5]!,
     count,
     ids,

@@ -109,19 +109,20 @@ export class TaskFrameWriter {
     let at = HEADER_BYTES
     if (sections.defsBytes > 0) at += out.write(defsText, at, 'utf8')
     at = rows.writeIds(out, at)
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
     const fns = this.#fns
     const attempts = this.#attempts
     const timeouts = this.#timeouts
     const priorities = this.#priorities
-    for (let i = 0; i < count; i++) out.writeUInt32LE(fns[i]!, at + 4 * i)
+    for (let i = 0; i < count; i++) view.setUint32(at + 4 * i, fns[i]!, true)
     at += 4 * count
-    for (let i = 0; i < count; i++) out.writeUInt32LE(attempts[i]!, at + 4 * i)
+    for (let i = 0; i < count; i++) view.setUint32(at + 4 * i, attempts[i]!, true)
     at += 4 * count
-    for (let i = 0; i < count; i++) out.writeUInt32LE(timeouts[i]!, at + 4 * i)
+    for (let i = 0; i < count; i++) view.setUint32(at + 4 * i, timeouts[i]!, true)
     at += 4 * count
     for (let i = 0; i < count; i++) out[at + i] = priorities[i]!
     at += count
-    rows.writeOffsetsAndPayload(out, at)
+    rows.writeOffsetsAndPayload(out, view, at)
     this.#clear()
     return whole
   }
@@ -208,19 +209,20 @@ export class OutcomeFrameWriter {
     writeHeader(out, KIND_OUTCOMES, 0, sections)
     let at = rows.writeIds(out, HEADER_BYTES)
     if (sections.namesBytes > 0) at += out.write(namesText, at, 'utf8')
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
     const attempts = this.#attempts
     const ms = this.#ms
     const status = this.#status
     const nodes = this.#nodes
-    for (let i = 0; i < count; i++) out.writeUInt32LE(attempts[i]!, at + 4 * i)
+    for (let i = 0; i < count; i++) view.setUint32(at + 4 * i, attempts[i]!, true)
     at += 4 * count
-    for (let i = 0; i < count; i++) out.writeDoubleLE(ms[i]!, at + 8 * i)
+    for (let i = 0; i < count; i++) view.setFloat64(at + 8 * i, ms[i]!, true)
     at += 8 * count
     for (let i = 0; i < count; i++) out[at + i] = status[i]!
     at += count
-    for (let i = 0; i < count; i++) out.writeUInt16LE(nodes[i]!, at + 2 * i)
+    for (let i = 0; i < count; i++) view.setUint16(at + 2 * i, nodes[i]!, true)
     at += 2 * count
-    rows.writeOffsetsAndPayload(out, at)
+    rows.writeOffsetsAndPayload(out, view, at)
     this.discard()
     return whole
   }
