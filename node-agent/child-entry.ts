@@ -1,6 +1,7 @@
 /**
  * The program each pool child runs. It never touches the network: it takes tasks from its agent
- * over IPC, runs them one at a time, and sends outcomes back in batches.
+ * over its frame pipe, runs them one at a time, sends outcomes back in batches, and hands back
+ * tasks that have not started when the agent asks (a reclaim on the IPC channel).
  */
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -22,6 +23,7 @@ import {
 } from './child-frames.js'
 import type { FromChild, ToChild } from './child-messages.js'
 import { OutputCapture } from './output-capture.js'
+import { TaskLine } from './task-line.js'
 import { compileTaskSource } from './task-source.js'
 import { describeThrown } from './task-stack.js'
 
@@ -43,12 +45,6 @@ const functions = new FunctionRegistry()
 const MAX_COMPILED = 1000
 const compiled = new Map<FunctionEntry, Callable>()
 const modules = new Map<string, Callable>()
-const queue: ChildTask[] = []
-let draining = false
-
-/** Results wait at most this long for company before they are sent. */
-const FLUSH_AFTER_MS = 1
-
 function send(message: FromChild): void {
   process.send!(message)
 }
@@ -73,8 +69,21 @@ function sendOutcomes(outcomes: ChildOutcome[]): void {
   writeFinished(frames, writer.finish(PIPE_HEADROOM))
 }
 
+// Tasks run one at a time; results wait up to a millisecond for company, and between tasks the
+// agent may take back those that have not started (task-line.ts).
+const line = new TaskLine<ChildTask, ChildOutcome>({
+  run: runTask,
+  send: sendOutcomes,
+  begin: (task) => capture.begin(task.frame.ids[task.index]!),
+  end: () => capture.end(),
+})
+
 process.on('message', (message: ToChild) => {
   if (message.type === 'stop') process.exit(0)
+  if (message.type === 'reclaim') {
+    const ids = line.reclaim(message.count).map((task) => task.frame.ids[task.index]!)
+    send({ type: 'reclaimed', ids })
+  }
 })
 readFrames(frames, (input) => {
   const frame = readTaskFrame(input, functions)
@@ -86,8 +95,9 @@ readFrames(frames, (input) => {
     if (outcomes.length > 0) sendOutcomes(outcomes)
     return
   }
-  for (let i = 0; i < frame.count; i++) queue.push({ frame, index: i, fn: functions.get(frame.fns[i]!) })
-  if (!draining) void drain()
+  const tasks: ChildTask[] = []
+  for (let i = 0; i < frame.count; i++) tasks.push({ frame, index: i, fn: functions.get(frame.fns[i]!) })
+  line.push(tasks)
 })
 // The agent is gone (IPC closed): leave with it.
 process.on('disconnect', () => process.exit(0))
@@ -99,26 +109,6 @@ process.on('error', (error: NodeJS.ErrnoException) => {
 })
 watchParent()
 send({ type: 'ready' })
-
-async function drain(): Promise<void> {
-  draining = true
-  let outcomes: ChildOutcome[] = []
-  let since = performance.now()
-  while (queue.length > 0) {
-    const task = queue.shift()!
-    capture.begin(task.frame.ids[task.index]!)
-    const outcome = runTask(task)
-    outcomes.push(outcome instanceof Promise ? await outcome : outcome)
-    capture.end()
-    if (performance.now() - since >= FLUSH_AFTER_MS) {
-      sendOutcomes(outcomes)
-      outcomes = []
-      since = performance.now()
-    }
-  }
-  if (outcomes.length > 0) sendOutcomes(outcomes)
-  draining = false
-}
 
 /** Runs one task; stays synchronous for synchronous functions (no await per task). */
 function runTask({ frame, index, fn: entry }: ChildTask): ChildOutcome | Promise<ChildOutcome> {

@@ -4,17 +4,28 @@
  * up as output chunks, on a pipe of their own (child-frames.ts); each child has its own function
  * table, so a function's source crosses to a child once per child process.
  */
-export interface ToChild {
-  type: 'stop'
-}
+export type ToChild =
+  | { type: 'stop' }
+  /** Hand back up to `count` of the tasks received and not started, the most recently received first. */
+  | { type: 'reclaim'; count: number }
 
-export interface FromChild {
-  type: 'ready'
-}
+export type FromChild =
+  | { type: 'ready' }
+  /** The answer to 'reclaim': the ids handed back (none of them started; possibly none). */
+  | { type: 'reclaimed'; ids: string[] }
 
 /** What a task wrote (node-agent/output-capture.ts); sent before the task's outcome. */
 export interface ChildOutputChunk {
   id: string
   stream: 'stdout' | 'stderr'
   text: string
+}
+
+/** Reads a message from a child; anything else (a bug, or a task writing to the IPC channel) is undefined. */
+export function readFromChild(message: unknown): FromChild | undefined {
+  if (typeof message !== 'object' || message === null) return undefined
+  const { type, ids } = message as { type?: unknown; ids?: unknown }
+  if (type === 'ready') return { type }
+  if (type === 'reclaimed' && Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return { type, ids }
+  return undefined
 }

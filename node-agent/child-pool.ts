@@ -1,54 +1,18 @@
-import { fork, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import type { Duplex } from 'node:stream'
-import { fileURLToPath } from 'node:url'
-import {
-  FunctionTable,
-  PRIORITY_CODE,
-  STATUS_OK,
-  TaskFrameWriter,
-  childHasRoom,
-  outcomeError,
-  readOutcomeFrame,
-  wireError,
-  type CancelRequest,
-  type FunctionEntry,
-  type WireError,
-} from '../protocol/index.js'
+import type { ChildProcess } from 'node:child_process'
+import { PRIORITY_CODE, type CancelRequest } from '../protocol/index.js'
 import { FunctionRunTimes } from '../manager/scheduling/estimates.js'
-import { PIPE_FRAME, PIPE_HEADROOM, PIPE_OUTPUT, readFrames, writeFinished } from './child-frames.js'
+import { PIPE_HEADROOM, writeFinished } from './child-frames.js'
+import { armHeadTimer, cancelHeld, stoppedOutcome } from './child-deadlines.js'
 import type { ChildOutputChunk, FromChild, ToChild } from './child-messages.js'
+import { settleExit, settleOutcomeFrame } from './child-outcomes.js'
+import { spawnChild, type ChildEvents } from './child-process.js'
+import { ChildSlot, type ReclaimFor } from './child-slot.js'
+import { fillChild, planSiblingReclaims, planStealReclaims, reclaimView, type ReclaimRequest } from './child-window.js'
+import { PoolQueue } from './pool-queue.js'
+import type { PoolOutcome, PoolTask } from './pool-task.js'
 
-/** A task on this node: its argument bytes are `bytes[start .. end)` of the frame it came in. */
-export interface PoolTask {
-  readonly id: string
-  readonly attempt: number
-  readonly fn: FunctionEntry
-  /** ms; 0 = none. */
-  readonly timeout: number
-  readonly bytes: Uint8Array
-  readonly start: number
-  readonly end: number
-}
-
-/** How a task ended on this node. A result is `bytes[start .. end)` of the child's outcome frame. */
-export type PoolOutcome =
-  | {
-      readonly id: string
-      readonly attempt: number
-      readonly ms: number
-      readonly ok: true
-      readonly bytes: Uint8Array
-      readonly start: number
-      readonly end: number
-    }
-  | {
-      readonly id: string
-      readonly attempt: number
-      readonly ms: number
-      readonly ok: false
-      readonly error: WireError
-    }
+export { childEnvironment } from './child-process.js'
+export type { PoolOutcome, PoolTask } from './pool-task.js'
 
 export interface ChildPoolOptions {
   /** Child processes to run. */
@@ -63,68 +27,16 @@ export interface ChildPoolOptions {
   onOutput?: (pid: number, chunks: ChildOutputChunk[]) => void
   /** Something went wrong that an operator should see. */
   onWarning?: (message: string) => void
-}
-
-/** Why a child is being killed on purpose, and the answer its running task gets. */
-interface Kill {
-  id: string
-  code: 'TASK_TIMEOUT' | 'CANCELLED'
-}
-
-class Slot {
-  child: ChildProcess | null = null
-  /** The frame pipe to the child (task frames down; outcome frames and task output up). */
-  frames: Duplex | null = null
-  ready = false
-  /** Tasks sent to the child, in the order it runs them; the first one is running. */
-  readonly inFlight: PoolTask[] = []
-  /** The function table of the link to this child process (a new process starts a new one). */
-  readonly functions = new FunctionTable()
-  /** Builds the frames to this child (kept: a writer reuses its columns frame after frame). */
-  readonly writer = new TaskFrameWriter(this.functions)
-  /** The expected ms of each task in `inFlight` (undefined: its function was unmeasured). */
-  readonly expectedMs: (number | undefined)[] = []
-  /** Sums over `expectedMs`: measured ms, and how many were unmeasured. */
-  knownMs = 0
-  unknown = 0
-  /** Tasks already answered (cancelled) whose late result must be dropped. */
-  readonly answered = new Set<string>()
-  /** Tasks sent to this child since it started (for --max-requests). */
-  served = 0
-  retiring = false
-  /** Taken out of the pool by a resize: it finishes what it holds, then leaves for good. */
-  removed = false
-  kill: Kill | null = null
-  timer: NodeJS.Timeout | null = null
-  headId: string | null = null
-
-  constructor(readonly index: number) {}
-}
-
-/**
- * The children's environment: the agent's, less the shared secret (a task runs arbitrary code and
- * has no business with the token), plus the node's name and id.
- */
-export function childEnvironment(
-  extra: Record<string, string>,
-  env: NodeJS.ProcessEnv = process.env,
-): NodeJS.ProcessEnv {
-  const childEnv: NodeJS.ProcessEnv = { ...env, ...extra }
-  delete childEnv.ARGON_TOKEN
-  return childEnv
-}
-
-function childEntryPath(): string {
-  // From sources (tsx) the sibling is .ts; from dist/ it is .js.
-  const js = fileURLToPath(new URL('./child-entry.js', import.meta.url))
-  return existsSync(js) ? js : fileURLToPath(new URL('./child-entry.ts', import.meta.url))
+  /** Starts the child of a slot: a real process unless given (state-machine tests simulate one). */
+  spawn?: typeof spawnChild
 }
 
 /**
  * A supervised pool of child processes. The agent's main process owns the network; children only
  * run code, so a CPU-bound task never starves heartbeats. A child that dies is replaced; the task
  * it was running is reported lost (WORKER_LOST, one attempt) and the tasks queued behind it are
- * re-run on the other children.
+ * re-run on the other children. Tasks a child holds but has not started can be taken back: by an
+ * idle sibling, or by a steal from the manager.
  *
  * @example
  * ```ts
@@ -135,11 +47,12 @@ function childEntryPath(): string {
  */
 export class ChildPool {
   readonly #options: ChildPoolOptions
-  readonly #slots: Slot[] = []
-  #queue: PoolTask[] = []
-  #queueHead = 0
+  readonly #slots: ChildSlot[] = []
+  readonly #queue = new PoolQueue()
   /** Run times per function on this node's children: each child's window is sized in time from them. */
   readonly #runTimes = new FunctionRunTimes()
+  readonly #events: ChildEvents
+  readonly #spawn: typeof spawnChild
   #closing = false
   #idleWaiters: (() => void)[] = []
   #readyWaiters: (() => void)[] = []
@@ -150,11 +63,15 @@ export class ChildPool {
     if (!Number.isInteger(options.maxRequests) || options.maxRequests < 0)
       throw new TypeError('options.maxRequests must be a non-negative integer')
     this.#options = options
-    for (let i = 0; i < options.size; i++) {
-      const slot = new Slot(i)
-      this.#slots.push(slot)
-      this.#spawn(slot)
+    this.#spawn = options.spawn ?? spawnChild
+    this.#events = {
+      outcomes: (slot, frame) => this.#onSettled(slot, frame),
+      output: (pid, chunks) => this.#options.onOutput?.(pid, chunks),
+      message: (slot, message) => this.#onMessage(slot, message),
+      exit: (slot, child, code, signal) => this.#onExit(slot, child, code, signal),
+      warning: (message) => this.#options.onWarning?.(message),
     }
+    for (let i = 0; i < options.size; i++) this.#addSlot(i)
   }
 
   get size(): number {
@@ -177,16 +94,16 @@ export class ChildPool {
     })
   }
 
-  /** Tasks on children right now (running or next in line there). */
+  /** Children with work right now (running or next in line there). */
   get busy(): number {
     let busy = 0
-    for (const slot of this.#slots) if (slot.inFlight.length > 0) busy++
+    for (const slot of this.#slots) if (slot.held.length > 0) busy++
     return busy
   }
 
   /** Per child: true while it has work. */
   workerBusy(): boolean[] {
-    return this.#slots.filter((slot) => !slot.removed).map((slot) => slot.inFlight.length > 0)
+    return this.#slots.filter((slot) => !slot.removed).map((slot) => slot.held.length > 0)
   }
 
   /** Process ids of the live children. */
@@ -195,7 +112,7 @@ export class ChildPool {
   }
 
   get queued(): number {
-    return this.#queue.length - this.#queueHead
+    return this.#queue.size
   }
 
   /** Queues tasks; one call per received batch, so children get batches too. */
@@ -206,43 +123,32 @@ export class ChildPool {
 
   cancel(request: CancelRequest): void {
     const code = request.reason === 'timeout' ? 'TASK_TIMEOUT' : 'CANCELLED'
-    for (let i = this.#queueHead; i < this.#queue.length; i++) {
-      const task = this.#queue[i]!
-      if (task.id === request.id) {
-        this.#queue.splice(i, 1)
-        this.#answer(task, code)
-        return
-      }
-    }
+    const queued = this.#queue.remove(request.id)
+    if (queued !== undefined) return this.#options.onSettled(stoppedOutcome(queued, code))
     for (const slot of this.#slots) {
-      const position = slot.inFlight.findIndex((task) => task.id === request.id)
-      if (position < 0 || slot.answered.has(request.id)) continue
-      if (position === 0) this.#killFor(slot, { id: request.id, code })
-      else {
-        // Not started yet: answer now and drop the child's result when it comes.
-        slot.answered.add(request.id)
-        this.#answer(slot.inFlight[position]!, code)
-      }
+      const answer = cancelHeld(slot, request.id, code)
+      if (answer === 'absent') continue
+      if (answer !== undefined) this.#options.onSettled(answer)
       return
     }
   }
 
   /**
-   * Work stealing: removes and returns up to `count` tasks no child has started (the most
-   * recently queued first; the oldest stay, so they start soonest here).
+   * Work stealing: removes and returns up to `count` tasks no child has started, from the agent's
+   * queue (the most recently queued first; the oldest stay, so they start soonest here). For the
+   * rest, children are asked to hand back tasks they hold but have not started; those come to
+   * `later` when the children answer (a child running a synchronous task answers after it).
    */
-  takeBack(count: number): PoolTask[] {
-    const take = Math.min(count, this.queued)
-    if (take <= 0) return []
-    return this.#queue.splice(this.#queue.length - take, take)
+  takeBack(count: number, later?: (tasks: PoolTask[]) => void): PoolTask[] {
+    const taken = this.#queue.takeLast(count)
+    if (later !== undefined && taken.length < count && !this.#closing)
+      this.#askChildren(planStealReclaims(this.#slots.map(reclaimView), count - taken.length), later)
+    return taken
   }
 
   /** Removes and returns the tasks that no child has started yet (queued here, not sent). */
   takeQueued(): PoolTask[] {
-    const taken = this.#queue.slice(this.#queueHead)
-    this.#queue = []
-    this.#queueHead = 0
-    return taken
+    return this.#queue.takeAll()
   }
 
   /** Stops taking work; resolves when every child is idle or after `graceMs`, then stops the children. */
@@ -269,125 +175,6 @@ export class ChildPool {
     }
   }
 
-  #spawn(slot: Slot): void {
-    const child = fork(childEntryPath(), [], {
-      env: childEnvironment(this.#options.env),
-      // fd 3: the IPC channel (ready, stop); fd 4: the frame pipe (child-frames.ts).
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
-    })
-    slot.child = child
-    slot.functions.clear()
-    slot.ready = false
-    slot.served = 0
-    slot.retiring = false
-    slot.kill = null
-    const frames = child.stdio[4] as Duplex
-    slot.frames = frames
-    // A pipe to a child that died fails its pending writes; the exit handler deals with the child.
-    frames.on('error', () => undefined)
-    readFrames(frames, (frame, kind) => {
-      if (slot.child !== child) return
-      if (kind === PIPE_FRAME) this.#onSettled(slot, frame)
-      else if (kind === PIPE_OUTPUT) this.#onOutput(child, frame)
-    })
-    child.on('message', (message: FromChild) => {
-      if (message.type === 'ready') {
-        slot.ready = true
-        if (this.#slots.every((each) => each.ready)) for (const wake of this.#readyWaiters.splice(0)) wake()
-        this.#schedule()
-      }
-    })
-    child.once('exit', (code, signal) => this.#onExit(slot, child, code, signal))
-    child.on('error', (error) => this.#options.onWarning?.(`child ${slot.index}: ${error.message}`))
-  }
-
-  #onOutput(child: ChildProcess, input: Buffer): void {
-    let chunks: unknown
-    try {
-      chunks = JSON.parse(input.toString('utf8'))
-    } catch {
-      return this.#options.onWarning?.('a child sent task output that could not be read')
-    }
-    if (Array.isArray(chunks)) this.#options.onOutput?.(child.pid ?? 0, chunks as ChildOutputChunk[])
-  }
-
-  #onSettled(slot: Slot, input: Uint8Array): void {
-    const frame = readOutcomeFrame(input)
-    if (!frame.ok) {
-      this.#options.onWarning?.(`child ${slot.index} sent an unreadable outcome frame: ${frame.message}`)
-      return
-    }
-    const { ids, ms, status, bytes, offsets } = frame
-    for (let i = 0; i < frame.count; i++) {
-      const task = slot.inFlight[0]
-      if (!task || task.id !== ids[i]) {
-        this.#options.onWarning?.(`child ${slot.index} answered ${ids[i]} out of order`)
-        continue
-      }
-      slot.inFlight.shift()
-      const runMs = ms[i]!
-      const expected = slot.expectedMs.shift()
-      if (expected === undefined) slot.unknown = Math.max(0, slot.unknown - 1)
-      else slot.knownMs = slot.inFlight.length === 0 ? 0 : Math.max(0, slot.knownMs - expected)
-      const ok = status[i] === STATUS_OK
-      const error = ok
-        ? undefined
-        : (outcomeError(frame, i) ??
-          wireError('TASK_FAILED', `task ${task.id} failed with an error that could not be read`))
-      // A cancelled or timed-out run says nothing about how long the function takes.
-      if (ok || error!.code === 'TASK_FAILED') this.#runTimes.record(task.fn.key, runMs)
-      if (slot.answered.delete(task.id)) continue
-      this.#options.onSettled(
-        ok
-          ? { id: task.id, attempt: task.attempt, ok: true, bytes, start: offsets[i]!, end: offsets[i + 1]!, ms: runMs }
-          : { id: task.id, attempt: task.attempt, ok: false, error: error!, ms: runMs },
-      )
-    }
-    this.#armTimer(slot)
-    if (slot.retiring && slot.inFlight.length === 0) this.#send(slot, { type: 'stop' })
-    this.#schedule()
-    this.#checkIdle()
-  }
-
-  #onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (slot.child !== child) return
-    if (slot.timer) clearTimeout(slot.timer)
-    slot.timer = null
-    slot.child = null
-    slot.frames = null
-    slot.ready = false
-    const kill = slot.kill
-    const stranded = slot.inFlight.splice(0)
-    slot.expectedMs.length = 0
-    slot.knownMs = 0
-    slot.unknown = 0
-    const head = stranded.shift()
-    if (head && !slot.answered.has(head.id)) {
-      if (kill?.id === head.id) this.#answer(head, kill.code)
-      else {
-        this.#options.onWarning?.(`child ${slot.index} died (${signal ?? `exit ${code}`}) running task ${head.id}`)
-        this.#options.onSettled({
-          id: head.id,
-          attempt: head.attempt,
-          ok: false,
-          error: wireError(
-            'WORKER_LOST',
-            `the worker process died running task ${head.id} (${signal ?? `exit code ${code}`})`,
-          ),
-          ms: 0,
-        })
-      }
-    }
-    // Tasks that never started go back to the front of the queue for the other children.
-    const restart = stranded.filter((task) => !slot.answered.has(task.id))
-    slot.answered.clear()
-    this.#queue.splice(this.#queueHead, 0, ...restart)
-    if (slot.removed) this.#slots.splice(this.#slots.indexOf(slot), 1)
-    else if (!this.#closing) this.#spawn(slot)
-    this.#schedule()
-    this.#checkIdle()
-  }
-
   /**
    * Runs `size` children from now on: new ones start at once; surplus ones take no new work,
    * finish what they hold, and exit (nothing is lost or cut short).
@@ -397,17 +184,13 @@ export class ChildPool {
     if (this.#closing) return
     const live = this.#slots.filter((slot) => !slot.removed)
     let next = Math.max(-1, ...this.#slots.map((slot) => slot.index)) + 1
-    for (let i = live.length; i < size; i++) {
-      const slot = new Slot(next++)
-      this.#slots.push(slot)
-      this.#spawn(slot)
-    }
+    for (let i = live.length; i < size; i++) this.#addSlot(next++)
     // The idlest children leave first.
-    const surplus = live.sort((a, b) => a.inFlight.length - b.inFlight.length).slice(0, Math.max(0, live.length - size))
+    const surplus = live.sort((a, b) => a.held.length - b.held.length).slice(0, Math.max(0, live.length - size))
     for (const slot of surplus) {
       slot.removed = true
       slot.retiring = true
-      if (slot.inFlight.length === 0) {
+      if (slot.held.length === 0) {
         if (slot.child !== null) this.#send(slot, { type: 'stop' })
         else this.#slots.splice(this.#slots.indexOf(slot), 1)
       }
@@ -415,60 +198,76 @@ export class ChildPool {
     this.#schedule()
   }
 
-  #answer(task: PoolTask, code: 'TASK_TIMEOUT' | 'CANCELLED'): void {
-    const message =
-      code === 'TASK_TIMEOUT' ? `task ${task.id} timed out after ${task.timeout} ms` : `task ${task.id} was cancelled`
-    this.#options.onSettled({ id: task.id, attempt: task.attempt, ok: false, error: wireError(code, message), ms: 0 })
+  #addSlot(index: number): void {
+    const slot = new ChildSlot(index)
+    this.#slots.push(slot)
+    this.#spawn(slot, this.#options.env, this.#events)
   }
 
-  #killFor(slot: Slot, kill: Kill): void {
-    slot.kill = kill
-    slot.child?.kill('SIGKILL')
+  #onMessage(slot: ChildSlot, message: FromChild): void {
+    if (message.type === 'ready') {
+      slot.ready = true
+      if (this.#slots.every((each) => each.ready)) for (const wake of this.#readyWaiters.splice(0)) wake()
+      this.#schedule()
+      return
+    }
+    // Handed back unstarted: to the steal that asked, or to the head of the queue for an idle sibling.
+    const reclaim = slot.reclaim
+    slot.reclaim = null
+    const returned = slot.release(message.ids).filter((task) => !slot.answered.delete(task.id))
+    armHeadTimer(slot)
+    if (typeof reclaim?.for === 'function') {
+      if (returned.length > 0) reclaim.for(returned)
+    } else this.#queue.pushFront(returned)
+    this.#afterChange(slot, returned.length > 0)
   }
 
-  /** The running task's timeout counts from when it reached the head of its child's line. */
-  #armTimer(slot: Slot): void {
-    const head = slot.inFlight[0]
-    if (head?.id === slot.headId) return
+  #onSettled(slot: ChildSlot, input: Uint8Array): void {
+    settleOutcomeFrame(slot, input, this.#runTimes, this.#options.onSettled, (message) =>
+      this.#options.onWarning?.(message),
+    )
+    armHeadTimer(slot)
+    this.#afterChange(slot, false)
+  }
+
+  /** After a child answered: a retiring child with nothing left stops; the rest gets scheduled. */
+  #afterChange(slot: ChildSlot, requeued: boolean): void {
+    if (slot.retiring && slot.held.length === 0 && slot.reclaim === null) this.#send(slot, { type: 'stop' })
+    // Tasks taken back while closing still run here: the manager was told of nothing else.
+    this.#schedule(requeued)
+    this.#checkIdle()
+  }
+
+  #onExit(slot: ChildSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.child !== child) return
     if (slot.timer) clearTimeout(slot.timer)
     slot.timer = null
-    slot.headId = head?.id ?? null
-    if (head !== undefined && head.timeout > 0) {
-      slot.timer = setTimeout(() => {
-        if (slot.inFlight[0] === head) this.#killFor(slot, { id: head.id, code: 'TASK_TIMEOUT' })
-      }, head.timeout)
-    }
+    slot.headId = null
+    slot.child = null
+    slot.frames = null
+    slot.ready = false
+    slot.reclaim = null
+    // Tasks that never started go back to the front of the queue for the other children.
+    this.#queue.pushFront(
+      settleExit(slot, code, signal, this.#options.onSettled, (message) => this.#options.onWarning?.(message)),
+    )
+    slot.answered.clear()
+    if (slot.removed) this.#slots.splice(this.#slots.indexOf(slot), 1)
+    else if (!this.#closing) this.#spawn(slot, this.#options.env, this.#events)
+    this.#schedule()
+    this.#checkIdle()
   }
 
-  #schedule(): void {
-    if (this.#closing || this.queued === 0) return
-    // Each child's window is sized in time from the tasks it holds: fast ones queue there (no idle
-    // gap between tasks), longer or unmeasured ones wait here, where a steal can still take them.
-    for (const slot of this.#slots) {
-      if (!slot.ready || slot.retiring || slot.kill) continue
-      let room = this.#options.maxRequests > 0 ? this.#options.maxRequests - slot.served : Infinity
-      const held = { slots: 1, count: slot.inFlight.length, knownMs: slot.knownMs, unknown: slot.unknown }
-      const batch: PoolTask[] = []
-      while (room > 0 && this.#queueHead < this.#queue.length) {
-        const task = this.#queue[this.#queueHead]!
-        const expected = this.#runTimes.expected(task.fn.key)
-        if (!childHasRoom(held, expected)) break
-        this.#queueHead++
-        room--
-        batch.push(task)
-        slot.inFlight.push(task)
-        slot.expectedMs.push(expected)
-        held.count++
-        if (expected === undefined) held.unknown++
-        else held.knownMs += expected
-      }
-      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#queueHead)
-        this.#queueHead = 0
-      }
+  #schedule(evenWhileClosing = false): void {
+    if (this.#closing && !evenWhileClosing) return
+    const maxRequests = this.#options.maxRequests
+    // Idle children first: a task taken back from a busy child must not go straight back to it.
+    for (const slot of this.#idleFirst()) {
+      if (this.#queue.size === 0) break
+      if (!slot.takesWork) continue
+      const limit = maxRequests > 0 ? maxRequests - slot.served : Infinity
+      const batch = fillChild(slot, this.#queue, this.#runTimes, limit)
       if (batch.length === 0) continue
-      slot.knownMs = held.knownMs
-      slot.unknown = held.unknown
       slot.served += batch.length
       // One frame per child: the tasks' byte ranges (adjacent ones copied in one piece).
       const writer = slot.writer
@@ -477,13 +276,30 @@ export class ChildPool {
       }
       const frame = writer.finish(PIPE_HEADROOM)
       if (slot.frames !== null) writeFinished(slot.frames, frame)
-      this.#armTimer(slot)
-      if (this.#options.maxRequests > 0 && slot.served >= this.#options.maxRequests) slot.retiring = true
-      if (this.queued === 0) break
+      armHeadTimer(slot)
+      if (maxRequests > 0 && slot.served >= maxRequests) slot.retiring = true
+    }
+    if (this.#closing || this.#queue.size > 0) return
+    if (this.#slots.some((slot) => slot.takesWork && slot.held.length === 0))
+      this.#askChildren(planSiblingReclaims(this.#slots.map(reclaimView), 0), 'sibling')
+  }
+
+  #idleFirst(): ChildSlot[] {
+    const slots = this.#slots
+    if (slots.every((slot) => slot.held.length > 0) || slots.every((slot) => slot.held.length === 0)) return slots
+    return [...slots.filter((slot) => slot.held.length === 0), ...slots.filter((slot) => slot.held.length > 0)]
+  }
+
+  #askChildren(requests: readonly ReclaimRequest[], reclaimFor: ReclaimFor): void {
+    for (const request of requests) {
+      const slot = this.#slots.find((each) => each.index === request.index)
+      if (slot?.child == null) continue
+      slot.reclaim = { for: reclaimFor, count: request.count }
+      this.#send(slot, { type: 'reclaim', count: request.count })
     }
   }
 
-  #send(slot: Slot, message: ToChild): void {
+  #send(slot: ChildSlot, message: ToChild): void {
     slot.child?.send(message)
   }
 

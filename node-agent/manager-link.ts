@@ -224,10 +224,20 @@ export class ManagerLink {
     socket.on('task:steal', (frame: unknown) => {
       const request = parseMessage(stealRequestSchema, frame)
       if (!request.ok) return log(`ignored a malformed steal request: ${request.error.message}`)
-      // Always answered, also with nothing, so the manager stops waiting for these tasks.
+      // Always answered at once, also with nothing, so the manager stops waiting for these tasks;
+      // tasks the children hand back later follow on the same connection (after a reconnect the
+      // manager has taken back everything unanswered already).
+      const connection = socket.id
+      const later = (tasks: PoolTask[]): void => {
+        if (socket.connected && socket.id === connection)
+          socket.emit(
+            'task:returned',
+            tasks.map((task) => task.id),
+          )
+      }
       socket.emit(
         'task:returned',
-        pool.takeBack(request.value.count).map((task) => task.id),
+        pool.takeBack(request.value.count, later).map((task) => task.id),
       )
     })
     socket.on('node:scale', (update) => {

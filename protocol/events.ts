@@ -57,7 +57,8 @@ export interface NodeToManagerEvents {
   'node:leaving': (returned: string[]) => void
   /**
    * The answer to `task:steal`: the ids of the tasks handed back (none had started; possibly
-   * fewer than asked, or none). They go back to the queue without counting an attempt.
+   * fewer than asked, or none). They go back to the queue without counting an attempt. Sent at
+   * once with what waited in the agent's queue, and again later with what its children handed back.
    */
   'task:returned': (returned: string[]) => void
   /** What tasks wrote to stdout/stderr, sent before their outcomes. */

@@ -168,6 +168,7 @@ export {
   MAX_PREFETCH_PER_SLOT,
   LONG_TASK_MS,
   CHILD_PREFETCH_MAX_MS,
+  STEAL_MIN_TASK_MS,
   type HeldWork,
 } from './prefetch.js'
 export {

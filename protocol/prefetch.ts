@@ -30,11 +30,19 @@ export function nodeWindowPerWorker(avgTaskMs: number): number {
 }
 
 /**
- * Tasks at least this long are never queued at a child behind a running one: there they could
- * not be taken back, while in the agent's own queue a steal can still move them to an idle node.
- * The child's gap between two such tasks (one IPC hop) costs under 1 % of them.
+ * Tasks at least this long are never queued at a child behind a running one: in the agent's own
+ * queue the first child to free up takes them, and a steal moves them without asking a child
+ * (which answers a reclaim only between tasks). The child's gap between two such tasks (one
+ * pipe hop from the agent's queue) costs under 1 % of them.
  */
 export const CHILD_PREFETCH_MAX_MS = 20
+
+/**
+ * Taking back a waiting task is only worth a round trip for tasks at least this long (estimated),
+ * ms: trivial ones finish sooner where they are. Used by the manager (steals from nodes) and the
+ * agent (reclaims from children).
+ */
+export const STEAL_MIN_TASK_MS = 2
 
 /** What a group of workers (a node, or one child) holds now, in estimated time. */
 export interface HeldWork {

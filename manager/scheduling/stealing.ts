@@ -5,8 +5,9 @@
  * puts them at the head of its queue and places them again by estimated completion time.
  */
 
-/** A steal is only worth a round trip for tasks at least this long (estimated), ms. */
-export const STEAL_MIN_TASK_MS = 2
+import { STEAL_MIN_TASK_MS } from '../../protocol/index.js'
+
+export { STEAL_MIN_TASK_MS }
 
 /** A steal request unanswered this long is taken as lost (the slot accounting moves on), ms. */
 export const STEAL_ANSWER_TIMEOUT_MS = 5000

@@ -1,0 +1,107 @@
+/**
+ * A child's line of tasks: it runs them one at a time, back to back, and between two of them,
+ * once it has run for SLICE_MS since it last did so, sends the outcomes so far and lets the event
+ * loop turn. That turn is what lets the agent take back tasks that wait here and have not started
+ * (a 'reclaim' read from the IPC channel): without it a child running held tasks back to back
+ * would read nothing until its line was empty. Trivial tasks pay one turn per SLICE_MS, not one
+ * per task.
+ */
+
+/** How long the line runs (and results wait for company) before it sends them and lets I/O in, ms. */
+export const SLICE_MS = 1
+
+export interface TaskLineOptions<Task, Outcome> {
+  /** Runs one task; stays synchronous for synchronous functions (no await per task). */
+  run: (task: Task) => Outcome | Promise<Outcome>
+  /** Sends outcomes to the agent (called with at least one). */
+  send: (outcomes: Outcome[]) => void
+  /** Around each run (e.g. to capture what the task writes). */
+  begin?: (task: Task) => void
+  end?: () => void
+  /** Lets pending I/O be read; the default passes through one poll phase of the event loop. */
+  yieldTurn?: () => Promise<void>
+  now?: () => number
+}
+
+/**
+ * Resolves after the event loop has polled for I/O once. A single setImmediate called from an I/O
+ * callback runs in the same loop iteration's check phase, before any new poll; the second one is
+ * always one iteration later, so one poll phase lies between.
+ */
+export function passPollPhase(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
+}
+
+/**
+ * @example
+ * ```ts
+ * const line = new TaskLine({ run: (task) => runTask(task), send: (outcomes) => writeOutcomes(outcomes) })
+ * line.push(tasksOfFrame)
+ * line.reclaim(2)   // the (up to) two most recently received tasks that have not started
+ * ```
+ */
+export class TaskLine<Task, Outcome> {
+  readonly #options: TaskLineOptions<Task, Outcome>
+  readonly #yieldTurn: () => Promise<void>
+  readonly #now: () => number
+  /** Received and not started, oldest first. */
+  #waiting: Task[] = []
+  #head = 0
+  #running = false
+  /** Turns given to the event loop between tasks (a figure for tests and profiles). */
+  turns = 0
+
+  constructor(options: TaskLineOptions<Task, Outcome>) {
+    this.#options = options
+    this.#yieldTurn = options.yieldTurn ?? passPollPhase
+    this.#now = options.now ?? (() => performance.now())
+  }
+
+  /** Tasks received and not started. */
+  get waiting(): number {
+    return this.#waiting.length - this.#head
+  }
+
+  /** Adds a frame's tasks; all of them are in line before the first one runs (so their outcomes can share frames). */
+  push(tasks: readonly Task[]): void {
+    for (const task of tasks) this.#waiting.push(task)
+    if (!this.#running && this.waiting > 0) void this.#drain()
+  }
+
+  /** Removes and returns up to `count` tasks that have not started, the most recently received first. */
+  reclaim(count: number): Task[] {
+    const take = Math.max(0, Math.min(count, this.waiting))
+    if (take === 0) return []
+    return this.#waiting.splice(this.#waiting.length - take, take).reverse()
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true
+    const { run, send, begin, end } = this.#options
+    let outcomes: Outcome[] = []
+    let since = this.#now()
+    while (this.waiting > 0) {
+      const task = this.#waiting[this.#head++]!
+      if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+        this.#waiting = this.#waiting.slice(this.#head)
+        this.#head = 0
+      }
+      begin?.(task)
+      const outcome = run(task)
+      outcomes.push(outcome instanceof Promise ? await outcome : outcome)
+      end?.()
+      if (this.#now() - since >= SLICE_MS) {
+        send(outcomes)
+        outcomes = []
+        // Held tasks that have not started may be wanted elsewhere: read the pipe before the next one.
+        if (this.waiting > 0) {
+          this.turns++
+          await this.#yieldTurn()
+        }
+        since = this.#now()
+      }
+    }
+    if (outcomes.length > 0) send(outcomes)
+    this.#running = false
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The child's line of tasks: back to back, results sent in batches, the event loop given a turn
+ * between tasks once per slice (not per task), and tasks that have not started handed back.
+ */
+import { createServer, Socket, type AddressInfo } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { SLICE_MS, TaskLine } from '../../../node-agent/task-line.js'
+
+/** A clock the tasks move: each run takes `costMs`. */
+function fakeClock(): { now: () => number; advance: (ms: number) => void } {
+  let t = 0
+  return { now: () => t, advance: (ms) => (t += ms) }
+}
+
+async function settled(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
+  expect(check()).toBe(true)
+}
+
+describe('TaskLine', () => {
+  it('runs trivial tasks back to back: one turn and one send per slice, not per task', async () => {
+    const clock = fakeClock()
+    const sent: number[][] = []
+    const line = new TaskLine<number, number>({
+      run: (task) => {
+        clock.advance(0.01)
+        return task * 2
+      },
+      send: (outcomes) => sent.push(outcomes),
+      now: clock.now,
+    })
+    line.push(Array.from({ length: 1000 }, (_, i) => i))
+    await settled(() => sent.flat().length === 1000)
+    expect(sent.flat()).toEqual(Array.from({ length: 1000 }, (_, i) => i * 2))
+    // 1000 × 0.01 ms = 10 ms of work: a send (and a turn while tasks wait) every SLICE_MS.
+    expect(sent.length).toBeLessThanOrEqual(10 / SLICE_MS + 1)
+    expect(line.turns).toBeLessThanOrEqual(10 / SLICE_MS)
+    expect(line.turns).toBeGreaterThanOrEqual(5)
+  })
+
+  it('turns after a long task only while another waits, and sends its result first', async () => {
+    const clock = fakeClock()
+    const events: string[] = []
+    const line = new TaskLine<string, string>({
+      run: (task) => {
+        clock.advance(5)
+        events.push(`run ${task}`)
+        return task
+      },
+      send: (outcomes) => events.push(`send ${outcomes.join(',')}`),
+      yieldTurn: async () => {
+        events.push('turn')
+      },
+      now: clock.now,
+    })
+    line.push(['a', 'b'])
+    await settled(() => events.includes('send b'))
+    expect(events).toEqual(['run a', 'send a', 'turn', 'run b', 'send b'])
+  })
+
+  it('hands back the tasks not started, most recent first, when asked during a turn; they never run', async () => {
+    const clock = fakeClock()
+    const ran: string[] = []
+    let handedBack: string[] = []
+    const line: TaskLine<string, string> = new TaskLine<string, string>({
+      run: (task) => {
+        clock.advance(2)
+        ran.push(task)
+        return task
+      },
+      send: () => undefined,
+      yieldTurn: async () => {
+        if (handedBack.length === 0) handedBack = line.reclaim(2)
+      },
+      now: clock.now,
+    })
+    line.push(['a', 'b', 'c', 'd'])
+    await settled(() => line.waiting === 0 && ran.length === 2)
+    expect(handedBack).toEqual(['d', 'c'])
+    expect(ran).toEqual(['a', 'b'])
+    expect(line.reclaim(5)).toEqual([])
+  })
+
+  it('hands back waiting tasks while an asynchronous task runs', async () => {
+    let finish: (value: string) => void = () => undefined
+    const ran: string[] = []
+    const line = new TaskLine<string, string>({
+      run: (task) => {
+        ran.push(task)
+        return task === 'slow' ? new Promise<string>((resolve) => (finish = resolve)) : task
+      },
+      send: () => undefined,
+    })
+    line.push(['slow', 'x', 'y'])
+    expect(line.reclaim(1)).toEqual(['y'])
+    finish('slow')
+    await settled(() => ran.length === 2)
+    expect(ran).toEqual(['slow', 'x'])
+  })
+
+  it('reads a reclaim that arrived over a real pipe while a synchronous task ran, before the next task starts', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve))
+    const sender = new Socket()
+    await new Promise<void>((resolve) => sender.connect((server.address() as AddressInfo).port, '127.0.0.1', resolve))
+    const receiver = await accepted
+    try {
+      const ran: string[] = []
+      let handedBack: string[] = []
+      const line: TaskLine<string, string> = new TaskLine<string, string>({
+        run: (task) => {
+          ran.push(task)
+          if (task === 'first') {
+            // The agent's reclaim reaches the pipe while this task keeps the thread busy.
+            sender.write('reclaim')
+            const end = performance.now() + 2 * SLICE_MS + 20
+            while (performance.now() < end);
+          }
+          return task
+        },
+        send: () => undefined,
+      })
+      receiver.on('data', () => (handedBack = line.reclaim(10)))
+      line.push(['first', 'second', 'third'])
+      await settled(() => handedBack.length > 0 || ran.length === 3)
+      expect(ran).toEqual(['first'])
+      expect(handedBack).toEqual(['third', 'second'])
+    } finally {
+      sender.destroy()
+      receiver.destroy()
+      server.close()
+    }
+  })
+})
