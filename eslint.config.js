@@ -119,8 +119,26 @@ export default tseslint.config(
           paths: [noElectron],
           patterns: [
             {
-              group: ['../client/*', '../electron/*', '../renderer/*'],
-              message: 'node-agent/ depends on protocol/ (and manager/ for stand-alone mode).',
+              group: ['../client/*', '../cli/*', '../electron/*', '../renderer/*'],
+              message:
+                'node-agent/ depends on protocol/ (and manager/ for stand-alone mode); the flags it shares with argon are in cli-options/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['cli-options/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            {
+              group: ['../node-agent/*', '../client/*', '../cli/*', '../electron/*', '../renderer/*'],
+              message: 'cli-options/ serves both programs (argon, node-agent) and imports neither.',
             },
           ],
         },

@@ -10,10 +10,10 @@ import {
   type TaskRecord,
   TASK_RECORD_STATUSES,
 } from '../protocol/index.js'
-import { addTokenOptions, addTrustOptions } from './connection-options.js'
+import { addTokenOptions, addTrustOptions } from '../cli-options/connection-options.js'
 import { CONTROL_REPLY_MS, runCommand, runControlCommand, withControl, type ControlFlags } from './control-request.js'
 import { formatJobs, formatNode, formatStatus, formatTasks } from './control-tables.js'
-import { address, duration, positiveInteger } from './option-parsers.js'
+import { address, duration, positiveInteger } from '../cli-options/option-parsers.js'
 
 function controlOptions(command: Command): Command {
   command.option('--manager <host:port>', 'manager address', address, '127.0.0.1:8000')

@@ -22,7 +22,7 @@ import {
   type ControlToManagerEvents,
   type ManagerToControlEvents,
 } from '../protocol/index.js'
-import { tokenFromFlags, trustFromFlags } from './connection-options.js'
+import { tokenFromFlags, trustFromFlags } from '../cli-options/connection-options.js'
 
 /** The flags every control command has. */
 export interface ControlFlags {

@@ -6,7 +6,7 @@ import { Client } from '../client/index.js'
 import { createManager, type Manager } from '../manager/index.js'
 import { describeListenError } from '../manager/listen-error.js'
 import { silentLogger } from '../manager/logger.js'
-import { port, positiveInteger } from './option-parsers.js'
+import { port, positiveInteger } from '../cli-options/option-parsers.js'
 
 interface DemoFlags {
   port: number

@@ -163,9 +163,16 @@ export function buildPlan(root, mode) {
     {
       name: 'manager, agent and CLI',
       script: 'build:node',
-      sources: ['protocol', 'manager', 'node-agent', 'client', 'cli', 'tsconfig.build.json', 'tsconfig.base.json'].map(
-        (p) => at(p),
-      ),
+      sources: [
+        'protocol',
+        'manager',
+        'node-agent',
+        'client',
+        'cli',
+        'cli-options',
+        'tsconfig.build.json',
+        'tsconfig.base.json',
+      ].map((p) => at(p)),
       outputs: [at('dist', 'cli', 'argon.js'), at('dist', 'manager', 'index.js')],
     },
     {
