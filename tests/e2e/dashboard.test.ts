@@ -3,26 +3,16 @@
  * `node-agent`s: what an operator sees and does, checked against what the manager reports.
  */
 import { io } from 'socket.io-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Client } from '../../client/index.js'
 import { SOCKET_PATHS } from '../../protocol/namespaces.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import { startAgent, startManager, type StartedManager } from '../helpers/processes.js'
-import { clusterStatus, taskHistory } from './cluster-cli.js'
+import { failureUnderLaterTasks, openClient } from '../helpers/clients.js'
+import { clusterStatus, taskHistory } from '../helpers/cluster-cli.js'
 import { dragWithMouse, nodeCard, openBrowser, saveScreenshot } from './dashboard-browser.js'
 
 const WAIT = { timeout: 20_000, interval: 100 }
-
-const clients: Client[] = []
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close().catch(() => undefined)))
-})
-
-function connectClient(manager: StartedManager): Client {
-  const client = new Client({ host: '127.0.0.1', port: manager.port, token: manager.token })
-  clients.push(client)
-  return client
-}
 
 /** Runs `count` short tasks at once and returns the names of the nodes that ran them. */
 async function nodesThatRun(client: Client, count: number): Promise<string[]> {
@@ -60,7 +50,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     // The live chart drew itself under the manager's CSP.
     expect(await page.locator('[data-testid="throughput-chart"] canvas').count()).toBeGreaterThan(0)
 
-    const client = connectClient(manager)
+    const client = openClient(manager)
     expect(new Set(await nodesThatRun(client, 30))).toContain('bravo')
 
     await dragWithMouse(page, nodeCard(page, 'bravo'), outZone)
@@ -159,24 +149,9 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const { page, problems } = await openBrowser()
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
     await page.getByTestId('dashboard').waitFor()
-    const client = connectClient(manager)
-    const error = await client
-      .process(
-        (row: number) => {
-          throw new RangeError(`row ${row} is out of range`)
-        },
-        [7],
-      )
-      .then(
-        () => null,
-        (thrown: unknown) => thrown as Error,
-      )
-    expect(error).not.toBeNull()
-    await client.map(
-      (x: number) => x * 2,
-      Array.from({ length: 5000 }, (_, i) => [i]),
-      { concurrency: 500 },
-    )
+    const client = openClient(manager)
+    const { failure } = await failureUnderLaterTasks(client, 5000)
+    expect(failure).not.toBeNull()
     const [failed] = await taskHistory(manager, ['--failed'])
     expect(failed).toBeDefined()
     const row = page.locator(`[data-testid="task-row"][data-task-id="${failed!.id}"]`)
@@ -245,7 +220,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const manager = await startManager()
     for (const name of ['atlas', 'borealis-with-a-rather-long-node-name'])
       await startAgent(manager, { name, workers: 2 })
-    const client = connectClient(manager)
+    const client = openClient(manager)
     await client
       .process(
         (row: number) => {
@@ -299,7 +274,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const { page, problems } = await openBrowser()
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
     await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
-    const client = connectClient(manager)
+    const client = openClient(manager)
 
     await page.getByTestId('pause-button').click()
     await expect.poll(async () => (await clusterStatus(manager)).paused, WAIT).toBe(true)
@@ -325,7 +300,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const { page, problems } = await openBrowser()
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
     await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
-    const client = connectClient(manager)
+    const client = openClient(manager)
     const mapped = client.map(
       async (ms: number) => {
         await new Promise((resolve) => setTimeout(resolve, ms))
@@ -363,8 +338,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     const { page, problems } = await openBrowser()
     await page.goto(`http://${manager.address}/?token=${manager.token}`)
     await expect.poll(() => nodeCard(page, 'alpha').getAttribute('data-state'), WAIT).toBe('active')
-    const client = new Client({ host: '127.0.0.1', port: manager.port, token: manager.token, taskOutput: 'ignore' })
-    clients.push(client)
+    const client = openClient(manager, { taskOutput: 'ignore' })
     await client.process(
       (rows: number) => {
         console.log(`loaded ${rows} rows`)
@@ -480,7 +454,7 @@ describe('dashboard (Chromium, real manager and agents)', () => {
     for (const name of ['atlas', 'borealis', 'cobalt']) await startAgent(manager, { name, workers: 2 })
     await expect.poll(() => page.getByTestId('node-card').count(), WAIT).toBe(3)
 
-    const client = connectClient(manager)
+    const client = openClient(manager)
     // A few failures for the task table and the event log, and long tasks to keep workers busy.
     const failures = [0, 1].map((n) =>
       client

@@ -204,6 +204,12 @@ export function runArgon(
   return runProcess(ARGON_BIN, args, { ...options, env: { ARGON_HOME: tempHome(), ...options.env } })
 }
 
+/** The flags that point an `argon` command at `manager`, pinning its certificate when `fingerprint` is given. */
+export function managerFlags(manager: { address: string; token: string }, fingerprint?: string): string[] {
+  const flags = ['--manager', manager.address, '--token', manager.token]
+  return fingerprint === undefined ? flags : [...flags, '--fingerprint', fingerprint]
+}
+
 /** Runs the built `node-agent` command with `args` and no other flags (for flag checks). */
 export function runNodeAgent(
   args: string[],

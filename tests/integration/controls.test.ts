@@ -3,18 +3,14 @@
  * (tasks queue, nothing is lost) and resizing a node's pool at runtime.
  */
 import { describe, expect, it } from 'vitest'
-import { runArgon, type StartedManager } from '../helpers/processes.js'
+import { runArgon, managerFlags } from '../helpers/processes.js'
 import { fixture, openClient, startCluster, waitForStatus, withTimeout, type WhereRan } from './support.js'
-
-function control(manager: StartedManager): string[] {
-  return ['--manager', manager.address, '--token', manager.token]
-}
 
 describe('operator controls', () => {
   it('pauses dispatch: tasks queue and none runs; resume runs every one of them once', async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 2 }] })
     const client = openClient(manager)
-    const paused = await runArgon(['pause', ...control(manager)])
+    const paused = await runArgon(['pause', ...managerFlags(manager)])
     expect(paused.code, paused.output).toBe(0)
     expect(paused.output).toMatch(/dispatch paused/)
 
@@ -24,14 +20,14 @@ describe('operator controls', () => {
       expect(status.queued).toBe(20)
       expect(status.running).toBe(0)
     })
-    const listing = await runArgon(['nodes', ...control(manager)])
+    const listing = await runArgon(['nodes', ...managerFlags(manager)])
     expect(listing.output).toMatch(/DISPATCH PAUSED/)
     const metrics = await fetch(`http://${manager.address}/metrics?token=${manager.token}`).then((response) =>
       response.text(),
     )
     expect(metrics).toMatch(/^argon_dispatch_paused 1$/m)
 
-    const resumed = await runArgon(['resume', ...control(manager)])
+    const resumed = await runArgon(['resume', ...managerFlags(manager)])
     expect(resumed.code, resumed.output).toBe(0)
     expect(await withTimeout(Promise.all(calls), 20_000, 'the queued tasks')).toEqual(
       Array.from({ length: 20 }, (_, i) => i * 3),
@@ -42,7 +38,7 @@ describe('operator controls', () => {
   it('resizes a node’s pool at runtime, up and down, without losing a task', async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }] })
     const client = openClient(manager)
-    const up = await runArgon(['scale', 'alpha', '--workers', '3', ...control(manager)])
+    const up = await runArgon(['scale', 'alpha', '--workers', '3', ...managerFlags(manager)])
     expect(up.code, up.output).toBe(0)
     expect(up.output).toMatch(/alpha: 3 workers/)
     await waitForStatus(client, (status) => expect(status.nodes[0]).toMatchObject({ workers: 3 }))
@@ -63,7 +59,7 @@ describe('operator controls', () => {
 
     // Down to one while tasks run: they finish, and later ones run on the one that is left.
     const running = Array.from({ length: 6 }, () => client.process(fixture('whoamiAfter'), [200]))
-    const down = await runArgon(['scale', 'alpha', '--workers', '1', ...control(manager)])
+    const down = await runArgon(['scale', 'alpha', '--workers', '1', ...managerFlags(manager)])
     expect(down.code, down.output).toBe(0)
     expect(((await withTimeout(Promise.all(running), 20_000, 'tasks during the resize')) as WhereRan[]).length).toBe(6)
     await waitForStatus(client, (status) => expect(status.nodes[0]?.workerBusy).toHaveLength(1))
@@ -72,9 +68,9 @@ describe('operator controls', () => {
     )) as WhereRan[]
     expect(new Set(after.map((w) => w.pid)).size).toBe(1)
 
-    const unknown = await runArgon(['scale', 'nobody', '--workers', '2', ...control(manager)])
+    const unknown = await runArgon(['scale', 'nobody', '--workers', '2', ...managerFlags(manager)])
     expect(unknown.code).toBe(3)
-    const bad = await runArgon(['scale', 'alpha', '--workers', '0', ...control(manager)])
+    const bad = await runArgon(['scale', 'alpha', '--workers', '0', ...managerFlags(manager)])
     expect(bad.code).not.toBe(0)
   })
 })

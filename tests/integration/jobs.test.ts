@@ -8,7 +8,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { NAMESPACES, PROTOCOL_VERSION, SOCKET_PATHS, type JobStatus, type Reply } from '../../protocol/index.js'
 import { join } from 'node:path'
 import { createManager } from '../../manager/index.js'
-import { ROOT, runArgon, startAgent, startManager, startProcess, type StartedManager } from '../helpers/processes.js'
+import {
+  ROOT,
+  runArgon,
+  startAgent,
+  startManager,
+  startProcess,
+  type StartedManager,
+  managerFlags,
+} from '../helpers/processes.js'
 import { expectCode, fixture, markerDir, openClient, waitForFiles, waitForStatus, withTimeout } from './support.js'
 
 const WAIT = { timeout: 20_000, interval: 100 }
@@ -45,10 +53,6 @@ async function jobNamed(socket: Socket, name: string): Promise<JobStatus> {
   return job
 }
 
-function control(manager: StartedManager): string[] {
-  return ['--manager', manager.address, '--token', manager.token]
-}
-
 describe('jobs', () => {
   it("shows a map's progress, rate and ETA on the manager and in `argon jobs`, and ends it done", async () => {
     const manager = await startManager()
@@ -83,11 +87,11 @@ describe('jobs', () => {
       return job
     }, WAIT)
     expect(finished).toMatchObject({ state: 'done', done: 40, failed: 0, inFlight: 0, etaMs: null })
-    const table = await runArgon(['jobs', ...control(manager)])
+    const table = await runArgon(['jobs', ...managerFlags(manager)])
     expect(table.code, table.output).toBe(0)
     expect(table.output).toMatch(/ID\s+NAME\s+STATE\s+PROGRESS\s+DONE\s+FAILED\s+RUNNING\s+TOTAL\s+RATE\s+ETA/)
     expect(table.output).toMatch(new RegExp(`${finished.id}\\s+resize photos\\s+done\\s+100%\\s+40\\s+0\\s+0\\s+40`))
-    const listed = await runArgon(['jobs', '--json', ...control(manager)])
+    const listed = await runArgon(['jobs', '--json', ...managerFlags(manager)])
     expect(listed.code, listed.output).toBe(0)
     expect(JSON.parse(listed.output.slice(listed.output.indexOf('[')))).toEqual([
       expect.objectContaining({ id: finished.id, name: 'resize photos', state: 'done', done: 40 }),
@@ -114,7 +118,7 @@ describe('jobs', () => {
     const job = await vi.waitFor(() => jobNamed(socket, 'long sleeps'), WAIT)
     expect(job).toMatchObject({ state: 'running', total: 12, inFlight: 5 })
 
-    const cancelled = await runArgon(['jobs', 'cancel', String(job.id), ...control(manager)])
+    const cancelled = await runArgon(['jobs', 'cancel', String(job.id), ...managerFlags(manager)])
     expect(cancelled.code, cancelled.output).toBe(0)
     expect(cancelled.output).toContain(`job ${job.id} (long sleeps): cancelled`)
     await withTimeout(expectCode(mapped, 'CANCELLED'), 10_000, 'the cancelled map')
@@ -141,10 +145,10 @@ describe('jobs', () => {
     ).toBe(42)
 
     // Cancelling again changes nothing; an unknown job is NOT_FOUND (exit code 3); a bad id is refused.
-    const again = await runArgon(['jobs', 'cancel', String(job.id), '--json', ...control(manager)])
+    const again = await runArgon(['jobs', 'cancel', String(job.id), '--json', ...managerFlags(manager)])
     expect(again.code, again.output).toBe(0)
     expect(JSON.parse(again.output.slice(again.output.indexOf('{')))).toMatchObject({ id: job.id, state: 'cancelled' })
-    const unknown = await runArgon(['jobs', 'cancel', '9999', ...control(manager)])
+    const unknown = await runArgon(['jobs', 'cancel', '9999', ...managerFlags(manager)])
     expect(unknown.code).toBe(3)
     expect(unknown.output).toContain('NOT_FOUND')
     const bad = (await socket.timeout(5000).emitWithAck('job:cancel', { id: 'seven' })) as Reply<JobStatus>
@@ -220,7 +224,7 @@ describe('jobs', () => {
     expect(cancelled).toMatchObject({ ok: true, value: { state: 'cancelled' } })
     // Both 30 s tasks stop now, not when they are done.
     await vi.waitFor(async () => {
-      const status = await runArgon(['nodes', '--json', ...control(manager)])
+      const status = await runArgon(['nodes', '--json', ...managerFlags(manager)])
       expect(JSON.parse(status.output.slice(status.output.indexOf('{')))).toMatchObject({ running: 0, queued: 0 })
     }, WAIT)
   })
@@ -257,7 +261,7 @@ describe('jobs', () => {
       return job
     }, WAIT)
     // A finished job is not cancelled.
-    const late = await runArgon(['jobs', 'cancel', String(nightly.id), ...control(manager)])
+    const late = await runArgon(['jobs', 'cancel', String(nightly.id), ...managerFlags(manager)])
     expect(late.code, late.output).toBe(0)
     expect(late.output).toContain('had already finished: failed')
 

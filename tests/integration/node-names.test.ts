@@ -4,12 +4,8 @@
  */
 import { hostname } from 'node:os'
 import { describe, expect, it } from 'vitest'
-import { runArgon, startAgent, startManager, type StartedManager } from '../helpers/processes.js'
+import { runArgon, startAgent, startManager, managerFlags } from '../helpers/processes.js'
 import { openClient, waitForStatus } from './support.js'
-
-function control(manager: StartedManager): string[] {
-  return ['--manager', manager.address, '--token', manager.token]
-}
 
 describe('node names', () => {
   it('gives a second agent with the same default name its own name, kept across a manager restart', async () => {
@@ -24,7 +20,7 @@ describe('node names', () => {
     )
 
     // Draining one name touches one node only.
-    const drained = await runArgon(['drain', `${base}-2`, ...control(manager)])
+    const drained = await runArgon(['drain', `${base}-2`, ...managerFlags(manager)])
     expect(drained.code, drained.output).toBe(0)
     await waitForStatus(client, (status) => {
       expect(status.nodes.find((node) => node.name === base)?.drained).toBe(false)
@@ -60,16 +56,16 @@ describe('node names', () => {
     await waitForStatus(client, (status) => expect(status.nodes.map((node) => node.name)).toEqual(['alpha']))
 
     // A connected node cannot be dismissed; an offline one can.
-    const refused = await runArgon(['dismiss', 'alpha', ...control(manager)])
+    const refused = await runArgon(['dismiss', 'alpha', ...managerFlags(manager)])
     expect(refused.code).toBe(3)
     expect(refused.output).toMatch(/NOT_FOUND/)
     alpha.kill('SIGKILL')
     await alpha.exited
     await waitForStatus(client, (status) => expect(status.nodes[0]?.state).toBe('offline'))
-    const dismissed = await runArgon(['dismiss', 'alpha', ...control(manager)])
+    const dismissed = await runArgon(['dismiss', 'alpha', ...managerFlags(manager)])
     expect(dismissed.code, dismissed.output).toBe(0)
     await waitForStatus(client, (status) => expect(status.nodes).toEqual([]))
-    const unknown = await runArgon(['dismiss', 'nobody', ...control(manager)])
+    const unknown = await runArgon(['dismiss', 'nobody', ...managerFlags(manager)])
     expect(unknown.code).toBe(3)
   })
 })

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { clusterStatusSchema, type ClusterStatus } from '../../protocol/index.js'
-import { runArgon, startAgent, type StartedManager } from '../helpers/processes.js'
+import { runArgon, startAgent, type StartedManager, managerFlags } from '../helpers/processes.js'
 import {
   fixture,
   markerDir,
@@ -16,12 +16,8 @@ import {
   type WhereRan,
 } from './support.js'
 
-function control(manager: StartedManager): string[] {
-  return ['--manager', manager.address, '--token', manager.token]
-}
-
 async function nodesJson(manager: StartedManager): Promise<ClusterStatus> {
-  const result = await runArgon(['nodes', ...control(manager), '--json'])
+  const result = await runArgon(['nodes', ...managerFlags(manager), '--json'])
   expect(result.code, result.output).toBe(0)
   // The JSON document is the whole of stdout; find it even if a log line precedes it.
   const start = result.output.indexOf('{')
@@ -42,7 +38,7 @@ describe('rotation', () => {
     await waitForFiles(dir, 2)
     expect(new Set([readMarker(dir, 'one').node, readMarker(dir, 'two').node])).toEqual(new Set(['alpha', 'beta']))
 
-    const drained = await runArgon(['drain', 'alpha', ...control(manager)])
+    const drained = await runArgon(['drain', 'alpha', ...managerFlags(manager)])
     expect(drained.code, drained.output).toBe(0)
 
     // The task running on alpha still finishes there.
@@ -58,7 +54,7 @@ describe('rotation', () => {
     expect(status.nodes.find((node) => node.name === 'beta')?.drained).toBe(false)
 
     // The plain listing names both nodes and says alpha is out of rotation.
-    const listing = await runArgon(['nodes', ...control(manager)])
+    const listing = await runArgon(['nodes', ...managerFlags(manager)])
     expect(listing.code, listing.output).toBe(0)
     expect(listing.output).toContain('alpha')
     expect(listing.output).toContain('beta')
@@ -69,7 +65,7 @@ describe('rotation', () => {
     )) as WhereRan[]
     expect(new Set(whileDrained.map((where) => where.node))).toEqual(new Set(['beta']))
 
-    const resumed = await runArgon(['resume', 'alpha', ...control(manager)])
+    const resumed = await runArgon(['resume', 'alpha', ...managerFlags(manager)])
     expect(resumed.code, resumed.output).toBe(0)
     await waitForStatus(client, (s) =>
       expect(s.nodes.find((node) => node.name === 'alpha')).toMatchObject({ state: 'active', drained: false }),
@@ -85,7 +81,7 @@ describe('rotation', () => {
     const { manager, agents } = await startCluster({ agents: [{ name: 'alpha' }, { name: 'beta' }] })
     const client = openClient(manager)
 
-    const drained = await runArgon(['drain', 'alpha', ...control(manager)])
+    const drained = await runArgon(['drain', 'alpha', ...managerFlags(manager)])
     expect(drained.code, drained.output).toBe(0)
 
     agents[0]!.kill('SIGKILL')
@@ -104,7 +100,7 @@ describe('rotation', () => {
     )) as WhereRan[]
     expect(new Set(ran.map((where) => where.node))).toEqual(new Set(['beta']))
 
-    const resumed = await runArgon(['resume', 'alpha', ...control(manager)])
+    const resumed = await runArgon(['resume', 'alpha', ...managerFlags(manager)])
     expect(resumed.code, resumed.output).toBe(0)
     const after = (await Promise.all(
       Array.from({ length: 12 }, () => client.process(fixture('whoamiAfter'), [40])),
@@ -115,12 +111,12 @@ describe('rotation', () => {
   it('refuses to drain or resume a node it does not know, with NOT_FOUND', async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha' }] })
 
-    const drain = await runArgon(['drain', 'nobody', ...control(manager)])
+    const drain = await runArgon(['drain', 'nobody', ...managerFlags(manager)])
     expect(drain.code).not.toBe(0)
     expect(drain.code).not.toBeNull()
     expect(drain.output).toContain('NOT_FOUND')
 
-    const resume = await runArgon(['resume', 'nobody', ...control(manager)])
+    const resume = await runArgon(['resume', 'nobody', ...managerFlags(manager)])
     expect(resume.code).not.toBe(0)
     expect(resume.output).toContain('NOT_FOUND')
 

@@ -15,6 +15,7 @@ import {
   startProcess,
   tempHome,
   type RunningProcess,
+  managerFlags,
 } from '../helpers/processes.js'
 import { openClient, waitForStatus } from './support.js'
 
@@ -139,20 +140,7 @@ describe('secrets', () => {
       manager.fingerprint!,
     ])
     expect(refused.code).toBe(4)
-    expect(
-      (
-        await runArgon([
-          'drain',
-          'quiet',
-          '--manager',
-          manager.address,
-          '--token',
-          manager.token,
-          '--fingerprint',
-          manager.fingerprint!,
-        ])
-      ).code,
-    ).toBe(0)
+    expect((await runArgon(['drain', 'quiet', ...managerFlags(manager, manager.fingerprint)])).code).toBe(0)
     agent.kill('SIGTERM')
     await agent.exited
 

@@ -35,32 +35,13 @@ export interface WhereRan {
   ppid: number
 }
 
-type ClientOptions = ConstructorParameters<typeof Client>[0]
+export { openClient, withTimeout } from '../helpers/clients.js'
 
-const clients = new Set<Client>()
 const dirs: string[] = []
 
-afterEach(async () => {
-  const open = [...clients]
-  clients.clear()
-  // Bounded: a client whose server is already gone must not hold up teardown.
-  await Promise.all(
-    open.map((client) =>
-      withTimeout(
-        Promise.resolve(client.close()).catch(() => undefined),
-        5_000,
-      ),
-    ),
-  )
+afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
-
-/** A Client for `target` (a manager or a stand-alone agent), closed when the test ends. */
-export function openClient(target: { port: number; token: string }, options: Partial<ClientOptions> = {}): Client {
-  const client = new Client({ host: '127.0.0.1', port: target.port, token: target.token, ...options })
-  clients.add(client)
-  return client
-}
 
 /** A fresh directory for marker files, removed when the test ends. */
 export function markerDir(): string {
@@ -96,15 +77,6 @@ export async function expectCode(promise: Promise<unknown>, code: ErrorCode): Pr
   expect(outcome.error).toBeInstanceOf(ArgonError)
   expect((outcome.error as ArgonError).code).toBe(code)
   return outcome.error as ArgonError
-}
-
-/** Resolves with `promise`, or rejects once `ms` have passed. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'operation'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 /** Is the process `pid` still alive? */

@@ -4,45 +4,21 @@
  */
 import { io } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
-import { NAMESPACES, PROTOCOL_VERSION, SOCKET_PATHS, type TaskRecord } from '../../protocol/index.js'
-import { runArgon, startAgent, startManager, type StartedManager } from '../helpers/processes.js'
-import { openClient } from './support.js'
-
-function control(manager: StartedManager): string[] {
-  return ['--manager', manager.address, '--token', manager.token]
-}
-
-async function tasksJson(manager: StartedManager, args: string[]): Promise<TaskRecord[]> {
-  const result = await runArgon(['tasks', ...args, ...control(manager), '--json'])
-  expect(result.code, result.output).toBe(0)
-  return JSON.parse(result.output.slice(result.output.indexOf('['))) as TaskRecord[]
-}
+import { NAMESPACES, PROTOCOL_VERSION, SOCKET_PATHS } from '../../protocol/index.js'
+import { runArgon, startAgent, startManager, managerFlags } from '../helpers/processes.js'
+import { failureUnderLaterTasks, openClient } from '../helpers/clients.js'
+import { taskHistory } from '../helpers/cluster-cli.js'
 
 describe('task history', () => {
   it('keeps a failure findable after 5,000 later tasks, and filters by node, function and id', async () => {
     const manager = await startManager({ args: ['--task-history', '500', '--failure-history', '50'] })
     await startAgent(manager, { name: 'alpha', workers: 2 })
     const client = openClient(manager)
-    const failure = await client
-      .process(
-        (row: number) => {
-          throw new RangeError(`row ${row} is out of range`)
-        },
-        [7],
-      )
-      .then(
-        () => null,
-        (error: unknown) => error,
-      )
+    const { failure, results } = await failureUnderLaterTasks(client, 5000)
     expect(failure).not.toBeNull()
-    const results = await client.map(
-      (x: number) => x + 1,
-      Array.from({ length: 5000 }, (_, i) => [i]),
-      { concurrency: 500 },
-    )
     expect(results).toHaveLength(5000)
 
-    const failed = await tasksJson(manager, ['--failed'])
+    const failed = await taskHistory(manager, ['--failed'])
     expect(failed).toHaveLength(1)
     expect(failed[0]).toMatchObject({
       status: 'failed',
@@ -51,17 +27,17 @@ describe('task history', () => {
     })
 
     // The recent store holds the newest 500; the failure is still there, merged in at its place.
-    const everything = await tasksJson(manager, ['--all'])
+    const everything = await taskHistory(manager, ['--all'])
     expect(everything).toHaveLength(501)
     expect(everything[500]!.id).toBe(failed[0]!.id)
 
-    expect(await tasksJson(manager, ['--node', 'alpha', '--limit', '7'])).toHaveLength(7)
-    expect(await tasksJson(manager, ['--node', 'nobody'])).toEqual([])
-    expect(await tasksJson(manager, ['--function', 'RangeError'])).toHaveLength(1)
-    expect(await tasksJson(manager, ['--id', failed[0]!.id])).toHaveLength(1)
-    expect(await tasksJson(manager, ['--status', 'succeeded', '--limit', '3'])).toHaveLength(3)
+    expect(await taskHistory(manager, ['--node', 'alpha', '--limit', '7'])).toHaveLength(7)
+    expect(await taskHistory(manager, ['--node', 'nobody'])).toEqual([])
+    expect(await taskHistory(manager, ['--function', 'RangeError'])).toHaveLength(1)
+    expect(await taskHistory(manager, ['--id', failed[0]!.id])).toHaveLength(1)
+    expect(await taskHistory(manager, ['--status', 'succeeded', '--limit', '3'])).toHaveLength(3)
 
-    const table = await runArgon(['tasks', '--failed', ...control(manager)])
+    const table = await runArgon(['tasks', '--failed', ...managerFlags(manager)])
     expect(table.code, table.output).toBe(0)
     expect(table.output).toMatch(/STATUS/)
     expect(table.output).toContain('row 7 is out of range')
@@ -87,7 +63,7 @@ describe('task history', () => {
     } finally {
       socket.close()
     }
-    const usage = await runArgon(['tasks', '--status', 'exploded', ...control(manager)])
+    const usage = await runArgon(['tasks', '--status', 'exploded', ...managerFlags(manager)])
     expect(usage.code).not.toBe(0)
   })
 })

@@ -6,15 +6,18 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { TaskOutput } from '../../client/index.js'
 import type { TaskRecord } from '../../protocol/index.js'
-import { runArgon, startAgent, startManager, startStandaloneAgent, type StartedManager } from '../helpers/processes.js'
+import {
+  runArgon,
+  startAgent,
+  startManager,
+  startStandaloneAgent,
+  type StartedManager,
+  managerFlags,
+} from '../helpers/processes.js'
 import { connectOutcome, openClient, rawMachineSocket } from './support.js'
 import { NAMESPACES, PROTOCOL_VERSION, encodeValue, taskFrameOf } from '../../protocol/index.js'
 
 const WAIT = { timeout: 15_000, interval: 100 }
-
-function control(manager: StartedManager): string[] {
-  return ['--manager', manager.address, '--token', manager.token]
-}
 
 async function taskRecord(manager: StartedManager, id: string, withOutput: boolean): Promise<TaskRecord> {
   return vi.waitFor(async () => {
@@ -24,7 +27,7 @@ async function taskRecord(manager: StartedManager, id: string, withOutput: boole
       id,
       '--json',
       ...(withOutput ? ['--output'] : []),
-      ...control(manager),
+      ...managerFlags(manager),
     ])
     expect(result.code, result.output).toBe(0)
     const [record] = JSON.parse(result.output.slice(result.output.indexOf('['))) as TaskRecord[]
@@ -86,7 +89,7 @@ describe('task output', () => {
     const plain = await taskRecord(manager, id, false)
     expect(plain.output).toBeUndefined()
     expect(plain.outputBytes).toBe(full.outputBytes)
-    const table = await runArgon(['tasks', '--id', id, '--output', ...control(manager)])
+    const table = await runArgon(['tasks', '--id', id, '--output', ...managerFlags(manager)])
     expect(table.output).toContain(`--- output of ${id} (alpha) ---`)
     expect(table.output).toContain('hello from task 7')
 
@@ -195,7 +198,7 @@ describe('task output', () => {
 
 async function taskRecordByLabel(manager: StartedManager, text: string): Promise<TaskRecord> {
   return vi.waitFor(async () => {
-    const result = await runArgon(['tasks', '--function', text, '--json', '--limit', '1', ...control(manager)])
+    const result = await runArgon(['tasks', '--function', text, '--json', '--limit', '1', ...managerFlags(manager)])
     expect(result.code, result.output).toBe(0)
     const [record] = JSON.parse(result.output.slice(result.output.indexOf('['))) as TaskRecord[]
     if (record === undefined) throw new Error(`no task with ${text} yet`)

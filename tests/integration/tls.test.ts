@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { createServer as createTlsServer } from 'node:tls'
 import { describe, expect, it, vi } from 'vitest'
 import {
+  managerFlags,
   runArgon,
   startManager,
   startProcess,
@@ -49,15 +50,7 @@ describe('TLS', () => {
     await expect(openClient(manager, { fingerprint: `SHA256:${colons}` }).process(() => 'ok', [])).resolves.toBe('ok')
 
     // Commands pin the same way.
-    const nodes = await runArgon([
-      'nodes',
-      '--manager',
-      manager.address,
-      '--token',
-      manager.token,
-      '--fingerprint',
-      manager.fingerprint!,
-    ])
+    const nodes = await runArgon(['nodes', ...managerFlags(manager, manager.fingerprint)])
     expect(nodes.code, nodes.output).toBe(0)
     expect(nodes.output).toMatch(/^pinned\s+active/m)
   })
@@ -97,15 +90,7 @@ describe('TLS', () => {
       'TLS_MISMATCH',
     )
 
-    const nodes = await runArgon([
-      'nodes',
-      '--manager',
-      manager.address,
-      '--token',
-      manager.token,
-      '--fingerprint',
-      WRONG_FINGERPRINT,
-    ])
+    const nodes = await runArgon(['nodes', ...managerFlags(manager, WRONG_FINGERPRINT)])
     expect(nodes.code).toBe(4)
     expect(nodes.output).toContain('TLS_MISMATCH')
 
@@ -162,7 +147,7 @@ describe('TLS', () => {
     expect((await agent.exited).code).toBe(2)
     expect(agent.output()).toMatch(/TLS_MISMATCH: the manager at \S+ only accepts TLS/)
 
-    const nodes = await runArgon(['nodes', '--manager', manager.address, '--token', manager.token])
+    const nodes = await runArgon(['nodes', ...managerFlags(manager)])
     expect(nodes.code).toBe(4)
     expect(nodes.output).toMatch(/TLS_MISMATCH.*only accepts TLS/)
 

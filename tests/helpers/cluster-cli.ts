@@ -2,18 +2,14 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { ClusterStatus, TaskRecord } from '../../protocol/cluster.js'
-import { ARGON_BIN } from '../helpers/processes.js'
+import { ARGON_BIN, managerFlags } from './processes.js'
 
 const run = promisify(execFile)
 
 export async function clusterStatus(manager: { address: string; token: string }): Promise<ClusterStatus> {
-  const { stdout } = await run(
-    process.execPath,
-    [ARGON_BIN, 'nodes', '--json', '--manager', manager.address, '--token', manager.token],
-    {
-      timeout: 60_000,
-    },
-  )
+  const { stdout } = await run(process.execPath, [ARGON_BIN, 'nodes', '--json', ...managerFlags(manager)], {
+    timeout: 60_000,
+  })
   return JSON.parse(stdout) as ClusterStatus
 }
 
@@ -22,12 +18,8 @@ export async function taskHistory(
   manager: { address: string; token: string },
   args: string[] = [],
 ): Promise<TaskRecord[]> {
-  const { stdout } = await run(
-    process.execPath,
-    [ARGON_BIN, 'tasks', ...args, '--json', '--manager', manager.address, '--token', manager.token],
-    {
-      timeout: 60_000,
-    },
-  )
+  const { stdout } = await run(process.execPath, [ARGON_BIN, 'tasks', ...args, '--json', ...managerFlags(manager)], {
+    timeout: 60_000,
+  })
   return JSON.parse(stdout) as TaskRecord[]
 }
