@@ -214,12 +214,9 @@ export class Client {
     }
     let submission: Submission
     try {
-      const task = buildSubmission(fn, args, options, this.#settings.maxPayloadBytes)
       // A job's tasks carry its key, so the manager can cancel them itself.
-      submission = {
-        id: `${this.#clientId}-${(++this.#seq).toString(36)}${job === null ? '' : jobTaskSuffix(job.key)}`,
-        ...task,
-      }
+      const id = `${this.#clientId}-${(++this.#seq).toString(36)}${job === null ? '' : jobTaskSuffix(job.key)}`
+      submission = buildSubmission(id, fn, args, options, this.#settings.maxPayloadBytes)
     } catch (error) {
       return reject(error instanceof ArgonError ? error : new ArgonError('BAD_REQUEST', String(error)))
     }

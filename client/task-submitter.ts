@@ -18,15 +18,16 @@ export interface RetryPolicy {
 }
 
 /**
- * A task as it will be sent (but for its id), checked: its function as a table entry, its arguments encoded once
+ * A task as it will be sent under `id`, checked: its function as a table entry, its arguments encoded once
  * (at most `maxPayloadBytes`). Throws an ArgonError (BAD_REQUEST, PAYLOAD_TOO_LARGE) naming what is wrong.
  */
 export function buildSubmission(
+  id: string,
   fn: unknown,
   args: unknown[],
   options: CallOptions,
   maxPayloadBytes: number,
-): Omit<Submission, 'id'> {
+): Submission {
   const task = toFunctionEntry(fn)
   let bytes: Buffer
   try {
@@ -43,7 +44,7 @@ export function buildSubmission(
   if (options.priority !== undefined && !Object.hasOwn(PRIORITY_CODE, options.priority))
     throw new ArgonError('BAD_REQUEST', 'options.priority must be high, normal or low')
   const priority = PRIORITY_CODE[options.priority ?? 'normal']
-  return { fn: task, args: bytes, priority, timeout: options.timeout ?? 0 }
+  return { id, fn: task, args: bytes, priority, timeout: options.timeout ?? 0 }
 }
 
 /**

@@ -53,16 +53,29 @@ export function writeFrame(stream: Writable, frame: Uint8Array, kind = PIPE_FRAM
   stream.uncork()
 }
 
+/** A message longer than its reader accepts: the stream is read no further. */
+export interface OversizeLimit {
+  maxBytes: number
+  onOversize: (announcedBytes: number) => void
+}
+
 /**
  * Calls `onFrame` with each whole message read from `stream` and its kind, in order. A message
  * that arrived in one chunk is a view of that chunk (no copy); one split over several chunks is
- * joined once.
+ * joined once. With `limit`, a message announced longer than `limit.maxBytes` is never buffered:
+ * `onOversize` is called once and the rest of the stream is ignored (its writer is broken).
  */
-export function readFrames(stream: Readable, onFrame: (frame: Buffer, kind: number) => void): void {
+export function readFrames(
+  stream: Readable,
+  onFrame: (frame: Buffer, kind: number) => void,
+  limit?: OversizeLimit,
+): void {
   let pending: Buffer[] = []
   let pendingBytes = 0
   let need = -1
+  let broken = false
   stream.on('data', (chunk: Buffer) => {
+    if (broken) return
     let data = chunk
     if (pendingBytes > 0) {
       pending.push(chunk)
@@ -76,6 +89,13 @@ export function readFrames(stream: Readable, onFrame: (frame: Buffer, kind: numb
     let at = 0
     while (data.byteLength - at >= LENGTH_BYTES) {
       const length = data.readUInt32LE(at)
+      if (limit !== undefined && length - 1 > limit.maxBytes) {
+        broken = true
+        pending = []
+        pendingBytes = 0
+        limit.onOversize(length - 1)
+        return
+      }
       if (data.byteLength - at - LENGTH_BYTES < length) {
         need = length
         break

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { PIPE_FRAME, PIPE_OUTPUT, readFrames } from './child-frames.js'
 import { readFromChild, type ChildOutputChunk, type FromChild } from './child-messages.js'
 import type { ChildSlot } from './child-slot.js'
+import { MAX_FRAME_BYTES } from '../protocol/limits.js'
 
 /**
  * The children's environment: the agent's, less the shared secret (a task runs arbitrary code and
@@ -45,11 +46,23 @@ export function spawnChild(slot: ChildSlot, env: Record<string, string>, events:
   slot.started(child, frames)
   // A pipe to a child that died fails its pending writes; the exit handler deals with the child.
   frames.on('error', () => undefined)
-  readFrames(frames, (frame, kind) => {
-    if (slot.child !== child) return
-    if (kind === PIPE_FRAME) events.outcomes(slot, frame)
-    else if (kind === PIPE_OUTPUT) readOutput(child, frame, events)
-  })
+  readFrames(
+    frames,
+    (frame, kind) => {
+      if (slot.child !== child) return
+      if (kind === PIPE_FRAME) events.outcomes(slot, frame)
+      else if (kind === PIPE_OUTPUT) readOutput(child, frame, events)
+    },
+    {
+      // Task code runs in the child and can write to its pipe: a bogus length must not make the
+      // agent buffer without end. No honest frame is larger, as the manager reads none larger.
+      maxBytes: MAX_FRAME_BYTES,
+      onOversize: (bytes) => {
+        events.warning(`child ${slot.index} announced a ${bytes}-byte frame on its pipe; it is stopped`)
+        child.kill('SIGKILL')
+      },
+    },
+  )
   child.on('message', (input: unknown) => {
     if (slot.child !== child) return
     const message = readFromChild(input)

@@ -92,10 +92,8 @@ export function readTaskFrame(input: unknown, registry: FunctionRegistry): TaskF
     bytes,
     offsets: shape.offsets,
   }
-  if (shape.flags & FLAG_RESET) registry.clear()
-  for (const [id, fn] of defs) {
-    if (!registry.define(id, fn)) return unreadable('too many functions defined on this link', shape.ids)
-  }
+  if (!registry.defineAll(defs, (shape.flags & FLAG_RESET) !== 0))
+    return unreadable('too many functions defined on this link', shape.ids)
   return frame
 }
 

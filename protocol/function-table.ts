@@ -132,4 +132,17 @@ export class FunctionRegistry {
     this.#entries.clear()
     this.#generation++
   }
+
+  /**
+   * Applies one frame's definitions, after a reset when `reset`; all or nothing: returns false, and
+   * changes nothing, when they would take the table past its bound (a misbehaving peer).
+   */
+  defineAll(definitions: readonly (readonly [number, TaskFunction])[], reset: boolean): boolean {
+    const added = new Set<number>()
+    for (const [id] of definitions) if (reset || !this.#entries.has(id)) added.add(id)
+    if ((reset ? 0 : this.#entries.size) + added.size > this.limit + 10_000) return false
+    if (reset) this.clear()
+    for (const [id, fn] of definitions) this.define(id, fn)
+    return true
+  }
 }

@@ -68,4 +68,20 @@ describe('the child frame pipe', () => {
     expect(Buffer.compare(got[0]!, Buffer.from(big))).toBe(0)
     expect([...got[1]!]).toEqual([7])
   })
+
+  it('reads no further than a message announced past its limit, and says so once', () => {
+    const read = new PassThrough()
+    const got: number[][] = []
+    const oversize: number[] = []
+    readFrames(read, (frame) => got.push([...frame]), { maxBytes: 1024, onOversize: (bytes) => oversize.push(bytes) })
+    writeFrame(read, Uint8Array.of(1, 2))
+    // A writer that claims a 1 GiB frame: nothing of it is buffered, and what follows is ignored.
+    const bogus = Buffer.alloc(5)
+    bogus.writeUInt32LE(2 ** 30 + 1, 0)
+    read.write(bogus)
+    read.write(Buffer.alloc(4096, 9))
+    writeFrame(read, Uint8Array.of(3))
+    expect(got).toEqual([[1, 2]])
+    expect(oversize).toEqual([2 ** 30])
+  })
 })

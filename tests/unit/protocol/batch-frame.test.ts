@@ -121,6 +121,25 @@ describe('task frames', () => {
     }
   })
 
+  it('leaves the registry as it was when a frame would take it past its bound', () => {
+    // A sender that ignores the table's bound: every task of a frame defines a new function.
+    const table = new FunctionTable(100_000)
+    const registry = new FunctionRegistry(undefined, 0)
+    const tasks = (from: number) =>
+      Array.from({ length: 6000 }, (_, i) => ({
+        id: `t${from + i}`,
+        fn: functionEntry({ kind: 'source', source: `() => ${from + i}` }),
+        args: bytes(1),
+      }))
+    readable(readTaskFrame(writeTasks(table, tasks(0)), registry))
+    expect(registry.size).toBe(6000)
+    const over = unreadable(readTaskFrame(writeTasks(table, tasks(6000)), registry))
+    expect(over.message).toMatch(/too many functions/)
+    // Nothing of the refused frame was defined: the earlier functions are still there, no new one is.
+    expect(registry.size).toBe(6000)
+    expect(registry.generation).toBe(0)
+  })
+
   it('interns functions so that tasks of one function share an entry', () => {
     const catalog = new FunctionCatalog()
     const a = new FunctionRegistry(catalog)
