@@ -169,6 +169,7 @@ export {
   LONG_TASK_MS,
   CHILD_PREFETCH_MAX_MS,
   STEAL_MIN_TASK_MS,
+  REFILL_MS,
   type HeldWork,
 } from './prefetch.js'
 export {

@@ -63,17 +63,41 @@ export interface HeldWork {
  * for the long ones that follow:
  * - a free slot always takes a task (one task per worker is never too much);
  * - beyond that only measured tasks shorter than LONG_TASK_MS, and only while nothing unmeasured
- *   is held, up to a held total of `slots × (taskMs + max(PREFETCH_HORIZON_MS, taskMs))`: one
- *   task waiting per worker for moderate tasks (a finished worker starts its next task without a
- *   round trip), about PREFETCH_HORIZON_MS of work per worker for fast ones.
+ *   is held, up to a held total of `slots × (taskMs + waiting)`: about PREFETCH_HORIZON_MS of
+ *   work waiting per worker for fast tasks; for moderate ones one task waiting per worker, and
+ *   two for tasks under REFILL_MS (up to REFILL_MS of them), so the next task is at the node even
+ *   when a refill from the manager takes longer than a task (see REFILL_MS).
  *
  * @example
  * ```ts
- * windowHasRoom({ slots: 2, count: 2, knownMs: 20, unknown: 0 }, 10)   // true: one waiting per worker
+ * windowHasRoom({ slots: 2, count: 2, knownMs: 20, unknown: 0 }, 10)   // true: two waiting per worker
  * windowHasRoom({ slots: 2, count: 2, knownMs: 0, unknown: 2 }, 10)    // false: unmeasured work held
  * ```
  */
 export function windowHasRoom(held: HeldWork, taskMs: number | undefined): boolean {
+  return hasRoom(held, taskMs, nodeWaitingMs)
+}
+
+/**
+ * Work a node keeps waiting per worker for tasks of PREFETCH_HORIZON_MS or more: at least one task,
+ * and up to REFILL_MS of them (two at most). Traced per task on a loaded 2-core machine (two
+ * busy workers, manager and agent competing for the cores), the round trip that refills a worker
+ * (agent → manager → agent) took over 10 ms for one task in four: with one 10 ms task waiting, the
+ * worker then idled. The second waits in the agent's queue, where an idle child or a steal still
+ * takes it without asking a child.
+ */
+export const REFILL_MS = 20
+
+function nodeWaitingMs(unitMs: number): number {
+  if (unitMs < PREFETCH_HORIZON_MS) return PREFETCH_HORIZON_MS
+  return Math.max(unitMs, Math.min(REFILL_MS, 2 * unitMs))
+}
+
+function childWaitingMs(unitMs: number): number {
+  return Math.max(PREFETCH_HORIZON_MS, unitMs)
+}
+
+function hasRoom(held: HeldWork, taskMs: number | undefined, waitingMs: (unitMs: number) => number): boolean {
   if (held.count < held.slots) return true
   if (taskMs === undefined || held.unknown > 0 || taskMs >= LONG_TASK_MS) return false
   if (held.count >= held.slots * MAX_PREFETCH_PER_SLOT) return false
@@ -83,7 +107,7 @@ export function windowHasRoom(held: HeldWork, taskMs: number | undefined): boole
   // this task's length when it is at most ESTIMATE_DRIFT above it, and half a task is tolerated.
   const heldMean = held.knownMs / held.count
   const unitMs = Math.max(taskMs, Math.min(heldMean, taskMs * ESTIMATE_DRIFT))
-  return held.knownMs + taskMs <= held.slots * (unitMs + Math.max(PREFETCH_HORIZON_MS, unitMs)) + unitMs / 2
+  return held.knownMs + taskMs <= held.slots * (unitMs + waitingMs(unitMs)) + unitMs / 2
 }
 
 /** How far above a task's current estimate the held tasks' mean may be and still count as the same length. */
@@ -96,5 +120,6 @@ const ESTIMATE_DRIFT = 1.25
 export function childHasRoom(held: HeldWork, taskMs: number | undefined): boolean {
   if (held.count === 0) return true
   if (taskMs === undefined || held.unknown > 0 || taskMs >= CHILD_PREFETCH_MAX_MS) return false
-  return windowHasRoom(held, taskMs)
+  // One task waiting in the child is enough: the agent refills it over a pipe, not a network hop.
+  return hasRoom(held, taskMs, childWaitingMs)
 }

@@ -78,14 +78,21 @@ describe('Dispatcher balance', () => {
     expect(links.size).toBe(2)
   })
 
-  it('keeps a moderate known task waiting next to each worker, and none behind a long one', () => {
+  it('keeps moderate known tasks waiting next to each worker (two under REFILL_MS), and none behind a long one', () => {
     const { join, submit, settle } = setup()
     const a = join('a', 2)
     submit(['w1', 'w2'])
     settle('a', a.runs[0]!, 10)
     settle('a', a.runs[1]!, 10)
     submit(ids('t', 10))
-    expect(a.open()).toHaveLength(4) // 2 running + 1 waiting per worker
+    expect(a.open()).toHaveLength(6) // 2 running + 2 waiting per worker (tasks under REFILL_MS)
+    const { join: join1, submit: submit1, settle: settle1 } = setup()
+    const c = join1('c', 2)
+    submit1(['w1', 'w2'])
+    settle1('c', c.runs[0]!, 50)
+    settle1('c', c.runs[1]!, 50)
+    submit1(ids('t', 10))
+    expect(c.open()).toHaveLength(4) // 2 running + 1 waiting per worker
     const { join: join2, submit: submit2, settle: settle2 } = setup()
     const b = join2('b', 2)
     submit2(['w1', 'w2'])

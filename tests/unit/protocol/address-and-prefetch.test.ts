@@ -4,6 +4,7 @@ import {
   LONG_TASK_MS,
   MAX_PREFETCH_PER_SLOT,
   PREFETCH_HORIZON_MS,
+  REFILL_MS,
   childHasRoom,
   formatHost,
   nodeWindowPerWorker,
@@ -75,8 +76,11 @@ describe('windowHasRoom and childHasRoom', () => {
     // A 10 ms function measured 10.4 ms when the held tasks were sent and 10.1 ms now.
     expect(childHasRoom(held(1, [10.4]), 10.1)).toBe(true)
     expect(childHasRoom(held(1, [10.4, 10.4]), 10.1)).toBe(false)
-    expect(windowHasRoom(held(2, [10.4, 10.3, 10.2]), 10.1)).toBe(true)
-    expect(windowHasRoom(held(2, [10.4, 10.3, 10.2, 10.1]), 10.1)).toBe(false)
+    // A node keeps two waiting per worker for tasks under REFILL_MS.
+    expect(windowHasRoom(held(2, [10.4, 10.3, 10.2, 10.2, 10.1]), 10.1)).toBe(true)
+    expect(windowHasRoom(held(2, [10.4, 10.3, 10.2, 10.2, 10.1, 10.1]), 10.1)).toBe(false)
+    expect(windowHasRoom(held(2, [40.4, 40.3, 40.2]), 40.1)).toBe(true)
+    expect(windowHasRoom(held(2, [40.4, 40.3, 40.2, 40.1]), 40.1)).toBe(false)
   })
 
   it('never queues a short task behind a long one at a child, nor a task of 20 ms or more', () => {
@@ -92,11 +96,28 @@ describe('windowHasRoom and childHasRoom', () => {
     expect(count).toBe(2 * (1 + PREFETCH_HORIZON_MS / fast))
   })
 
-  it('holds exactly one waiting task per worker for moderate tasks whose estimates jitter by up to 10 %', () => {
+  it('holds two waiting tasks per worker for tasks from PREFETCH_HORIZON_MS to half REFILL_MS, estimates jittering by up to 10 %', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 4 }),
-        fc.double({ min: PREFETCH_HORIZON_MS, max: 900, noNaN: true }),
+        fc.double({ min: PREFETCH_HORIZON_MS, max: (REFILL_MS / 2) * 0.9, noNaN: true }),
+        fc.array(fc.double({ min: 0, max: 0.1, noNaN: true }), { minLength: 13, maxLength: 13 }),
+        fc.double({ min: 0, max: 0.1, noNaN: true }),
+        (slots, base, jitter, own) => {
+          const estimates = jitter.map((j) => base * (1 + j))
+          const taskMs = base * (1 + own)
+          expect(windowHasRoom(held(slots, estimates.slice(0, 3 * slots - 1)), taskMs)).toBe(true)
+          expect(windowHasRoom(held(slots, estimates.slice(0, 3 * slots + 1)), taskMs)).toBe(false)
+        },
+      ),
+    )
+  })
+
+  it('holds exactly one waiting task per worker for moderate tasks of REFILL_MS or more whose estimates jitter by up to 10 %', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: REFILL_MS, max: 900, noNaN: true }),
         fc.array(fc.double({ min: 0, max: 0.1, noNaN: true }), { minLength: 9, maxLength: 9 }),
         fc.double({ min: 0, max: 0.1, noNaN: true }),
         (slots, base, jitter, own) => {
