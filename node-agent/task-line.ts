@@ -7,6 +7,8 @@
  * per task.
  */
 
+import { Fifo } from './fifo.js'
+
 /** How long the line runs (and results wait for company) before it sends them and lets I/O in, ms. */
 export const SLICE_MS = 1
 
@@ -45,8 +47,7 @@ export class TaskLine<Task, Outcome> {
   readonly #yieldTurn: () => Promise<void>
   readonly #now: () => number
   /** Received and not started, oldest first. */
-  #waiting: Task[] = []
-  #head = 0
+  readonly #waiting = new Fifo<Task>()
   #running = false
   /** Turns given to the event loop between tasks (a figure for tests and profiles). */
   turns = 0
@@ -59,7 +60,7 @@ export class TaskLine<Task, Outcome> {
 
   /** Tasks received and not started. */
   get waiting(): number {
-    return this.#waiting.length - this.#head
+    return this.#waiting.size
   }
 
   /** Adds a frame's tasks; all of them are in line before the first one runs (so their outcomes can share frames). */
@@ -70,9 +71,7 @@ export class TaskLine<Task, Outcome> {
 
   /** Removes and returns up to `count` tasks that have not started, the most recently received first. */
   reclaim(count: number): Task[] {
-    const take = Math.max(0, Math.min(count, this.waiting))
-    if (take === 0) return []
-    return this.#waiting.splice(this.#waiting.length - take, take).reverse()
+    return this.#waiting.takeLast(count).reverse()
   }
 
   async #drain(): Promise<void> {
@@ -81,11 +80,7 @@ export class TaskLine<Task, Outcome> {
     let outcomes: Outcome[] = []
     let since = this.#now()
     while (this.waiting > 0) {
-      const task = this.#waiting[this.#head++]!
-      if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
-        this.#waiting = this.#waiting.slice(this.#head)
-        this.#head = 0
-      }
+      const task = this.#waiting.shift()!
       begin?.(task)
       const outcome = run(task)
       outcomes.push(outcome instanceof Promise ? await outcome : outcome)

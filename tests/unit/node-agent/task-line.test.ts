@@ -133,3 +133,23 @@ describe('TaskLine', () => {
     }
   })
 })
+
+describe('TaskLine memory', () => {
+  it('keeps no task it ran reachable (a task holds the frame its bytes came in)', async () => {
+    const { collectGarbage } = await import('../../helpers/collect-garbage.js')
+    const refs: WeakRef<object>[] = []
+    let done = 0
+    const line = new TaskLine<{ frame: Buffer }, number>({
+      run: () => 1,
+      send: (outcomes) => (done += outcomes.length),
+    })
+    const pushTask = (): void => {
+      const task = { frame: Buffer.alloc(64 * 1024) }
+      refs.push(new WeakRef(task))
+      line.push([task])
+    }
+    for (let i = 0; i < 200; i++) pushTask()
+    await settled(() => done === 200)
+    expect(await collectGarbage(refs)).toBe(0)
+  })
+})
