@@ -70,6 +70,8 @@ export class NodeEntry implements SchedulableNode {
   /** Tasks asked back from the node by work stealing and not yet handed back (0 = none). */
   stealPending = 0
   stealAskedAt = 0
+  /** Not asked to hand back tasks again before this (performance.now() ms): see STEAL_RETRY_MS. */
+  stealQuietUntil = 0
   /** Tasks the node handed back to be run elsewhere (work stealing). */
   stolen = 0
   completed = 0

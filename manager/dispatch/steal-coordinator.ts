@@ -1,6 +1,6 @@
 import type { NodeEntry } from '../node-entry.js'
 import type { NodeRegistry } from '../node-registry.js'
-import { planSteals, STEAL_ANSWER_TIMEOUT_MS, type StealView } from '../scheduling/index.js'
+import { planSteals, STEAL_ANSWER_TIMEOUT_MS, STEAL_RETRY_MS, type StealView } from '../scheduling/index.js'
 
 /**
  * Work stealing between nodes, the manager's side: asks busy nodes for tasks they hold but have
@@ -32,7 +32,7 @@ export class StealCoordinator {
         assignedCount: node.assigned.size,
         heldMs: node.heldMs,
         takesWork: this.#takesWork(node),
-        canBeAsked: node.link.steal !== undefined && !node.leaving,
+        canBeAsked: node.link.steal !== undefined && !node.leaving && now >= node.stealQuietUntil,
         stealPending: node.stealPending,
       })
     }
@@ -45,9 +45,15 @@ export class StealCoordinator {
     }
   }
 
-  /** The node answered a steal request; `taken` of the tasks it handed back were still its own. */
+  /**
+   * The node handed tasks back; `taken` of them were still its own. An answer when no request is
+   * pending is what its children handed back later: counted, and nothing else changes.
+   */
   answered(node: NodeEntry, taken: number): void {
-    node.stealPending = 0
+    if (node.stealPending > 0) {
+      if (taken < node.stealPending) node.stealQuietUntil = performance.now() + STEAL_RETRY_MS
+      node.stealPending = 0
+    }
     node.stolen += taken
     this.stolen += taken
   }

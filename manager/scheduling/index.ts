@@ -8,6 +8,7 @@ export { FunctionRunTimes, RunTimeEstimates } from './estimates.js'
 export {
   planSteals,
   STEAL_ANSWER_TIMEOUT_MS,
+  STEAL_RETRY_MS,
   STEAL_MIN_TASK_MS,
   type StealRequest,
   type StealView,

@@ -12,6 +12,13 @@ export { STEAL_MIN_TASK_MS }
 /** A steal request unanswered this long is taken as lost (the slot accounting moves on), ms. */
 export const STEAL_ANSWER_TIMEOUT_MS = 5000
 
+/**
+ * A node that handed back fewer tasks than asked is not asked again for this long, ms. Its
+ * children may still hand some back (they follow on their own), and asking again at once would
+ * trade requests and empty answers with it as fast as the link allows while its task runs.
+ */
+export const STEAL_RETRY_MS = 50
+
 /** What the stealing policy sees of a node. */
 export interface StealView {
   readonly id: string

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { STEAL_RETRY_MS } from '../../../manager/scheduling/index.js'
 import { encodeValue, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
 import { joinNode, StealableLink, testDispatcher } from '../../helpers/dispatcher-harness.js'
 import { ClusterSimulation, sleepFn, tasks, trivialFn } from './cluster-simulation.js'
@@ -162,6 +163,32 @@ describe('Dispatcher balance', () => {
     trivial.submit(ids('t', 100), trivialFn)
     trivial.join('y', 1)
     expect(x.steals).toEqual([])
+  })
+
+  it('does not ask a node again at once after it handed back fewer tasks than asked (its children may still follow)', () => {
+    vi.useFakeTimers({ toFake: ['performance'] })
+    try {
+      const { dispatcher, join, submit, settle } = setup()
+      const a = join('a', 1)
+      submit(['w'])
+      settle('a', a.runs[0]!, 100)
+      submit(ids('t', 2)) // t0 running, t1 waiting on a
+      const b = join('b', 1)
+      expect(a.steals).toEqual([1])
+      // The agent's queue had nothing; its child will hand back later. Answers like this one must
+      // not turn into a request-and-empty-answer loop while the child's task runs.
+      for (let i = 0; i < 100; i++) dispatcher.nodeReturned('a', [])
+      expect(a.steals).toEqual([1])
+      vi.advanceTimersByTime(STEAL_RETRY_MS)
+      dispatcher.pump()
+      expect(a.steals).toEqual([1, 1])
+      // What the child hands back later is placed on the idle node.
+      dispatcher.nodeReturned('a', ['t1'])
+      expect(b.runs.map((task) => task.id)).toEqual(['t1'])
+      expect(dispatcher.stolen).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('steals for a node that finishes early', () => {
