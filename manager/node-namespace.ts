@@ -1,4 +1,5 @@
 import type { Namespace, Socket } from 'socket.io'
+import type { z } from 'zod'
 import {
   FlushScheduler,
   FrameBatcher,
@@ -148,23 +149,21 @@ export function serveNodes(
       }
     })
 
-    socket.on('node:heartbeat', (frame: unknown) => {
-      const beat = parseMessage(nodeHeartbeatSchema, frame)
-      if (beat.ok) dispatcher.heartbeat(identity.nodeId, beat.value)
-      else rejectFrame('node:heartbeat', beat.error.message)
-    })
-
-    socket.on('node:leaving', (frame: unknown) => {
-      const returned = parseMessage(returnedTasksSchema, frame)
-      if (returned.ok) dispatcher.nodeLeaving(identity.nodeId, returned.value)
-      else rejectFrame('node:leaving', returned.error.message)
-    })
-
-    socket.on('task:returned', (frame: unknown) => {
-      const returned = parseMessage(returnedTasksSchema, frame)
-      if (returned.ok) dispatcher.nodeReturned(identity.nodeId, returned.value)
-      else rejectFrame('task:returned', returned.error.message)
-    })
+    /** A control message: validated, then handled; an invalid one is rejected with BAD_REQUEST. */
+    const onMessage = <T>(
+      event: 'node:heartbeat' | 'node:leaving' | 'task:returned',
+      schema: z.ZodType<T>,
+      handle: (value: T) => void,
+    ): void => {
+      socket.on(event, (frame: unknown) => {
+        const parsed = parseMessage(schema, frame)
+        if (parsed.ok) handle(parsed.value)
+        else rejectFrame(event, parsed.error.message)
+      })
+    }
+    onMessage('node:heartbeat', nodeHeartbeatSchema, (beat) => dispatcher.heartbeat(identity.nodeId, beat))
+    onMessage('node:leaving', returnedTasksSchema, (ids) => dispatcher.nodeLeaving(identity.nodeId, ids))
+    onMessage('task:returned', returnedTasksSchema, (ids) => dispatcher.nodeReturned(identity.nodeId, ids))
 
     socket.on('task:output', (frame: unknown) => {
       const chunks = parseMessage(taskOutputBatchSchema, frame)
