@@ -15,8 +15,7 @@ export class ClusterControls {
 
   /** Stops dispatching: submissions still queue (within the limit), running tasks finish. */
   pause(): ClusterStatus {
-    if (!this.dispatcher.paused) {
-      this.dispatcher.paused = true
+    if (this.dispatcher.setPaused(true)) {
       this.activity.record(
         'cluster-paused',
         `dispatch paused: tasks queue until it resumes (${this.dispatcher.queued} waiting)`,
@@ -27,10 +26,9 @@ export class ClusterControls {
 
   /** Dispatches again, starting with what queued meanwhile. */
   resume(): ClusterStatus {
-    if (this.dispatcher.paused) {
-      this.dispatcher.paused = false
-      this.activity.record('cluster-resumed', `dispatch resumed with ${this.dispatcher.queued} task(s) waiting`)
-      this.dispatcher.pump()
+    const waiting = this.dispatcher.queued
+    if (this.dispatcher.setPaused(false)) {
+      this.activity.record('cluster-resumed', `dispatch resumed with ${waiting} task(s) waiting`)
     }
     return this.status()
   }

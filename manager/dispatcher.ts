@@ -65,8 +65,7 @@ export class Dispatcher {
   readonly rate = new RateCounter()
   /** Every function the manager has seen, interned: tasks of one function share one entry. */
   readonly functions = new FunctionCatalog()
-  /** Set by an operator (cluster-controls.ts): no task is dispatched while true. */
-  paused = false
+  #paused = false
   /** Run-time statistics per task function and per node. */
   readonly estimates = new RunTimeEstimates()
 
@@ -100,6 +99,22 @@ export class Dispatcher {
   }
 
   /** Tasks answered with a result since the manager started. */
+  /** Set by an operator (cluster-controls.ts): no task is dispatched while true. */
+  get paused(): boolean {
+    return this.#paused
+  }
+
+  /**
+   * Pauses or resumes dispatch; returns false when it already was so. Resuming dispatches what
+   * queued meanwhile at once.
+   */
+  setPaused(paused: boolean): boolean {
+    if (this.#paused === paused) return false
+    this.#paused = paused
+    if (!paused) this.pump()
+    return true
+  }
+
   get completed(): number {
     return this.#answers.completed
   }
@@ -266,7 +281,7 @@ export class Dispatcher {
       completed: this.completed,
       failed: this.failed,
       rejected: this.rejected,
-      paused: this.paused,
+      paused: this.#paused,
     })
   }
 
@@ -276,7 +291,7 @@ export class Dispatcher {
    */
   pump(): void {
     // Paused by an operator: tasks wait in the queue (nothing is lost) until dispatch resumes.
-    if (this.paused) return
+    if (this.#paused) return
     if (this.#queue.size > 0) this.#placement.place(this.#queue)
     if (this.#queue.size === 0) this.#stealing.askForIdle()
   }
