@@ -235,6 +235,24 @@ function settleAll(run: Run, submitted: string[], returned: Set<string>): void {
   throw new Error('the pool never came to rest')
 }
 
+/**
+ * The fixed scenarios' start: child 0 is ready and has run one task (so the function is measured),
+ * then `count` more are submitted and child 0 starts the first of them. Returns a driver for more steps.
+ */
+function measuredThenHeld(size: number, count: number) {
+  const run = setUp(size)
+  const submitted: string[] = []
+  const returned = new Set<string>()
+  const step = (s: Step): void => apply(run, s, submitted, returned)
+  step({ kind: 'ready', child: 0 })
+  step({ kind: 'submit', count: 1 })
+  step({ kind: 'start', child: 0 })
+  step({ kind: 'finish', child: 0 })
+  step({ kind: 'submit', count })
+  step({ kind: 'start', child: 0 })
+  return { run, step, settle: () => settleAll(run, submitted, returned), children: run.children() }
+}
+
 describe('ChildPool with reclaims (state machine)', () => {
   it('answers every task exactly once, never starts a task handed back, and never starts one twice', () => {
     fc.assert(
@@ -265,65 +283,41 @@ describe('ChildPool with reclaims (state machine)', () => {
   })
 
   it('drops a cancelled task that a child hands back instead of running or returning it', () => {
-    const run = setUp(2)
-    const submitted: string[] = []
-    const returned = new Set<string>()
-    const [a, b] = run.children() as [SimulatedChild, SimulatedChild]
-    apply(run, { kind: 'ready', child: 0 }, submitted, returned)
     // Measured first (3 ms), so child 0 then holds a running task and one waiting.
-    apply(run, { kind: 'submit', count: 1 }, submitted, returned)
-    apply(run, { kind: 'start', child: 0 }, submitted, returned)
-    apply(run, { kind: 'finish', child: 0 }, submitted, returned)
-    apply(run, { kind: 'submit', count: 2 }, submitted, returned)
-    apply(run, { kind: 'start', child: 0 }, submitted, returned)
+    const { run, step, settle, children } = measuredThenHeld(2, 2)
+    const [a, b] = children as [SimulatedChild, SimulatedChild]
     expect(a.waiting).toEqual(['t3'])
     run.pool.cancel({ id: 't3', reason: 'cancel' })
     expect(run.endings.get('t3')).toEqual(['CANCELLED'])
     // The other child comes up idle: it asks child 0 for its waiting task.
-    apply(run, { kind: 'ready', child: 1 }, submitted, returned)
+    step({ kind: 'ready', child: 1 })
     expect(a.reclaimAsked).toBe(1)
-    apply(run, { kind: 'answer', child: 0 }, submitted, returned)
-    settleAll(run, submitted, returned)
+    step({ kind: 'answer', child: 0 })
+    settle()
     expect(b.waiting).toEqual([])
     expect(run.starts.get('t3')).toBeUndefined()
     expect(run.endings.get('t3')).toEqual(['CANCELLED'])
   })
 
   it('gives a task a child hands back to the idle sibling that asked, not back to the same child', () => {
-    const run = setUp(2)
-    const submitted: string[] = []
-    const returned = new Set<string>()
-    const [a, b] = run.children() as [SimulatedChild, SimulatedChild]
-    apply(run, { kind: 'ready', child: 0 }, submitted, returned)
-    apply(run, { kind: 'submit', count: 1 }, submitted, returned)
-    apply(run, { kind: 'start', child: 0 }, submitted, returned)
-    apply(run, { kind: 'finish', child: 0 }, submitted, returned)
-    apply(run, { kind: 'submit', count: 2 }, submitted, returned)
-    apply(run, { kind: 'start', child: 0 }, submitted, returned)
-    apply(run, { kind: 'ready', child: 1 }, submitted, returned)
-    apply(run, { kind: 'answer', child: 0 }, submitted, returned)
+    const { step, children } = measuredThenHeld(2, 2)
+    const [a, b] = children as [SimulatedChild, SimulatedChild]
+    step({ kind: 'ready', child: 1 })
+    step({ kind: 'answer', child: 0 })
     expect(a.waiting).toEqual([])
     expect(b.waiting).toEqual(['t3'])
   })
 
   it('hands a steal the tasks queued at the agent at once, and those a child held once it answers', () => {
-    const run = setUp(1)
-    const submitted: string[] = []
-    const returned = new Set<string>()
-    const [a] = run.children() as [SimulatedChild]
-    apply(run, { kind: 'ready', child: 0 }, submitted, returned)
-    apply(run, { kind: 'submit', count: 1 }, submitted, returned)
-    apply(run, { kind: 'start', child: 0 }, submitted, returned)
-    apply(run, { kind: 'finish', child: 0 }, submitted, returned)
-    apply(run, { kind: 'submit', count: 3 }, submitted, returned)
-    apply(run, { kind: 'start', child: 0 }, submitted, returned)
+    const { run, step, children } = measuredThenHeld(1, 3)
+    const [a] = children as [SimulatedChild]
     // t2 runs, t3 waits in the child, t4 waits at the agent.
     expect(a.waiting).toEqual(['t3'])
     const later: string[] = []
     const now = run.pool.takeBack(2, (tasks) => later.push(...tasks.map((each) => each.id)))
     expect(now.map((each) => each.id)).toEqual(['t4'])
     expect(a.reclaimAsked).toBe(1)
-    apply(run, { kind: 'answer', child: 0 }, submitted, returned)
+    step({ kind: 'answer', child: 0 })
     expect(later).toEqual(['t3'])
     expect(run.pool.busy).toBe(1)
   })
