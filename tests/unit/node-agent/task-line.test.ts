@@ -3,7 +3,7 @@
  * between tasks once per slice (not per task), and tasks that have not started handed back.
  */
 import { createServer, Socket, type AddressInfo } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SLICE_MS, TaskLine } from '../../../node-agent/task-line.js'
 
 /** A clock the tasks move: each run takes `costMs`. */
@@ -12,9 +12,9 @@ function fakeClock(): { now: () => number; advance: (ms: number) => void } {
   return { now: () => t, advance: (ms) => (t += ms) }
 }
 
+/** Waits (bounded, polling with vi.waitFor) until the line has done what `check` looks for. */
 async function settled(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  expect(check()).toBe(true)
+  await vi.waitFor(() => expect(check()).toBe(true), { timeout: 5000, interval: 1 })
 }
 
 describe('TaskLine', () => {
