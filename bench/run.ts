@@ -27,6 +27,7 @@ import { createBareChain } from './bare/system.js'
 import { killAllNow, runningCount, stopAll } from './harness/processes.js'
 import { cpuPerTask, cpuSnapshot } from './harness/cpu-accounting.js'
 import { waitForQuiet } from './harness/quiet.js'
+import { warmUntilSteady, type WarmUpResult } from './harness/warm-up.js'
 import { median } from './harness/stats.js'
 import type { System } from './harness/system.js'
 import { cpuBound, largePayloads, sequentialLatency, throughput, within } from './harness/workloads.js'
@@ -72,9 +73,9 @@ const SIZES = QUICK
       w1b: 5_000,
       inFlight: 1_000,
       w2: 40,
-      warmSeq: 50,
+      warmSeq: { tasks: 50, settled: 0.95, minPasses: 1, maxPasses: 2 },
       warmBurst: 1_000,
-      warmCpu: 8,
+      warmCpu: { tasks: 40, settled: 0.95, minPasses: 1, maxPasses: 2 },
       w4: 100,
       w4Warm: 20,
       queued: 100_000,
@@ -84,9 +85,9 @@ const SIZES = QUICK
       w1b: 50_000,
       inFlight: 1_000,
       w2: 400,
-      warmSeq: 2_000,
+      warmSeq: { tasks: 2_000, settled: 0.95, minPasses: 5, maxPasses: 15 },
       warmBurst: 10_000,
-      warmCpu: 20,
+      warmCpu: { tasks: 400, settled: 0.95, minPasses: 3, maxPasses: 8 },
       w4: 1_000,
       w4Warm: 100,
       queued: 1_000_000,
@@ -163,6 +164,12 @@ interface Samples {
   /** CPU µs per task by process role, one map per round. */
   cpuW1a: Map<string, number>[]
   cpuW1b: Map<string, number>[]
+  /** W2: CPU µs per task of every process but the workers. */
+  cpuW2: Map<string, number>[]
+  /** Sequential calls the W1 warm-up took to reach a steady CPU per call. */
+  warmCalls: number[]
+  /** CPU tasks the W2 warm-up took to reach a steady CPU per task outside the workers. */
+  warmCpuTasks: number[]
   failure?: string
 }
 const samples = new Map<string, Samples>(
@@ -180,6 +187,9 @@ const samples = new Map<string, Samples>(
       w4: [],
       busyBefore: [],
       cpuW1a: [],
+      cpuW2: [],
+      warmCalls: [],
+      warmCpuTasks: [],
       cpuW1b: [],
     },
   ]),
@@ -231,11 +241,25 @@ async function session(system: System, workers: number, body: () => Promise<void
   }
 }
 
+/** Sequential calls until a call's CPU, all processes, settles (the same rule for every system). */
+function warmSequential(system: System): Promise<WarmUpResult> {
+  return warmUntilSteady(
+    () => sequentialLatency(system, SIZES.warmSeq.tasks),
+    () => true,
+    SIZES.warmSeq,
+  )
+}
+
 async function measureW1(system: System, s: Samples, round: number): Promise<void> {
   await session(system, W1_WORKERS, async () => {
-    // Warm-up: the JIT of every process on the path, and the connections' buffers.
-    await within(LIMIT_MS.warm, `${system.name} warm-up`, sequentialLatency(system, SIZES.warmSeq))
+    // Warm-up: the connections' buffers and the JIT of every process on the path, batched then
+    // sequential, until a sequential call costs as much CPU as the one before it (steady state).
     await within(LIMIT_MS.warm, `${system.name} warm-up`, throughput(system, SIZES.warmBurst, SIZES.inFlight))
+    const warm = await within(LIMIT_MS.warm, `${system.name} warm-up`, warmSequential(system))
+    s.warmCalls.push(warm.tasks)
+    log(
+      `  round ${round}  ${system.name.padEnd(22)} warm-up: ${warm.tasks} sequential calls, last ${fmt(warm.lastCpuUs, 0)} µs CPU per call${warm.steady ? '' : ' (not steady yet)'}`,
+    )
     await quiet(s)
     let before = cpuSnapshot()
     const latency = await within(LIMIT_MS.w1a, `${system.name} W1a`, sequentialLatency(system, SIZES.w1a))
@@ -257,10 +281,28 @@ async function measureW1(system: System, s: Samples, round: number): Promise<voi
 
 async function measureW2(system: System, s: Samples, round: number): Promise<void> {
   await session(system, W2_WORKERS, async () => {
-    await within(LIMIT_MS.warm, `${system.name} warm-up`, sequentialLatency(system, SIZES.warmSeq))
-    await within(LIMIT_MS.warm, `${system.name} warm-up`, cpuBound(system, SIZES.warmCpu, W2_WORKERS))
+    // Warm-up: lone calls to a steady state, then the workload itself, unmeasured, until the CPU
+    // the system spends outside its workers per task settles (its refill path is its own).
+    await within(LIMIT_MS.warm, `${system.name} warm-up`, warmSequential(system))
+    const warm = await within(
+      LIMIT_MS.warm,
+      `${system.name} warm-up`,
+      warmUntilSteady(
+        () => cpuBound(system, SIZES.warmCpu.tasks, W2_WORKERS),
+        (role) => !system.isWorkerRole(role),
+        SIZES.warmCpu,
+      ),
+    )
+    s.warmCpuTasks.push(warm.tasks)
+    log(
+      `  round ${round}  ${system.name.padEnd(22)} warm-up: ${warm.tasks} CPU tasks, last ${fmt(warm.lastCpuUs, 0)} µs CPU per task outside the workers${warm.steady ? '' : ' (not steady yet)'}`,
+    )
     await quiet(s)
+    const before = cpuSnapshot()
     const cpu = await within(LIMIT_MS.w2, `${system.name} W2`, cpuBound(system, SIZES.w2, W2_WORKERS))
+    // The workers' own busy loops are the work itself; every other process's CPU is overhead they wait on.
+    const overhead = cpuPerTask(before, cpuSnapshot(), SIZES.w2).filter(([role]) => !system.isWorkerRole(role))
+    s.cpuW2.push(new Map(overhead))
     s.w2Wall.push(cpu.wallMs)
     s.w2Efficiency.push(cpu.efficiency)
     s.w2Gap.push(cpu.meanGapMs)
@@ -270,6 +312,7 @@ async function measureW2(system: System, s: Samples, round: number): Promise<voi
       `  round ${round}  ${system.name.padEnd(22)} W2 wall ${fmt(cpu.wallMs, 0)} ms  efficiency ${fmt(cpu.efficiency, 3)}  ` +
         `(worker idle between tasks ${fmt(cpu.meanGapMs, 2)} ms, lead-in ${fmt(cpu.leadInMs, 1)} ms, tail ${fmt(cpu.tailMs, 1)} ms, tasks per worker ${cpu.perWorker.join('/')})`,
     )
+    log(`  ${' '.repeat(30)}W2 CPU/task outside the workers: ${cpuLine(overhead)}`)
   })
 }
 
@@ -478,6 +521,16 @@ function report(started: Date): void {
       cols.map(({ s }) => cpuTotal(s.cpuW1a)),
       0,
     ),
+    row(
+      `W1 warm-up: sequential calls to a steady CPU per call`,
+      med((s) => s.warmCalls),
+      0,
+    ),
+    row(
+      `W2 warm-up: CPU tasks to a steady CPU per task outside the workers`,
+      med((s) => s.warmCpuTasks),
+      0,
+    ),
   ]
   if (queued !== undefined || queuedFailure !== undefined) {
     table.push(
@@ -563,11 +616,12 @@ function report(started: Date): void {
     'CPU time per task (µs, all processes of each system, median over rounds; from /proc, so Linux only). Unlike the',
     'rates above it barely moves when other programs load the machine, and it shows which hop the time goes to.',
     '',
-    ...cols.flatMap(({ name, s }) =>
-      s.cpuW1b.length === 0
+    ...cols.flatMap(({ name, s }) => [
+      ...(s.cpuW1b.length === 0
         ? []
-        : [`- ${name}: W1a ${cpuLine(medianCpu(s.cpuW1a))}`, `- ${name}: W1b ${cpuLine(medianCpu(s.cpuW1b))}`],
-    ),
+        : [`- ${name}: W1a ${cpuLine(medianCpu(s.cpuW1a))}`, `- ${name}: W1b ${cpuLine(medianCpu(s.cpuW1b))}`]),
+      ...(s.cpuW2.length === 0 ? [] : [`- ${name}: W2, outside the workers ${cpuLine(medianCpu(s.cpuW2))}`]),
+    ]),
   ]
   log('')
   log(cpuSection.join('\n'))

@@ -7,6 +7,8 @@ import {
   readOutcomeFrame,
 } from '../protocol/index.js'
 import { ArgonError } from '../protocol/argon-error.js'
+import { onDirectClientEvent } from '../protocol/direct-events.js'
+import { NAMESPACES } from '../protocol/namespaces.js'
 import { decodeValueRange } from '../protocol/structured-bytes.js'
 import type { ClientSocket } from './client-connection.js'
 import type { JobReports } from './job-reports.js'
@@ -28,7 +30,7 @@ export interface ManagerEventTargets {
  */
 export function listenToManager(socket: ClientSocket, targets: ManagerEventTargets): void {
   const { calls, output, jobs } = targets
-  socket.on('task:settled', (frame) => settleAnswers(frame, targets))
+  onDirectClientEvent(socket, NAMESPACES.client, 'task:settled', (frame) => settleAnswers(frame, targets))
   socket.on('task:output', (input: unknown) => {
     const chunks = clientOutputBatchSchema.safeParse(input)
     if (!chunks.success) return

@@ -20,6 +20,7 @@ import type { ClientSessions } from './client-sessions.js'
 import type { Dispatcher, IncomingTask } from './dispatcher.js'
 import type { JobBoard } from './jobs/job-board.js'
 import type { Logger } from './logger.js'
+import { onDirectEvent } from '../protocol/direct-events.js'
 import { RESERVED_EVENT_PREFIX } from '../protocol/packet-codec.js'
 import { frameRejecter } from './frame-rejections.js'
 import type { WarningThrottle } from './warning-throttle.js'
@@ -76,7 +77,7 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
       else if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejectFrame(event, 'unknown event')
     })
 
-    socket.on('task:submit', (input: unknown) => {
+    onDirectEvent(socket, 'task:submit', (input: unknown) => {
       try {
         const frame = readTaskFrame(input, functions)
         if (!frame.ok) {

@@ -24,6 +24,7 @@ import type { Logger } from './logger.js'
 import type { TaskOutputs } from './output/task-outputs.js'
 import type { NodeLink } from './node-entry.js'
 import { NodeNames } from './node-names.js'
+import { onDirectEvent } from '../protocol/direct-events.js'
 import { RESERVED_EVENT_PREFIX, finishForPacket } from '../protocol/packet-codec.js'
 import { frameRejecter } from './frame-rejections.js'
 import type { WarningThrottle } from './warning-throttle.js'
@@ -133,7 +134,7 @@ export function serveNodes(
       else if (typeof event !== 'string' || socket.listenerCount(event) === 0) rejectFrame(event, 'unknown event')
     })
 
-    socket.on('task:settled', (input: unknown) => {
+    onDirectEvent(socket, 'task:settled', (input: unknown) => {
       try {
         const frame = readOutcomeFrame(input)
         if (!frame.ok) {

@@ -28,6 +28,7 @@ import {
   superviseLink,
   syncAndDisconnect,
 } from '../protocol/machine-link.js'
+import { onDirectClientEvent } from '../protocol/direct-events.js'
 import { finishForPacket } from '../protocol/packet-codec.js'
 import type { ChildPool, PoolOutcome, PoolTask } from './child-pool.js'
 
@@ -176,7 +177,7 @@ export class ManagerLink {
         )
       },
     })
-    socket.on('task:run', (input: unknown) => {
+    onDirectClientEvent(socket, NAMESPACES.node, 'task:run', (input: unknown) => {
       const frame = readTaskFrame(input, this.#functions)
       if (!frame.ok) {
         // Answer every id that can be read, so the manager holds no task for us that we never run.

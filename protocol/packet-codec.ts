@@ -122,21 +122,57 @@ export class Encoder {
   }
 }
 
+/** Handles a routed bytes event: the bytes are a view of the received frame. */
+export type DirectHandler = (bytes: Buffer) => void
+
 export class Decoder extends EventEmitter {
+  /**
+   * Bytes events this decoder delivers itself, by namespace then event name (see direct-events.ts):
+   * the hot frames skip Socket.IO's per-packet path (namespace lookup, packet objects, any-event
+   * listeners, middleware runner, a tick per event).
+   */
+  readonly routes = new Map<string, Map<string, DirectHandler>>()
+  /**
+   * Whether a packet handed to Socket.IO may not have reached its handler yet. Socket.IO delivers
+   * on later ticks (the server after two, the client after one); while that may be pending, routed
+   * events take Socket.IO's path too, behind it, so events are handled in the order the peer sent
+   * them. The check phase (setImmediate) comes after every tick queued before it.
+   */
+  #socketIoPending = false
+  readonly #socketIoDelivered = (): void => {
+    this.#socketIoPending = false
+  }
+
   add(chunk: unknown): void {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('expected a binary packet')
+    if (chunk[0] === BYTES_EVENT_TAG && !this.#socketIoPending && this.routes.size > 0 && this.#routed(chunk)) return
     const packet: unknown = chunk[0] === BYTES_EVENT_TAG ? readBytesEvent(chunk) : deserialize(chunk)
     if (!isPacket(packet)) throw new TypeError('invalid packet')
     if (packet.type === EVENT) {
       const data = packet.data as unknown[]
       if (RESERVED_EVENTS.has(data[0] as string)) data[0] = `${RESERVED_EVENT_PREFIX}${data[0] as string}`
     }
+    if (!this.#socketIoPending) {
+      this.#socketIoPending = true
+      setImmediate(this.#socketIoDelivered)
+    }
     // socket.io 4 only knows EVENT/ACK; BINARY_* never occur with this codec.
     this.emit('decoded', packet)
   }
 
+  /** Delivers a bytes event with a route; false when it has none (Socket.IO then handles it). */
+  #routed(chunk: Uint8Array): boolean {
+    const packet = readBytesEvent(chunk)
+    const [event, bytes] = packet.data as [string, Buffer]
+    const handler = this.routes.get(packet.nsp)?.get(event)
+    if (handler === undefined) return false
+    handler(bytes)
+    return true
+  }
+
   destroy(): void {
     this.removeAllListeners()
+    this.routes.clear()
   }
 }
 

@@ -64,6 +64,8 @@ export function createArgon(options: ArgonOptions = {}): System {
     call: (x, y) => client!.process(add, [x, y]),
     cpu10ms: () => client!.process(cpu10ms, []),
     rotate: (text) => client!.process(rotate, [text]),
+    // The agent's forked children run the tasks.
+    isWorkerRole: (role) => role === 'node-agent children',
     async stop() {
       await client?.close()
       client = undefined

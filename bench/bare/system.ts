@@ -40,6 +40,8 @@ export function createBareChain(): System {
     call: (x, y) => run<number>(ADD_SOURCE, [x, y]),
     cpu10ms: () => run<CpuSample>(CPU_SOURCE, []),
     rotate: (text) => run<string>(ROTATE_SOURCE, [text]),
+    // The server's forked children run the tasks.
+    isWorkerRole: (role) => role === 'bare-server children',
     async stop() {
       socket?.close()
       socket = undefined

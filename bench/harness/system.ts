@@ -17,6 +17,11 @@ export interface System {
   cpu10ms(): Promise<CpuSample>
   /** Runs `rotate(text)` on a worker (W4: a large argument and a large result). */
   rotate(text: string): Promise<string>
+  /**
+   * Whether a CPU-accounting role (see cpu-accounting.ts) is one of the processes that run the
+   * tasks themselves; every other process's CPU is the system's overhead.
+   */
+  isWorkerRole(role: string): boolean
   /** Stops every process the system started (idempotent). */
   stop(): Promise<void>
 }

@@ -53,6 +53,8 @@ export function createMoleculer(): System {
     call: (x, y) => run<number>(ADD_SOURCE, [x, y]),
     cpu10ms: () => run<CpuSample>(CPU_SOURCE, []),
     rotate: (text) => run<string>(ROTATE_SOURCE, [text]),
+    // Each worker broker runs its tasks in its own process.
+    isWorkerRole: (role) => role.startsWith('bench-worker-'),
     async stop() {
       await caller?.stop()
       caller = undefined
