@@ -163,6 +163,8 @@ export {
   prefetchWindow,
   nodeWindowPerWorker,
   windowHasRoom,
+  refillHasRoom,
+  REFILL_BATCH,
   childHasRoom,
   PREFETCH_HORIZON_MS,
   MAX_PREFETCH_PER_SLOT,

@@ -79,6 +79,34 @@ export function windowHasRoom(held: HeldWork, taskMs: number | undefined): boole
 }
 
 /**
+ * The manager's refill rule: `windowHasRoom`, except that a node whose workers each have a task
+ * waiting (count ≥ 2 × slots) is not refilled one task at a time but once there is room for
+ * REFILL_BATCH, and then filled (`filling`: it took a task in this pass). Each refill costs a frame
+ * and a wake-up of the agent and, with tasks finishing one by one (10 ms tasks on every worker),
+ * that was half of the agent's work per task; no worker runs dry meanwhile, as each still has a
+ * task waiting.
+ *
+ * @example
+ * ```ts
+ * // 2 workers, 10 ms tasks: 5 held (one finished since the node was full) waits for a second.
+ * refillHasRoom({ slots: 2, count: 5, knownMs: 50, unknown: 0 }, 10, false)   // false
+ * refillHasRoom({ slots: 2, count: 4, knownMs: 40, unknown: 0 }, 10, false)   // true, then (5 held) with filling: true
+ * ```
+ */
+export function refillHasRoom(held: HeldWork, taskMs: number | undefined, filling: boolean): boolean {
+  if (!windowHasRoom(held, taskMs)) return false
+  if (filling || taskMs === undefined || held.count < 2 * held.slots) return true
+  const more = REFILL_BATCH - 1
+  return windowHasRoom(
+    { slots: held.slots, count: held.count + more, knownMs: held.knownMs + more * taskMs, unknown: held.unknown },
+    taskMs,
+  )
+}
+
+/** Tasks a stocked node is refilled with at once (see refillHasRoom). */
+export const REFILL_BATCH = 2
+
+/**
  * Work a node keeps waiting per worker for tasks of PREFETCH_HORIZON_MS or more: at least one task,
  * and up to REFILL_MS of them (two at most). Traced per task on a loaded 2-core machine (two
  * busy workers, manager and agent competing for the cores), the round trip that refills a worker

@@ -1,4 +1,4 @@
-import { windowHasRoom } from '../../protocol/index.js'
+import { refillHasRoom } from '../../protocol/index.js'
 import type { NodeEntry } from '../node-entry.js'
 import type { NodeRegistry } from '../node-registry.js'
 import type { RunTimeEstimates, SchedulingStrategy } from '../scheduling/index.js'
@@ -23,6 +23,8 @@ export class TaskPlacement {
   readonly #candidates: NodeEntry[] = []
   readonly #fits: NodeEntry[] = []
   readonly #expected = new Map<string, number | undefined>()
+  /** Nodes given a task in the current pass: they are being filled (see refillHasRoom). */
+  readonly #filling = new Set<NodeEntry>()
 
   constructor(nodes: NodeRegistry, estimates: RunTimeEstimates, strategy: SchedulingStrategy) {
     this.#nodes = nodes
@@ -40,6 +42,7 @@ export class TaskPlacement {
     const candidates = this.#candidates
     const fits = this.#fits
     const expected = this.#expected
+    const filling = this.#filling
     candidates.length = 0
     for (const node of this.#nodes.all()) if (this.takesWork(node)) candidates.push(node)
     let lastKey: string | undefined
@@ -52,12 +55,15 @@ export class TaskPlacement {
         for (const node of candidates) expected.set(node.id, this.#estimates.expected(key, node.id))
       }
       fits.length = 0
-      for (const node of candidates) if (windowHasRoom(node.assigned, expected.get(node.id))) fits.push(node)
+      for (const node of candidates)
+        if (refillHasRoom(node.assigned, expected.get(node.id), filling.has(node))) fits.push(node)
       if (fits.length === 0) break
       const node = this.#strategy.pick(fits, (candidate) => expected.get(candidate.id)) as NodeEntry
       dispatchTo(queue.shift()!, node, expected.get(node.id))
+      filling.add(node)
     }
     candidates.length = 0
     fits.length = 0
+    filling.clear()
   }
 }

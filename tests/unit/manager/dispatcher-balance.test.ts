@@ -103,6 +103,24 @@ describe('Dispatcher balance', () => {
     expect(b.open()).toHaveLength(2)
   })
 
+  it('refills a node whose workers each have a task waiting two tasks at a time', () => {
+    const { join, submit, settle } = setup()
+    const a = join('a', 2)
+    submit(['w1', 'w2'])
+    settle('a', a.runs[0]!, 10)
+    settle('a', a.runs[1]!, 10)
+    submit(ids('t', 20))
+    expect(a.open()).toHaveLength(6)
+    // One finished: every worker still has a task waiting, so no refill of one task yet.
+    settle('a', a.open()[0]!, 10)
+    expect(a.open()).toHaveLength(5)
+    // Two finished: room for two, sent together.
+    const sent = a.runs.length
+    settle('a', a.open()[0]!, 10)
+    expect(a.runs.length - sent).toBe(2)
+    expect(a.open()).toHaveLength(6)
+  })
+
   it('steals unstarted tasks for a node that joins late, without counting an attempt, and answers once', () => {
     const { dispatcher, join, submit, settle, answers } = setup()
     const a = join('a', 2)

@@ -11,6 +11,7 @@ import {
   parseAddress,
   prefetchWindow,
   windowHasRoom,
+  refillHasRoom,
 } from '../../../protocol/index.js'
 
 describe('parseAddress', () => {
@@ -81,6 +82,22 @@ describe('windowHasRoom and childHasRoom', () => {
     expect(windowHasRoom(held(2, [10.4, 10.3, 10.2, 10.2, 10.1, 10.1]), 10.1)).toBe(false)
     expect(windowHasRoom(held(2, [40.4, 40.3, 40.2]), 40.1)).toBe(true)
     expect(windowHasRoom(held(2, [40.4, 40.3, 40.2, 40.1]), 40.1)).toBe(false)
+  })
+
+  it('refills a node whose workers each have a task waiting in pairs, and fills it once started', () => {
+    // 2 workers, 10 ms tasks: the window holds 6 (one running and two waiting per worker).
+    const tens = (count: number) => held(2, new Array<number>(count).fill(10))
+    expect(windowHasRoom(tens(5), 10)).toBe(true)
+    expect(refillHasRoom(tens(5), 10, false)).toBe(false)
+    expect(refillHasRoom(tens(4), 10, false)).toBe(true)
+    expect(refillHasRoom(tens(5), 10, true)).toBe(true)
+    expect(refillHasRoom(tens(6), 10, true)).toBe(false)
+    // A worker without a task waiting is refilled at once, one task at a time.
+    expect(refillHasRoom(tens(3), 10, false)).toBe(true)
+    expect(refillHasRoom(held(2, [10]), 10, false)).toBe(true)
+    // Tasks of 20 ms or more keep one waiting per worker: a full node is refilled one by one, as before.
+    expect(refillHasRoom(held(2, [40, 40, 40]), 40, false)).toBe(true)
+    expect(refillHasRoom(held(2, [40, 40, 40, 40]), 40, false)).toBe(false)
   })
 
   it('never queues a short task behind a long one at a child, nor a task of 20 ms or more', () => {
