@@ -1,6 +1,8 @@
 import { FlushScheduler, FunctionTable, PRIORITY_CODE, TaskFrameWriter, type WireError } from '../protocol/index.js'
 import { ArgonError, restoreError } from '../protocol/argon-error.js'
 import { encodeValue } from '../protocol/structured-bytes.js'
+import { emitDirectClient } from '../protocol/direct-events.js'
+import { NAMESPACES } from '../protocol/namespaces.js'
 import { finishForPacket } from '../protocol/packet-codec.js'
 import type { CallOptions } from './client-options.js'
 import type { ClientSocket } from './client-connection.js'
@@ -67,7 +69,8 @@ export class TaskSubmitter {
     this.#flush = new FlushScheduler(() => {
       if (this.#writer.count === 0) return
       // Unsent tasks are resubmitted on the next connect; don't let Socket.IO buffer duplicates.
-      if (this.#socket.connected) this.#socket.emit('task:submit', finishForPacket(this.#writer))
+      if (this.#socket.connected)
+        emitDirectClient(this.#socket, NAMESPACES.client, 'task:submit', finishForPacket(this.#writer))
       else this.#writer.discard()
     })
   }

@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io'
 import { FrameBatcher, OutcomeFrameWriter, type ClientOutputChunk, type TaskOutcome } from '../protocol/index.js'
+import { emitDirect } from '../protocol/direct-events.js'
 import { finishForPacket } from '../protocol/packet-codec.js'
 
 export interface ClientSessionLimits {
@@ -122,7 +123,7 @@ export class ClientSessions {
       if (outcome.ok) writer.addResult(outcome.id, 0, 0, outcome.node, outcome.result, 0, outcome.result.byteLength)
       else writer.addError(outcome.id, 0, 0, outcome.error)
     }
-    session.socket.emit('task:settled', finishForPacket(writer))
+    emitDirect(session.socket, 'task:settled', finishForPacket(writer))
   }
 
   #hold(session: Session, outcomes: TaskOutcome[]): void {

@@ -24,7 +24,7 @@ import type { Logger } from './logger.js'
 import type { TaskOutputs } from './output/task-outputs.js'
 import type { NodeLink } from './node-entry.js'
 import { NodeNames } from './node-names.js'
-import { onDirectEvent } from '../protocol/direct-events.js'
+import { emitDirect, onDirectEvent } from '../protocol/direct-events.js'
 import { RESERVED_EVENT_PREFIX, finishForPacket } from '../protocol/packet-codec.js'
 import { frameRejecter } from './frame-rejections.js'
 import type { WarningThrottle } from './warning-throttle.js'
@@ -84,7 +84,7 @@ export function serveNodes(
     // function's source once per connection.
     const runs = new TaskFrameWriter(new FunctionTable())
     const sendRuns = (): void => {
-      if (runs.count > 0) socket.emit('task:run', finishForPacket(runs))
+      if (runs.count > 0) emitDirect(socket, 'task:run', finishForPacket(runs))
     }
     const flushRuns = new FlushScheduler(sendRuns)
     const cancels = new FrameBatcher<CancelRequest>((requests) => socket.emit('task:cancel', requests))

@@ -28,7 +28,7 @@ import {
   superviseLink,
   syncAndDisconnect,
 } from '../protocol/machine-link.js'
-import { onDirectClientEvent } from '../protocol/direct-events.js'
+import { emitDirectClient, onDirectClientEvent } from '../protocol/direct-events.js'
 import { finishForPacket } from '../protocol/packet-codec.js'
 import type { ChildPool, PoolOutcome, PoolTask } from './child-pool.js'
 
@@ -97,7 +97,7 @@ export class ManagerLink {
           )
         else writer.addError(outcome.id, outcome.attempt, outcome.ms, outcome.error)
       }
-      this.#socket.emit('task:settled', finishForPacket(writer))
+      emitDirectClient(this.#socket, NAMESPACES.node, 'task:settled', finishForPacket(writer))
     })
     this.#wire()
   }

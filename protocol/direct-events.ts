@@ -1,19 +1,92 @@
 /**
- * Direct delivery of the hot bytes events (task:submit, task:run, task:settled).
+ * Direct delivery of the hot bytes events (task:submit, task:run, task:settled), both ways.
  *
- * Why: Socket.IO hands every received event through its per-packet path — namespace lookup,
- * packet objects, any-event listeners, a middleware runner and a tick of its own — which cost more
- * per lone task than the frame's own reading. The machine codec's decoder can deliver a routed
- * bytes event itself instead; every other event, and the same event sent in any other encoding,
- * still goes through Socket.IO and its validation. The decoder keeps the order a peer sent its
- * events in (see `Decoder.routes`).
+ * Why: Socket.IO and Engine.IO hand every event through their per-packet paths — on receipt
+ * namespace lookup, packet objects, any-event listeners, a middleware runner and a tick of its own;
+ * on sending packet and option objects, a write buffer, flush events and a callback per message —
+ * which cost more per lone task than the frame's own reading and writing.
+ * - Receiving: the machine codec's decoder delivers a routed bytes event itself. Every other
+ *   event, and the same event sent in any other encoding, still goes through Socket.IO and its
+ *   validation. The decoder keeps the order a peer sent its events in (see `Decoder.routes`).
+ * - Sending: a bytes event is written as the one WebSocket message it is anyway (an Engine.IO
+ *   binary message is its bytes as they are), straight to the connection's WebSocket — but only
+ *   when nothing of Engine.IO's is waiting to be written; otherwise it goes through Socket.IO
+ *   behind it. Either way messages leave in the order they were emitted.
  *
- * Both sides reach the decoder through a field Socket.IO keeps private. If it is not there, or is
- * not the machine codec's, the event is simply delivered by Socket.IO as before.
+ * Both sides reach the decoder and the WebSocket through fields the libraries keep private. If
+ * they are not there, or not as expected, events simply take Socket.IO's path as before.
  */
 import type { Socket as ServerSocket } from 'socket.io'
 import type { Socket as ClientSocket } from 'socket.io-client'
-import { Decoder, type DirectHandler } from './packet-codec.js'
+import { Decoder, encodeBytesEvent, type DirectHandler } from './packet-codec.js'
+
+/** What is used of a `ws` WebSocket. */
+interface WebSocketLike {
+  readonly readyState: number
+  send(data: Buffer, options: { binary: boolean; compress: boolean }): void
+}
+const WEBSOCKET_OPEN = 1
+
+/** The WebSocket under an Engine.IO connection (server or client side) when a message may go straight to it now. */
+function idleWebSocket(connection: unknown, webSocketField: 'socket' | 'ws'): WebSocketLike | undefined {
+  const engine = connection as
+    | {
+        readyState?: string
+        upgrading?: boolean
+        writeBuffer?: { length: number }
+        transport?: { name?: string; writable?: boolean; socket?: unknown; ws?: unknown }
+      }
+    | undefined
+  const transport = engine?.transport
+  if (
+    engine?.readyState !== 'open' ||
+    engine.upgrading === true ||
+    engine.writeBuffer?.length !== 0 ||
+    transport?.name !== 'websocket' ||
+    transport.writable !== true
+  )
+    return undefined
+  const webSocket = transport[webSocketField] as Partial<WebSocketLike> | undefined
+  return webSocket?.readyState === WEBSOCKET_OPEN && typeof webSocket.send === 'function'
+    ? (webSocket as WebSocketLike)
+    : undefined
+}
+
+/** Writes a bytes event straight to `webSocket`; false when it cannot be encoded so. */
+function sendDirect(webSocket: WebSocketLike | undefined, nsp: string, event: string, frame: Uint8Array): boolean {
+  if (webSocket === undefined) return false
+  const message = encodeBytesEvent(nsp, event, frame)
+  if (message === undefined) return false
+  webSocket.send(message, { binary: true, compress: false })
+  return true
+}
+
+/**
+ * Server side: emits a bytes event (`socket.emit(event, frame)`) on the shortest path that keeps
+ * the order of everything this socket emits.
+ *
+ * @example
+ * ```ts
+ * emitDirect(socket, 'task:run', finishForPacket(writer))
+ * ```
+ */
+export function emitDirect(socket: ServerSocket, event: string, frame: Uint8Array): void {
+  if (!socket.connected || !sendDirect(idleWebSocket(socket.client.conn, 'socket'), socket.nsp.name, event, frame))
+    socket.emit(event, frame)
+}
+
+/**
+ * Client side: as `emitDirect`, for a connected socket.io-client socket of namespace `nsp`.
+ *
+ * @example
+ * ```ts
+ * emitDirectClient(socket, '/node', 'task:settled', finishForPacket(writer))
+ * ```
+ */
+export function emitDirectClient(socket: ClientSocket, nsp: string, event: string, frame: Uint8Array): void {
+  if (!socket.connected || !sendDirect(idleWebSocket(socket.io.engine, 'ws'), nsp, event, frame))
+    socket.emit(event, frame)
+}
 
 function decoderOf(owner: unknown): Decoder | undefined {
   const decoder = (owner as { decoder?: unknown } | undefined)?.decoder

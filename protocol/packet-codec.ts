@@ -49,11 +49,17 @@ interface Packet {
   id?: number
 }
 
+/** Names already found to be short text: a hot frame's namespace and event are checked once. */
+const knownShortTexts = new Set<string>()
+
 /** Latin-1 text of at most 255 characters (event names and namespaces are ASCII). */
 function isShortText(text: string): boolean {
-  return (
+  if (knownShortTexts.has(text)) return true
+  const short =
     text.length <= MAX_SHORT_TEXT && Buffer.byteLength(text, 'latin1') === text.length && !/[^\x20-\x7e]/.test(text)
-  )
+  // Bounded: a peer's odd names are checked each time rather than kept.
+  if (short && knownShortTexts.size < 64) knownShortTexts.add(text)
+  return short
 }
 
 /** Bytes a frame writer leaves in front of a hot frame for its packet header (`finishForPacket`). */
@@ -87,6 +93,27 @@ function writeBytesEventHeader(out: Buffer, nsp: string, event: string): number 
   return at + out.write(event, at, 'latin1')
 }
 
+/**
+ * A bytes-event packet (`socket.emit(event, bytes)` with one byte-array argument) as the one
+ * binary message it travels as; undefined when the namespace or event name is not short Latin-1
+ * text. The header goes into a frame's headroom (finishForPacket) when it has some: no copy.
+ */
+export function encodeBytesEvent(nsp: string, event: string, bytes: Uint8Array): Buffer | undefined {
+  if (!isShortText(nsp) || !isShortText(event)) return undefined
+  const headerLength = 3 + nsp.length + event.length
+  const room = headrooms.get(bytes)
+  if (room !== undefined && room >= headerLength) {
+    // Once only: a second encoding of the same frame must not rewrite bytes a socket may still hold.
+    headrooms.delete(bytes)
+    const out = Buffer.from(bytes.buffer, bytes.byteOffset - headerLength, headerLength + bytes.byteLength)
+    writeBytesEventHeader(out, nsp, event)
+    return out
+  }
+  const out = Buffer.allocUnsafe(headerLength + bytes.byteLength)
+  out.set(bytes, writeBytesEventHeader(out, nsp, event))
+  return out
+}
+
 export class Encoder {
   encode(packet: Packet): Buffer[] {
     const data = packet.data
@@ -98,22 +125,8 @@ export class Encoder {
       typeof data[0] === 'string' &&
       data[1] instanceof Uint8Array
     ) {
-      const event = data[0]
-      const bytes = data[1]
-      if (isShortText(packet.nsp) && isShortText(event)) {
-        const headerLength = 3 + packet.nsp.length + event.length
-        const room = headrooms.get(bytes)
-        if (room !== undefined && room >= headerLength) {
-          // Once only: a second encoding of the same frame must not rewrite bytes a socket may still hold.
-          headrooms.delete(bytes)
-          const out = Buffer.from(bytes.buffer, bytes.byteOffset - headerLength, headerLength + bytes.byteLength)
-          writeBytesEventHeader(out, packet.nsp, event)
-          return [out]
-        }
-        const out = Buffer.allocUnsafe(headerLength + bytes.byteLength)
-        out.set(bytes, writeBytesEventHeader(out, packet.nsp, event))
-        return [out]
-      }
+      const out = encodeBytesEvent(packet.nsp, data[0], data[1])
+      if (out !== undefined) return [out]
     }
     const plain: Packet = { type: packet.type, nsp: packet.nsp }
     if (packet.data !== undefined) plain.data = packet.data
