@@ -10,6 +10,9 @@
  *   W4   1,000 tasks with a 256 KiB argument and a 256 KiB result: MB/s end to end
  *   and, for Argon, the manager's resident memory per queued task with 1,000,000 tasks waiting
  *
+ * Every measurement follows a warm-up to a steady state, by the same rule for every system
+ * (harness/warm-up.ts; bench/README.md says which).
+ *
  * Options: --rounds N (3)  --systems bare,moleculer,argon  --w1-workers N (1)  --w2-workers N (2)
  *          --quick (small counts, a smoke test; results.md is left alone)  --profile DIR (CPU
  *          profiles of Argon's manager and agent)  --out FILE  --workloads w1,w2,w3,w4,queued (all)
