@@ -79,37 +79,25 @@ describe('Dispatcher balance', () => {
     expect(links.size).toBe(2)
   })
 
+  /** A fresh cluster of one 2-worker node whose function was measured at `ms`, then given `count` tasks of it. */
+  const measuredNode = (ms: number, count: number) => {
+    const cluster = setup()
+    const node = cluster.join('a', 2)
+    cluster.submit(['w1', 'w2'])
+    cluster.settle('a', node.runs[0]!, ms)
+    cluster.settle('a', node.runs[1]!, ms)
+    cluster.submit(ids('t', count))
+    return { ...cluster, node }
+  }
+
   it('keeps moderate known tasks waiting next to each worker (two under REFILL_MS), and none behind a long one', () => {
-    const { join, submit, settle } = setup()
-    const a = join('a', 2)
-    submit(['w1', 'w2'])
-    settle('a', a.runs[0]!, 10)
-    settle('a', a.runs[1]!, 10)
-    submit(ids('t', 10))
-    expect(a.open()).toHaveLength(6) // 2 running + 2 waiting per worker (tasks under REFILL_MS)
-    const { join: join1, submit: submit1, settle: settle1 } = setup()
-    const c = join1('c', 2)
-    submit1(['w1', 'w2'])
-    settle1('c', c.runs[0]!, 50)
-    settle1('c', c.runs[1]!, 50)
-    submit1(ids('t', 10))
-    expect(c.open()).toHaveLength(4) // 2 running + 1 waiting per worker
-    const { join: join2, submit: submit2, settle: settle2 } = setup()
-    const b = join2('b', 2)
-    submit2(['w1', 'w2'])
-    settle2('b', b.runs[0]!, 2000)
-    settle2('b', b.runs[1]!, 2000)
-    submit2(ids('t', 10))
-    expect(b.open()).toHaveLength(2)
+    expect(measuredNode(10, 10).node.open()).toHaveLength(6) // 2 running + 2 waiting per worker (tasks under REFILL_MS)
+    expect(measuredNode(50, 10).node.open()).toHaveLength(4) // 2 running + 1 waiting per worker
+    expect(measuredNode(2000, 10).node.open()).toHaveLength(2)
   })
 
   it('refills a node whose workers each have a task waiting two tasks at a time', () => {
-    const { join, submit, settle } = setup()
-    const a = join('a', 2)
-    submit(['w1', 'w2'])
-    settle('a', a.runs[0]!, 10)
-    settle('a', a.runs[1]!, 10)
-    submit(ids('t', 20))
+    const { node: a, settle } = measuredNode(10, 20)
     expect(a.open()).toHaveLength(6)
     // One finished: every worker still has a task waiting, so no refill of one task yet.
     settle('a', a.open()[0]!, 10)
