@@ -84,8 +84,11 @@ export function emitDirect(socket: ServerSocket, event: string, frame: Uint8Arra
  * ```
  */
 export function emitDirectClient(socket: ClientSocket, nsp: string, event: string, frame: Uint8Array): void {
-  if (!socket.connected || !sendDirect(idleWebSocket(socket.io.engine, 'ws'), nsp, event, frame))
-    socket.emit(event, frame)
+  const engine = socket.io.engine as unknown as { _hasPingExpired?: () => boolean } | undefined
+  // socket.emit holds a packet for the next connection once the server's pings stopped coming (a
+  // stalled event loop): the same check, so a hot frame never overtakes it on a dying connection.
+  const live = socket.connected && engine?._hasPingExpired?.() === false
+  if (!live || !sendDirect(idleWebSocket(socket.io.engine, 'ws'), nsp, event, frame)) socket.emit(event, frame)
 }
 
 function decoderOf(owner: unknown): Decoder | undefined {

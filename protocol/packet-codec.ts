@@ -57,7 +57,7 @@ function isShortText(text: string): boolean {
   if (knownShortTexts.has(text)) return true
   const short =
     text.length <= MAX_SHORT_TEXT && Buffer.byteLength(text, 'latin1') === text.length && !/[^\x20-\x7e]/.test(text)
-  // Bounded: a peer's odd names are checked each time rather than kept.
+  // Bounded, though only this process's own event names and namespaces come here.
   if (short && knownShortTexts.size < 64) knownShortTexts.add(text)
   return short
 }

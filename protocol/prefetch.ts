@@ -79,32 +79,31 @@ export function windowHasRoom(held: HeldWork, taskMs: number | undefined): boole
 }
 
 /**
- * The manager's refill rule: `windowHasRoom`, except that a node whose workers each have a task
- * waiting (count ≥ 2 × slots) is not refilled one task at a time but once there is room for
- * REFILL_BATCH, and then filled (`filling`: it took a task in this pass). Each refill costs a frame
- * and a wake-up of the agent and, with tasks finishing one by one (10 ms tasks on every worker),
- * that was half of the agent's work per task; no worker runs dry meanwhile, as each still has a
- * task waiting.
+ * The second task of a refill pair: whether a node that just took one task in this placement pass
+ * (`held` includes it) may take one more beyond its window. It may when it was stocked before that
+ * task — each worker had a task waiting (count ≥ 2 × slots) — and its window is now full. A stocked
+ * node is so refilled at the same moment as before, with two tasks instead of one, and the next
+ * finish needs no refill: half the refill frames, and the agent wake-ups they cost (with tasks
+ * finishing one by one on every worker, half of the agent's work per task), while every worker
+ * keeps at least the waiting work it had. Only windows of more than one waiting task per worker
+ * (tasks under REFILL_MS) are ever stocked when they have room, so longer tasks never over-fill.
  *
  * @example
  * ```ts
- * // 2 workers, 10 ms tasks: 5 held (one finished since the node was full) waits for a second.
- * refillHasRoom({ slots: 2, count: 5, knownMs: 50, unknown: 0 }, 10, false)   // false
- * refillHasRoom({ slots: 2, count: 4, knownMs: 40, unknown: 0 }, 10, false)   // true, then (5 held) with filling: true
+ * // 2 workers, 10 ms tasks: the window holds 6; 5 were held, the refill made it 6 again.
+ * refillPairHasRoom({ slots: 2, count: 6, knownMs: 60, unknown: 0 }, 10)   // true: a 7th goes with it
+ * refillPairHasRoom({ slots: 2, count: 4, knownMs: 40, unknown: 0 }, 10)   // false: the window has room anyway
  * ```
  */
-export function refillHasRoom(held: HeldWork, taskMs: number | undefined, filling: boolean): boolean {
-  if (!windowHasRoom(held, taskMs)) return false
-  if (filling || taskMs === undefined || held.count < 2 * held.slots) return true
-  const more = REFILL_BATCH - 1
-  return windowHasRoom(
-    { slots: held.slots, count: held.count + more, knownMs: held.knownMs + more * taskMs, unknown: held.unknown },
-    taskMs,
+export function refillPairHasRoom(held: HeldWork, taskMs: number | undefined): boolean {
+  return (
+    taskMs !== undefined &&
+    held.unknown === 0 &&
+    taskMs < LONG_TASK_MS &&
+    held.count - 1 >= 2 * held.slots &&
+    !windowHasRoom(held, taskMs)
   )
 }
-
-/** Tasks a stocked node is refilled with at once (see refillHasRoom). */
-export const REFILL_BATCH = 2
 
 /**
  * Work a node keeps waiting per worker for tasks of PREFETCH_HORIZON_MS or more: at least one task,

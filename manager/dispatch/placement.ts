@@ -1,4 +1,4 @@
-import { refillHasRoom } from '../../protocol/index.js'
+import { refillPairHasRoom, windowHasRoom } from '../../protocol/index.js'
 import type { NodeEntry } from '../node-entry.js'
 import type { NodeRegistry } from '../node-registry.js'
 import type { RunTimeEstimates, SchedulingStrategy } from '../scheduling/index.js'
@@ -23,8 +23,10 @@ export class TaskPlacement {
   readonly #candidates: NodeEntry[] = []
   readonly #fits: NodeEntry[] = []
   readonly #expected = new Map<string, number | undefined>()
-  /** Nodes given a task in the current pass: they are being filled (see refillHasRoom). */
-  readonly #filling = new Set<NodeEntry>()
+  /** Nodes given exactly one task so far in the current pass: a refill pair may follow (see refillPairHasRoom). */
+  readonly #pairOpen = new Set<NodeEntry>()
+  /** Nodes given a task in the current pass. */
+  readonly #given = new Set<NodeEntry>()
 
   constructor(nodes: NodeRegistry, estimates: RunTimeEstimates, strategy: SchedulingStrategy) {
     this.#nodes = nodes
@@ -42,7 +44,8 @@ export class TaskPlacement {
     const candidates = this.#candidates
     const fits = this.#fits
     const expected = this.#expected
-    const filling = this.#filling
+    const pairOpen = this.#pairOpen
+    const given = this.#given
     candidates.length = 0
     for (const node of this.#nodes.all()) if (this.takesWork(node)) candidates.push(node)
     let lastKey: string | undefined
@@ -55,15 +58,23 @@ export class TaskPlacement {
         for (const node of candidates) expected.set(node.id, this.#estimates.expected(key, node.id))
       }
       fits.length = 0
-      for (const node of candidates)
-        if (refillHasRoom(node.assigned, expected.get(node.id), filling.has(node))) fits.push(node)
+      for (const node of candidates) {
+        const taskMs = expected.get(node.id)
+        if (windowHasRoom(node.assigned, taskMs) || (pairOpen.has(node) && refillPairHasRoom(node.assigned, taskMs)))
+          fits.push(node)
+      }
       if (fits.length === 0) break
       const node = this.#strategy.pick(fits, (candidate) => expected.get(candidate.id)) as NodeEntry
       dispatchTo(queue.shift()!, node, expected.get(node.id))
-      filling.add(node)
+      if (given.has(node)) pairOpen.delete(node)
+      else {
+        given.add(node)
+        pairOpen.add(node)
+      }
     }
     candidates.length = 0
     fits.length = 0
-    filling.clear()
+    pairOpen.clear()
+    given.clear()
   }
 }

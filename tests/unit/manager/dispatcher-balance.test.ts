@@ -79,13 +79,12 @@ describe('Dispatcher balance', () => {
     expect(links.size).toBe(2)
   })
 
-  /** A fresh cluster of one 2-worker node whose function was measured at `ms`, then given `count` tasks of it. */
-  const measuredNode = (ms: number, count: number) => {
+  /** A fresh cluster of one node of `workers` whose function was measured at `ms`, then given `count` tasks of it. */
+  const measuredNode = (ms: number, count: number, workers = 2) => {
     const cluster = setup()
-    const node = cluster.join('a', 2)
-    cluster.submit(['w1', 'w2'])
-    cluster.settle('a', node.runs[0]!, ms)
-    cluster.settle('a', node.runs[1]!, ms)
+    const node = cluster.join('a', workers)
+    cluster.submit(ids('w', workers))
+    for (const task of [...node.runs]) cluster.settle('a', task, ms)
     cluster.submit(ids('t', count))
     return { ...cluster, node }
   }
@@ -96,17 +95,42 @@ describe('Dispatcher balance', () => {
     expect(measuredNode(2000, 10).node.open()).toHaveLength(2)
   })
 
-  it('refills a node whose workers each have a task waiting two tasks at a time', () => {
-    const { node: a, settle } = measuredNode(10, 20)
+  it('refills a stocked node two tasks at a time, when it would have refilled one', () => {
+    const { node: a, settle } = measuredNode(10, 40)
     expect(a.open()).toHaveLength(6)
-    // One finished: every worker still has a task waiting, so no refill of one task yet.
-    settle('a', a.open()[0]!, 10)
-    expect(a.open()).toHaveLength(5)
-    // Two finished: room for two, sent together.
-    const sent = a.runs.length
+    // One finished: refilled at once, as before, and one more beyond the window goes with it.
+    let sent = a.runs.length
     settle('a', a.open()[0]!, 10)
     expect(a.runs.length - sent).toBe(2)
+    expect(a.open()).toHaveLength(7)
+    // The next finish needs no refill: every worker still has its waiting work.
+    sent = a.runs.length
+    settle('a', a.open()[0]!, 10)
+    expect(a.runs.length).toBe(sent)
     expect(a.open()).toHaveLength(6)
+  })
+
+  it('never leaves a node with less waiting work after a finish than the window keeps', () => {
+    // Node sizes and task lengths where the window holds 2 × workers + 1 tasks, and W2's.
+    for (const [workers, ms] of [
+      [1, 10],
+      [2, 15],
+      [4, 16],
+      [2, 10],
+    ] as const) {
+      const { node, settle } = measuredNode(ms, 200, workers)
+      const window = node.open().length
+      let frames = 0
+      for (let finished = 0; finished < 60; finished++) {
+        const sent = node.runs.length
+        settle('a', node.open()[0]!, ms)
+        if (node.runs.length > sent) frames++
+        // Held after the finish and its refill: never fewer than the full window.
+        expect(node.open().length).toBeGreaterThanOrEqual(window)
+      }
+      // …and, where a pair fits, a refill frame for every other finish.
+      if (window > 2 * workers) expect(frames).toBe(30)
+    }
   })
 
   it('steals unstarted tasks for a node that joins late, without counting an attempt, and answers once', () => {

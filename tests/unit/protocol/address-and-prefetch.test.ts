@@ -11,7 +11,7 @@ import {
   parseAddress,
   prefetchWindow,
   windowHasRoom,
-  refillHasRoom,
+  refillPairHasRoom,
 } from '../../../protocol/index.js'
 
 describe('parseAddress', () => {
@@ -84,20 +84,20 @@ describe('windowHasRoom and childHasRoom', () => {
     expect(windowHasRoom(held(2, [40.4, 40.3, 40.2, 40.1]), 40.1)).toBe(false)
   })
 
-  it('refills a node whose workers each have a task waiting in pairs, and fills it once started', () => {
+  it('lets a stocked node take a second refill task beyond its window, and nothing else', () => {
     // 2 workers, 10 ms tasks: the window holds 6 (one running and two waiting per worker).
     const tens = (count: number) => held(2, new Array<number>(count).fill(10))
-    expect(windowHasRoom(tens(5), 10)).toBe(true)
-    expect(refillHasRoom(tens(5), 10, false)).toBe(false)
-    expect(refillHasRoom(tens(4), 10, false)).toBe(true)
-    expect(refillHasRoom(tens(5), 10, true)).toBe(true)
-    expect(refillHasRoom(tens(6), 10, true)).toBe(false)
-    // A worker without a task waiting is refilled at once, one task at a time.
-    expect(refillHasRoom(tens(3), 10, false)).toBe(true)
-    expect(refillHasRoom(held(2, [10]), 10, false)).toBe(true)
-    // Tasks of 20 ms or more keep one waiting per worker: a full node is refilled one by one, as before.
-    expect(refillHasRoom(held(2, [40, 40, 40]), 40, false)).toBe(true)
-    expect(refillHasRoom(held(2, [40, 40, 40, 40]), 40, false)).toBe(false)
+    expect(windowHasRoom(tens(6), 10)).toBe(false)
+    // 5 were held (each worker had a task waiting), the first of the pair made it 6: a 7th may follow.
+    expect(refillPairHasRoom(tens(6), 10)).toBe(true)
+    // Not while the window has room (the ordinary rule places it), nor beyond one over.
+    expect(refillPairHasRoom(tens(5), 10)).toBe(false)
+    // A node that was not stocked (a worker had nothing waiting) is not over-filled.
+    expect(refillPairHasRoom(held(2, [40, 40, 40, 40]), 40)).toBe(false)
+    // Unmeasured, unknown or long work never is.
+    expect(refillPairHasRoom(held(2, [10, 10, 10, 10, 10], 1), 10)).toBe(false)
+    expect(refillPairHasRoom(tens(6), undefined)).toBe(false)
+    expect(refillPairHasRoom(held(2, [2000, 2000, 2000]), LONG_TASK_MS)).toBe(false)
   })
 
   it('never queues a short task behind a long one at a child, nor a task of 20 ms or more', () => {
