@@ -489,4 +489,39 @@ describe('direct send on a link that is not up', SOCKET_TESTS, () => {
     await vi.waitFor(() => expect(handled).toHaveLength(4), WAIT)
     expect(handled).toEqual([[...bytesOf(0)], { seq: 1 }, [...bytesOf(2)], [...roomyBytes]])
   })
+
+  it('client: with its heartbeat overdue, holds events for the next connection as socket.emit does, in order', async () => {
+    const heartbeat = { pingInterval: 200, pingTimeout: 200 }
+    const { io, url } = await startServer(heartbeat)
+    let connections = 0
+    const handled: { connection: number; seq: number }[] = []
+    io.of(LANE).on('connection', (socket) => {
+      const connection = ++connections
+      const record = (input: unknown): void => void handled.push({ connection, seq: seqOf(input) })
+      socket.on(HOT, record)
+      socket.on(SLOW, record)
+    })
+    const manager = openManager(url, true)
+    const client = manager.socket(LANE)
+    await join(io, LANE, client)
+    const current = connections
+    // The loop is held past the heartbeat's deadline, as on a machine that slept or a loop that
+    // blocked: socket.io-client then presumes the link dead, closes it and keeps what is emitted
+    // meanwhile for the next connection — the old one may well be gone (a partition).
+    holdLoop(heartbeat.pingInterval + heartbeat.pingTimeout + 50)
+    emitDirectClient(client, LANE, HOT, bytesOf(0))
+    client.emit(SLOW, { seq: 1 })
+    emitDirectClient(client, LANE, HOT, bytesOf(2))
+    await vi.waitFor(() => expect(handled).toHaveLength(3), WAIT)
+    expect(handled.map(({ seq }) => seq)).toEqual([0, 1, 2])
+    expect(handled.every(({ connection }) => connection > current)).toBe(true)
+  })
 })
+
+/** Keeps the event loop busy for `ms` (timers cannot run meanwhile). */
+function holdLoop(ms: number): number {
+  const until = Date.now() + ms
+  let spins = 0
+  while (Date.now() <= until) spins++
+  return spins
+}
