@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { encodeValue, type TaskAssignment, type TaskOutcome, type TaskSubmission } from '../../../protocol/index.js'
 import { ActivityLog } from '../../../manager/activity-log.js'
+import { RECORDS_FLUSH_MS } from '../../../manager/dispatch/finished-records.js'
 import { IDLE_HEARTBEAT, joinNode, RecordingLink, testDispatcher } from '../../helpers/dispatcher-harness.js'
 
 function setup(options: { queueSize?: number | null; maxAttempts?: number } = {}) {
@@ -254,6 +255,29 @@ describe('Dispatcher', () => {
       completed: 0,
       failed: 0,
     })
+  })
+})
+
+describe('Dispatcher records for people', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('answers at once and records finished tasks for the dashboard once per RECORDS_FLUSH_MS, in one batch', () => {
+    vi.useFakeTimers()
+    const { dispatcher, join, answers, activity } = setup()
+    const a = join('a', 'a', 2)
+    dispatcher.submit('c1', [submission('t1'), submission('t2')])
+    dispatcher.nodeSettled('a', [ok(a.runs[0]!)])
+    vi.advanceTimersByTime(RECORDS_FLUSH_MS / 2)
+    dispatcher.nodeSettled('a', [ok(a.runs[1]!)])
+    expect(answers.map((answer) => answer.outcome.id)).toEqual(['t1', 't2'])
+    // Off the per-task path: nothing recorded yet, then both in one pass with one clock read.
+    expect(activity.tasks.toArray()).toHaveLength(0)
+    vi.advanceTimersByTime(RECORDS_FLUSH_MS / 2)
+    const records = activity.tasks.toArray()
+    expect(records.map((record) => record.id).sort()).toEqual(['t1', 't2'])
+    expect(new Set(records.map((record) => record.finishedAt)).size).toBe(1)
   })
 })
 
