@@ -1,79 +1,35 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import fc from 'fast-check'
-import { Server, type Socket as ServerSocket } from 'socket.io'
-import { Manager, type Socket as ClientSocket } from 'socket.io-client'
+import type { Socket as ServerSocket } from 'socket.io'
+import type { Socket as ClientSocket } from 'socket.io-client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { onDirectClientEvent, onDirectEvent } from '../../../protocol/direct-events.js'
-import { Decoder, Encoder, packetCodec } from '../../../protocol/packet-codec.js'
+import { Decoder, Encoder } from '../../../protocol/packet-codec.js'
+import {
+  bytesOf,
+  closeCodecSockets,
+  LANE,
+  SIDE,
+  SOCKET_TESTS,
+  WAIT,
+  join,
+  nextEvent,
+  onCleanup,
+  openManager,
+  seqOf,
+  startServer,
+} from '../../helpers/codec-sockets.js'
 
 /*
  * Real Socket.IO server and socket.io-client pairs on 127.0.0.1, both speaking the machine path's
  * packet codec, as the manager, its clients and its agents do.
  */
 
-const LANE = '/lane'
-const SIDE = '/side'
 /** The routed event: one bytes argument, so the encoder sends it as a bytes frame. */
 const ROUTED = 'blob'
 /** An event Socket.IO always delivers (an object argument, V8-serialized). */
 const SLOW = 'note'
-const WAIT = { timeout: 10_000, interval: 5 }
-/** Room for a busy machine: a failing wait reports before the test times out. */
-const SOCKET_TESTS = { timeout: 20_000 }
 
-const cleanups: (() => unknown)[] = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-/** A Socket.IO server on the machine path's codec, listening on 127.0.0.1 and closed after the test. */
-async function startServer(): Promise<{ io: Server; url: string }> {
-  const http = createServer()
-  const io = new Server(http, {
-    parser: packetCodec,
-    transports: ['websocket'],
-    serveClient: false,
-    perMessageDeflate: false,
-  })
-  cleanups.push(() => io.close())
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }
-}
-
-/** A client connection (one engine link for all its namespaces), closed after the test. */
-function openManager(url: string, reconnection = false): Manager {
-  const manager = new Manager(url, {
-    parser: packetCodec,
-    transports: ['websocket'],
-    reconnection,
-    reconnectionDelay: 20,
-    reconnectionDelayMax: 20,
-    randomizationFactor: 0,
-    autoConnect: false,
-  })
-  cleanups.push(() => {
-    manager.reconnection(false)
-    manager.engine?.close()
-  })
-  return manager
-}
-
-/** The arguments of `emitter`'s next `event`. */
-function nextEvent(emitter: object, event: string): Promise<unknown[]> {
-  const listening = emitter as { once(event: string, listener: (...args: unknown[]) => void): unknown }
-  return new Promise((resolve) => listening.once(event, (...args) => resolve(args)))
-}
-
-/** Connects `client` to namespace `nsp`; answers the server's socket for it. */
-async function join(io: Server, nsp: string, client: ClientSocket): Promise<ServerSocket> {
-  const connection = nextEvent(io.of(nsp), 'connection')
-  const connected = nextEvent(client, 'connect')
-  client.connect()
-  const [[server]] = await Promise.all([connection, connected])
-  return server as ServerSocket
-}
+afterEach(closeCodecSockets)
 
 /** The decoder Socket.IO keeps for a server socket's connection or a client's manager. */
 function decoderOf(owner: ServerSocket | ClientSocket): Decoder {
@@ -81,18 +37,6 @@ function decoderOf(owner: ServerSocket | ClientSocket): Decoder {
   const decoder = (holder as unknown as { decoder: unknown }).decoder
   if (!(decoder instanceof Decoder)) throw new Error('not the packet codec')
   return decoder
-}
-
-function bytesOf(seq: number, padding = 0): Buffer {
-  const bytes = Buffer.alloc(4 + padding, seq % 256)
-  bytes.writeUInt32BE(seq, 0)
-  return bytes
-}
-
-/** The sequence number an event carries, whichever way it was encoded. */
-function seqOf(input: unknown): number {
-  if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength).readUInt32BE(0)
-  return (input as { seq: number }).seq
 }
 
 type Direction = 'client to server' | 'server to client'
@@ -272,7 +216,7 @@ function catchUncaught(): { errors: unknown[] } {
   const errors: unknown[] = []
   process.removeAllListeners('uncaughtException')
   process.on('uncaughtException', (error) => errors.push(error))
-  cleanups.push(() => {
+  onCleanup(() => {
     process.removeAllListeners('uncaughtException')
     for (const listener of runners) process.on('uncaughtException', listener)
   })

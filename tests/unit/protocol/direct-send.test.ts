@@ -1,5 +1,3 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import fc from 'fast-check'
 import { Server, type ServerOptions, type Socket as ServerSocket } from 'socket.io'
 import { Manager, type Socket as ClientSocket } from 'socket.io-client'
@@ -14,7 +12,21 @@ import {
   readOutcomeFrame,
   wireError,
 } from '../../../protocol/index.js'
-import { finishForPacket, packetCodec } from '../../../protocol/packet-codec.js'
+import { finishForPacket } from '../../../protocol/packet-codec.js'
+import {
+  bytesOf,
+  closeCodecSockets,
+  LANE,
+  SIDE,
+  SOCKET_TESTS,
+  WAIT,
+  join,
+  nextEvent,
+  onCleanup,
+  openManager,
+  seqOf,
+  startServer,
+} from '../../helpers/codec-sockets.js'
 
 /*
  * The sending half of direct delivery (emitDirect, emitDirectClient) on real Socket.IO server and
@@ -24,77 +36,12 @@ import { finishForPacket, packetCodec } from '../../../protocol/packet-codec.js'
  * it, and wherever it cannot go straight to the WebSocket it does exactly what `socket.emit` does.
  */
 
-const LANE = '/lane'
-const SIDE = '/side'
 /** The hot event: one bytes argument. */
 const HOT = 'blob'
 /** An event that always takes Socket.IO's path (an object argument, V8-serialized). */
 const SLOW = 'note'
-const WAIT = { timeout: 10_000, interval: 5 }
-/** Room for a busy machine: a failing wait reports before the test times out. */
-const SOCKET_TESTS = { timeout: 20_000 }
 
-const cleanups: (() => unknown)[] = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function startServer(options: Partial<ServerOptions> = {}): Promise<{ io: Server; url: string }> {
-  const http = createServer()
-  const io = new Server(http, {
-    parser: packetCodec,
-    transports: ['websocket'],
-    serveClient: false,
-    perMessageDeflate: false,
-    ...options,
-  })
-  cleanups.push(() => io.close())
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }
-}
-
-function openManager(url: string, reconnection = false): Manager {
-  const manager = new Manager(url, {
-    parser: packetCodec,
-    transports: ['websocket'],
-    reconnection,
-    reconnectionDelay: 20,
-    reconnectionDelayMax: 20,
-    randomizationFactor: 0,
-    autoConnect: false,
-  })
-  cleanups.push(() => {
-    manager.reconnection(false)
-    manager.engine?.close()
-  })
-  return manager
-}
-
-function nextEvent(emitter: object, event: string): Promise<unknown[]> {
-  const listening = emitter as { once(event: string, listener: (...args: unknown[]) => void): unknown }
-  return new Promise((resolve) => listening.once(event, (...args) => resolve(args)))
-}
-
-async function join(io: Server, nsp: string, client: ClientSocket): Promise<ServerSocket> {
-  const connection = nextEvent(io.of(nsp), 'connection')
-  const connected = nextEvent(client, 'connect')
-  client.connect()
-  const [[server]] = await Promise.all([connection, connected])
-  return server as ServerSocket
-}
-
-function bytesOf(seq: number, padding = 0): Buffer {
-  const bytes = Buffer.alloc(4 + padding, seq % 256)
-  bytes.writeUInt32BE(seq, 0)
-  return bytes
-}
-
-/** The sequence number an event carries, whichever way it was sent. */
-function seqOf(input: unknown): number {
-  if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength).readUInt32BE(0)
-  return (input as { seq: number }).seq
-}
+afterEach(closeCodecSockets)
 
 type Direction = 'client to server' | 'server to client'
 const directions: Direction[] = ['client to server', 'server to client']
@@ -139,7 +86,7 @@ async function openLink(
   const sender: { emit(event: string, ...args: unknown[]): unknown } =
     direction === 'client to server' ? client : server
   const emit = vi.spyOn(sender, 'emit') as unknown as Link['emit']
-  cleanups.push(() => emit.mockRestore())
+  onCleanup(() => emit.mockRestore())
   const engine = (direction === 'client to server' ? manager.engine : server.conn) as unknown as EngineView
   const engineMessages: unknown[] = []
   engine.on('packetCreate', (packet) => {
@@ -449,7 +396,7 @@ describe('direct send on a link that is not up', SOCKET_TESTS, () => {
       if (packet.type === 'message') messages.push(packet.data)
     })
     const emit = vi.spyOn(laneServer, 'emit')
-    cleanups.push(() => emit.mockRestore())
+    onCleanup(() => emit.mockRestore())
     expect(() => emitDirect(laneServer, HOT, bytesOf(1))).not.toThrow()
     laneServer.emit(HOT, bytesOf(2))
     expect(emit).toHaveBeenCalledTimes(2)
