@@ -64,13 +64,34 @@ export class FrameBatcher<T> {
  * The flush timing of FrameBatcher for senders that write straight into a frame writer (no item
  * objects): `added()` after each item flushes at once past the batch limits, else once as a
  * microtask after the handler that added it.
+ *
+ * With `firstFrameItems`, one synchronous run of adds (a `map` of thousands of tasks) leaves as it
+ * grows: the first frame once it holds that many items, each next one at twice the size of the one
+ * before (up to MAX_BATCH_ITEMS), the rest at the microtask. The receiver starts on the first
+ * tasks while the sender still encodes the others, instead of waiting for the whole run; a run of
+ * N items costs about log2(N / firstFrameItems) extra frames. The sizes start again at the next run.
+ *
+ * @example
+ * ```ts
+ * const flush = new FlushScheduler(() => socket.emit('task:submit', writer.finish()), { firstFrameItems: 32 })
+ * for (const task of tasks) {
+ *   flush.beforeAdd(writer.payloadBytes, task.bytes.length)
+ *   writer.add(...task)
+ *   flush.added(writer.count, writer.payloadBytes)   // frames of 32, 64, 128… leave during the loop
+ * }
+ * ```
  */
 export class FlushScheduler {
   #scheduled = false
   readonly #flush: () => void
+  readonly #firstFrameItems: number
+  /** Items at which the frame being filled leaves before the microtask. */
+  #frameItems: number
 
-  constructor(flush: () => void) {
+  constructor(flush: () => void, options: { firstFrameItems?: number } = {}) {
     this.#flush = flush
+    this.#firstFrameItems = Math.min(MAX_BATCH_ITEMS, Math.max(1, options.firstFrameItems ?? MAX_BATCH_ITEMS))
+    this.#frameItems = this.#firstFrameItems
   }
 
   /**
@@ -83,8 +104,12 @@ export class FlushScheduler {
 
   /** Call after adding an item; `count` and `bytes` are what the pending frame holds now. */
   added(count: number, bytes: number): void {
-    if (count >= MAX_BATCH_ITEMS || bytes >= BATCH_FLUSH_BYTES) this.#flush()
-    else if (!this.#scheduled) {
+    if (count >= this.#frameItems || bytes >= BATCH_FLUSH_BYTES) {
+      this.#flush()
+      if (count >= this.#frameItems) this.#frameItems = Math.min(MAX_BATCH_ITEMS, this.#frameItems * 2)
+    }
+    // Also after an early flush: the microtask ends the run, and the frame sizes start again.
+    if (!this.#scheduled) {
       this.#scheduled = true
       queueMicrotask(this.#onFlush)
     }
@@ -92,6 +117,7 @@ export class FlushScheduler {
 
   readonly #onFlush = (): void => {
     this.#scheduled = false
+    this.#frameItems = this.#firstFrameItems
     this.#flush()
   }
 }
