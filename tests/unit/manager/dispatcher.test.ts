@@ -268,16 +268,20 @@ describe('Dispatcher records for people', () => {
     const { dispatcher, join, answers, activity } = setup()
     const a = join('a', 'a', 2)
     dispatcher.submit('c1', [submission('t1'), submission('t2')])
+    const firstAnswered = Date.now()
     dispatcher.nodeSettled('a', [ok(a.runs[0]!)])
     vi.advanceTimersByTime(RECORDS_FLUSH_MS / 2)
     dispatcher.nodeSettled('a', [ok(a.runs[1]!)])
     expect(answers.map((answer) => answer.outcome.id)).toEqual(['t1', 't2'])
-    // Off the per-task path: nothing recorded yet, then both in one pass with one clock read.
+    // Off the per-task path: nothing recorded yet, then both in one pass.
     expect(activity.tasks.toArray()).toHaveLength(0)
     vi.advanceTimersByTime(RECORDS_FLUSH_MS / 2)
     const records = activity.tasks.toArray()
     expect(records.map((record) => record.id).sort()).toEqual(['t1', 't2'])
-    expect(new Set(records.map((record) => record.finishedAt)).size).toBe(1)
+    // Each keeps the time it was answered, not the time of the pass.
+    const finishedAt = new Map(records.map((record) => [record.id, record.finishedAt]))
+    expect(finishedAt.get('t1')).toBe(firstAnswered)
+    expect(finishedAt.get('t2')).toBe(firstAnswered + RECORDS_FLUSH_MS / 2)
   })
 })
 
