@@ -158,8 +158,9 @@ export class Decoder extends EventEmitter {
 
   add(chunk: unknown): void {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('expected a binary packet')
-    if (chunk[0] === BYTES_EVENT_TAG && !this.#socketIoPending && this.routes.size > 0 && this.#routed(chunk)) return
-    const packet: unknown = chunk[0] === BYTES_EVENT_TAG ? readBytesEvent(chunk) : deserialize(chunk)
+    const bytesEvent = chunk[0] === BYTES_EVENT_TAG
+    const packet: unknown = bytesEvent ? readBytesEvent(chunk) : deserialize(chunk)
+    if (bytesEvent && !this.#socketIoPending && this.#routed(packet as Packet)) return
     if (!isPacket(packet)) throw new TypeError('invalid packet')
     if (packet.type === EVENT) {
       const data = packet.data as unknown[]
@@ -173,9 +174,9 @@ export class Decoder extends EventEmitter {
     this.emit('decoded', packet)
   }
 
-  /** Delivers a bytes event with a route; false when it has none (Socket.IO then handles it). */
-  #routed(chunk: Uint8Array): boolean {
-    const packet = readBytesEvent(chunk)
+  /** Delivers a bytes event (as readBytesEvent reads it) with a route; false when it has none (Socket.IO then handles it). */
+  #routed(packet: Packet): boolean {
+    if (this.routes.size === 0) return false
     const [event, bytes] = packet.data as [string, Buffer]
     const handler = this.routes.get(packet.nsp)?.get(event)
     if (handler === undefined) return false

@@ -16,6 +16,8 @@ export interface WarmUpOptions {
   minPasses: number
   /** At most this many passes, steady or not. */
   maxPasses: number
+  /** Where CPU time is read (default: the benchmarked processes, from /proc). */
+  snapshot?: () => CpuSnapshot
 }
 
 export interface WarmUpResult {
@@ -47,11 +49,12 @@ export async function warmUntilSteady(
   counts: (role: string) => boolean,
   options: WarmUpOptions,
 ): Promise<WarmUpResult> {
+  const snapshot = options.snapshot ?? cpuSnapshot
   let previous = Number.POSITIVE_INFINITY
   for (let passes = 1; ; passes++) {
-    const before = totalMs(cpuSnapshot(), counts)
+    const before = totalMs(snapshot(), counts)
     await pass()
-    const perTask = ((totalMs(cpuSnapshot(), counts) - before) * 1000) / options.tasks
+    const perTask = ((totalMs(snapshot(), counts) - before) * 1000) / options.tasks
     const steady = passes >= options.minPasses && perTask >= previous * options.settled
     if (steady || passes >= options.maxPasses) return { tasks: passes * options.tasks, lastCpuUs: perTask, steady }
     previous = perTask
