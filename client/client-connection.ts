@@ -6,6 +6,7 @@ import {
   type ManagerToClientEvents,
 } from '../protocol/index.js'
 import { ArgonError } from '../protocol/argon-error.js'
+import { useDataLinks } from '../protocol/data-link-peer.js'
 import { machineSocketOptions, superviseLink, syncAndDisconnect } from '../protocol/machine-link.js'
 import type { ClientSettings } from './client-options.js'
 
@@ -49,6 +50,7 @@ export class ClientConnection {
       `${endpoint.origin}${NAMESPACES.client}`,
       machineSocketOptions(endpoint, settings.token, auth, Math.min(settings.connectTimeout, 20_000)),
     )
+    useDataLinks(this.socket.io)
     this.#connectTimer = setTimeout(() => this.#onConnectDeadline(), settings.connectTimeout)
     this.#connectTimer.unref()
     this.socket.on('connect', () => {

@@ -133,11 +133,11 @@ export async function createManager(options: ManagerOptions = {}): Promise<Manag
     version,
     dashboardDir,
     status,
-    metrics: createMetricsExporter(dispatcher, status),
+    metrics: createMetricsExporter(dispatcher, status, () => dataLinks.open),
   })
   const server = httpListener(routes, certificate)
 
-  const { machines, operators } = createSocketServers(server.http, { token, nodeTimeoutMs, warnings })
+  const { machines, operators, dataLinks } = createSocketServers(server.http, { token, nodeTimeoutMs, warnings })
   serveClients(machines.of(NAMESPACES.client) as unknown as ClientNamespace, {
     token,
     maxPayloadBytes,

@@ -6,6 +6,7 @@ import type { Dispatcher } from './dispatcher.js'
 export function createMetricsExporter(
   dispatcher: Dispatcher,
   status: () => ClusterStatus,
+  dataLinks: () => number,
 ): () => Promise<{ contentType: string; body: string }> {
   const registry = new Registry()
   const gauge = (name: string, help: string, read: () => number) =>
@@ -18,6 +19,11 @@ export function createMetricsExporter(
       },
     })
   gauge('argon_tasks_queued', 'Tasks waiting for a node', () => dispatcher.queued)
+  gauge(
+    'argon_data_links',
+    'Client and agent connections on a data link; the others run on their WebSocket (slower)',
+    dataLinks,
+  )
   gauge('argon_tasks_pending', 'Tasks held by the manager (waiting or running)', () => dispatcher.pending)
   // Running totals kept by the dispatcher, exposed as counters: set to the total when scraped.
   const counter = (name: string, help: string, read: () => number) =>

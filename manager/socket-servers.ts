@@ -2,6 +2,8 @@ import type { Server as HttpServer } from 'node:http'
 import { Server } from 'socket.io'
 import { MAX_CONTROL_FRAME_BYTES, MAX_FRAME_BYTES, SOCKET_PATHS } from '../protocol/index.js'
 import { packetCodec } from '../protocol/packet-codec.js'
+import { NAMESPACES } from '../protocol/namespaces.js'
+import { DataLinkServer } from './data-links.js'
 import { gateUpgrades } from './upgrade-gate.js'
 import type { WarningThrottle } from './warning-throttle.js'
 
@@ -14,6 +16,8 @@ export interface SocketServers {
   machines: Server
   /** Browsers and `argon` commands: the default parser, control only. */
   operators: Server
+  /** The machine connections' data links. */
+  dataLinks: DataLinkServer
 }
 
 /**
@@ -46,8 +50,14 @@ export function createSocketServers(
     maxHttpBufferSize: MAX_CONTROL_FRAME_BYTES,
     connectTimeout: HANDSHAKE_TIMEOUT_MS,
   })
+  const dataLinks = new DataLinkServer(MAX_FRAME_BYTES)
+  // Offered once a namespace connection is authenticated (its middleware ran).
+  for (const name of [NAMESPACES.client, NAMESPACES.node])
+    machines.of(name).on('connection', (socket) => dataLinks.offer(socket))
   gateUpgrades(http, {
     machinePath: SOCKET_PATHS.machine,
+    dataPath: SOCKET_PATHS.data,
+    onDataLink: (request, socket, head) => dataLinks.accept(request, socket, head),
     otherPaths: [SOCKET_PATHS.control],
     token: options.token,
     onRefused: (reason, address) =>
@@ -55,5 +65,5 @@ export function createSocketServers(
   })
   machines.use((_socket, next) => next(new Error('connect to /client or /node')))
   operators.use((_socket, next) => next(new Error('connect to /control')))
-  return { machines, operators }
+  return { machines, operators, dataLinks }
 }

@@ -8,6 +8,9 @@ type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) 
 export interface UpgradeGateOptions {
   /** Socket.IO path of the machine endpoint: its upgrades must carry the token. */
   machinePath: string
+  /** Path of the machine connections' data links: upgrades there carry the token too, and go to `onDataLink`. */
+  dataPath: string
+  onDataLink: UpgradeListener
   /** Every other path an upgrade may ask for (e.g. the browsers' control path). */
   otherPaths: readonly string[]
   token: string
@@ -16,7 +19,7 @@ export interface UpgradeGateOptions {
 }
 
 /**
- * Checks every WebSocket upgrade before Socket.IO sees it. Machine connections must show the
+ * Checks every WebSocket (and data-link) upgrade before Socket.IO sees it. Machine connections must show the
  * token (`Authorization: Bearer …`) and their protocol version in the upgrade request itself, so a
  * stranger is turned away before a WebSocket exists and cannot make the manager buffer a single
  * frame. Upgrades to unknown paths are closed rather than left hanging. Call after the Socket.IO
@@ -26,10 +29,12 @@ export function gateUpgrades(server: Server, options: UpgradeGateOptions): void 
   const listeners = server.listeners('upgrade') as UpgradeListener[]
   server.removeAllListeners('upgrade')
   const machinePrefix = `${options.machinePath}/`
+  const dataPrefix = `${options.dataPath}/`
   const otherPrefixes = options.otherPaths.map((path) => `${path}/`)
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = request.url ?? '/'
-    if (url.startsWith(machinePrefix)) {
+    const dataLink = url.startsWith(dataPrefix)
+    if (dataLink || url.startsWith(machinePrefix)) {
       const protocol = request.headers[PROTOCOL_HEADER]
       if (protocol !== undefined && protocol !== String(PROTOCOL_VERSION)) {
         options.onRefused(`protocol ${cutText(String(protocol), 20)}`, request.socket.remoteAddress)
@@ -45,6 +50,7 @@ export function gateUpgrades(server: Server, options: UpgradeGateOptions): void 
         options.onRefused(given === undefined ? 'no token' : 'wrong token', request.socket.remoteAddress)
         return refuse(socket, 401, 'UNAUTHORIZED', 'invalid token')
       }
+      if (dataLink) return options.onDataLink(request, socket, head)
     } else if (!otherPrefixes.some((prefix) => url.startsWith(prefix))) {
       return refuse(socket, 404, 'NOT_FOUND', 'no WebSocket endpoint here')
     }

@@ -22,6 +22,7 @@ import {
   type TaskOutputChunk,
   type TlsTrustOptions,
 } from '../protocol/index.js'
+import { useDataLinks } from '../protocol/data-link-peer.js'
 import {
   machineSocketOptions,
   nextReconnectDelayMs,
@@ -75,6 +76,7 @@ export class ManagerLink {
       `${this.#endpoint.origin}${NAMESPACES.node}`,
       machineSocketOptions(this.#endpoint, options.identity.token, options.identity, 5000),
     )
+    useDataLinks(this.#socket.io)
     this.#output = new FrameBatcher((chunks) => {
       if (this.#socket.connected) this.#socket.emit('task:output', chunks)
     })

@@ -18,6 +18,7 @@
  */
 import type { Socket as ServerSocket } from 'socket.io'
 import type { Socket as ClientSocket } from 'socket.io-client'
+import { DATA_LINK_LENGTH_BYTES, dataLinkOf } from './data-link.js'
 import { Decoder, encodeBytesEvent, type DirectHandler } from './packet-codec.js'
 
 /** What is used of a `ws` WebSocket. */
@@ -52,6 +53,16 @@ function idleWebSocket(connection: unknown, webSocketField: 'socket' | 'ws'): We
     : undefined
 }
 
+/** Writes a bytes event to the connection's data link; false when it has none or the event cannot be encoded so. */
+function sendOnLink(connection: unknown, nsp: string, event: string, frame: Uint8Array): boolean {
+  const link = dataLinkOf(connection)
+  if (link === undefined) return false
+  const framed = encodeBytesEvent(nsp, event, frame, DATA_LINK_LENGTH_BYTES)
+  if (framed === undefined) return false
+  link.sendFramed(framed)
+  return true
+}
+
 /** Writes a bytes event straight to `webSocket`; false when it cannot be encoded so. */
 function sendDirect(webSocket: WebSocketLike | undefined, nsp: string, event: string, frame: Uint8Array): boolean {
   if (webSocket === undefined) return false
@@ -71,8 +82,11 @@ function sendDirect(webSocket: WebSocketLike | undefined, nsp: string, event: st
  * ```
  */
 export function emitDirect(socket: ServerSocket, event: string, frame: Uint8Array): void {
-  if (!socket.connected || !sendDirect(idleWebSocket(socket.client.conn, 'socket'), socket.nsp.name, event, frame))
-    socket.emit(event, frame)
+  if (!socket.connected) return void socket.emit(event, frame)
+  const connection = socket.client.conn
+  // On a data link every packet travels in order on it; otherwise on the WebSocket when it is idle.
+  if (sendOnLink(connection, socket.nsp.name, event, frame)) return
+  if (!sendDirect(idleWebSocket(connection, 'socket'), socket.nsp.name, event, frame)) socket.emit(event, frame)
 }
 
 /**
@@ -88,7 +102,12 @@ export function emitDirectClient(socket: ClientSocket, nsp: string, event: strin
   // socket.emit holds a packet for the next connection once the server's pings stopped coming (a
   // stalled event loop): the same check, so a hot frame never overtakes it on a dying connection.
   const live = socket.connected && engine?._hasPingExpired?.() === false
-  if (!live || !sendDirect(idleWebSocket(socket.io.engine, 'ws'), nsp, event, frame)) socket.emit(event, frame)
+  if (!live) return void socket.emit(event, frame)
+  if (
+    !sendOnLink(socket.io.engine, nsp, event, frame) &&
+    !sendDirect(idleWebSocket(socket.io.engine, 'ws'), nsp, event, frame)
+  )
+    socket.emit(event, frame)
 }
 
 function decoderOf(owner: unknown): Decoder | undefined {

@@ -12,6 +12,8 @@ export const NAMESPACES = {
 export const SOCKET_PATHS = {
   machine: '/argon.io',
   control: '/control.io',
+  /** Data links of machine connections (protocol/data-link.ts): an HTTP upgrade, not Socket.IO. */
+  data: '/argon.data',
 } as const
 
 /** The unauthenticated liveness route. */

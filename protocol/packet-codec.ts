@@ -26,6 +26,16 @@ const BYTES_EVENT_TAG = 0x01
 const MAX_SHORT_TEXT = 255
 
 /**
+ * WebSocket messages that move a connection's packets to its data link (protocol/data-link.ts).
+ * An offer (manager to peer) is the tag and a ticket; a switch (either way) is the tag alone and
+ * means "every packet after this one comes on the data link".
+ */
+export const DATA_LINK_OFFER_TAG = 0x02
+export const DATA_LINK_SWITCH_TAG = 0x03
+/** The switch message, as sent. */
+export const DATA_LINK_SWITCH: Buffer = Buffer.from([DATA_LINK_SWITCH_TAG])
+
+/**
  * Event names Socket.IO keeps for itself (socket.io-parser refuses them on the wire), plus `error`
  * (an EventEmitter throws when one is emitted with no listener). A peer that
  * sends one must not trigger the receiver's own `disconnect` handling: the decoder renames it with
@@ -97,20 +107,23 @@ function writeBytesEventHeader(out: Buffer, nsp: string, event: string): number 
  * A bytes-event packet (`socket.emit(event, bytes)` with one byte-array argument) as the one
  * binary message it travels as; undefined when the namespace or event name is not short Latin-1
  * text. The header goes into a frame's headroom (finishForPacket) when it has some: no copy.
+ * With `prefix`, the message starts that many bytes into the returned buffer, for a carrier's own
+ * header (the data link's length) in front of it.
  */
-export function encodeBytesEvent(nsp: string, event: string, bytes: Uint8Array): Buffer | undefined {
+export function encodeBytesEvent(nsp: string, event: string, bytes: Uint8Array, prefix = 0): Buffer | undefined {
   if (!isShortText(nsp) || !isShortText(event)) return undefined
   const headerLength = 3 + nsp.length + event.length
   const room = headrooms.get(bytes)
-  if (room !== undefined && room >= headerLength) {
+  if (room !== undefined && room >= prefix + headerLength) {
     // Once only: a second encoding of the same frame must not rewrite bytes a socket may still hold.
     headrooms.delete(bytes)
-    const out = Buffer.from(bytes.buffer, bytes.byteOffset - headerLength, headerLength + bytes.byteLength)
-    writeBytesEventHeader(out, nsp, event)
+    const start = bytes.byteOffset - headerLength - prefix
+    const out = Buffer.from(bytes.buffer, start, prefix + headerLength + bytes.byteLength)
+    writeBytesEventHeader(out.subarray(prefix), nsp, event)
     return out
   }
-  const out = Buffer.allocUnsafe(headerLength + bytes.byteLength)
-  out.set(bytes, writeBytesEventHeader(out, nsp, event))
+  const out = Buffer.allocUnsafe(prefix + headerLength + bytes.byteLength)
+  out.set(bytes, prefix + writeBytesEventHeader(out.subarray(prefix), nsp, event))
   return out
 }
 
@@ -156,8 +169,77 @@ export class Decoder extends EventEmitter {
     this.#socketIoPending = false
   }
 
+  /**
+   * Called with the ticket when the manager offers this connection a data link. Without it the
+   * offer is ignored and the connection stays on its WebSocket. Cleared with the connection
+   * (`destroy`).
+   */
+  onDataLinkOffer: ((ticket: string) => void) | undefined = undefined
+  /** 'offered': a peer was offered a data link; 'attached': the link is open on this side. */
+  #dataLink: 'none' | 'offered' | 'attached' = 'none'
+  /** The other side sent its switch: every later packet comes on the data link. */
+  #switched = false
+  /** Data-link frames that came before the other side's switch, and how to resume reading. */
+  #held: Buffer[] = []
+  #resumeDataLink: (() => void) | undefined
+
+  /** A message received on the WebSocket. */
   add(chunk: unknown): void {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('expected a binary packet')
+    // After its switch the other side sends nothing more on the WebSocket but heartbeats.
+    if (this.#switched) throw new TypeError('a packet on the WebSocket after the switch to the data link')
+    if (chunk[0] === DATA_LINK_OFFER_TAG) return this.#offered(chunk)
+    if (chunk[0] === DATA_LINK_SWITCH_TAG) return this.#switch(chunk)
+    this.#packet(chunk)
+  }
+
+  /**
+   * The data link of this connection is open: `addFromDataLink` may be called from now on, and
+   * `resume` restarts its reading once frames that had to wait can be handled.
+   */
+  attachDataLink(resume: () => void): void {
+    if (this.#dataLink === 'attached') throw new Error('a data link is already attached')
+    this.#dataLink = 'attached'
+    this.#resumeDataLink = resume
+  }
+
+  /**
+   * A frame received on the data link. False when it must wait for the other side's switch (it
+   * is kept, in order): the caller stops reading until `resume` is called.
+   */
+  addFromDataLink(frame: Buffer): boolean {
+    if (this.#dataLink !== 'attached') throw new Error('no data link is attached')
+    if (frame[0] === DATA_LINK_OFFER_TAG || frame[0] === DATA_LINK_SWITCH_TAG)
+      throw new TypeError('a link message on the data link')
+    if (!this.#switched || this.#held.length > 0) {
+      this.#held.push(frame)
+      return false
+    }
+    this.#packet(frame)
+    return true
+  }
+
+  #offered(chunk: Uint8Array): void {
+    const offered = this.onDataLinkOffer
+    if (this.#dataLink !== 'none') throw new TypeError('unexpected data link offer')
+    if (offered === undefined) return
+    const ticket = Buffer.from(chunk.buffer, chunk.byteOffset + 1, chunk.byteLength - 1).toString('latin1')
+    if (!/^[\w-]{16,64}$/.test(ticket)) throw new TypeError('malformed data link offer')
+    this.#dataLink = 'offered'
+    offered(ticket)
+  }
+
+  #switch(chunk: Uint8Array): void {
+    // A peer switches after its link is attached; the manager's switch may reach a peer first.
+    if (chunk.byteLength !== 1 || this.#dataLink === 'none') throw new TypeError('unexpected data link switch')
+    this.#switched = true
+    const held = this.#held
+    this.#held = []
+    for (const frame of held) this.#packet(frame)
+    if (held.length > 0) this.#resumeDataLink?.()
+  }
+
+  #packet(chunk: Uint8Array): void {
     const bytesEvent = chunk[0] === BYTES_EVENT_TAG
     const packet: unknown = bytesEvent ? readBytesEvent(chunk) : deserialize(chunk)
     if (bytesEvent && !this.#socketIoPending && this.#routed(packet as Packet)) return
@@ -187,6 +269,12 @@ export class Decoder extends EventEmitter {
   destroy(): void {
     this.removeAllListeners()
     this.routes.clear()
+    // socket.io-client keeps one decoder across reconnects: each connection starts on its WebSocket.
+    this.onDataLinkOffer = undefined
+    this.#dataLink = 'none'
+    this.#switched = false
+    this.#held = []
+    this.#resumeDataLink = undefined
   }
 }
 

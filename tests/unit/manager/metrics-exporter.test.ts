@@ -23,7 +23,11 @@ describe('Prometheus metrics', () => {
     // An answer from a node for a task it was never given is refused and counted.
     dispatcher.nodeSettled('n2', [{ id: 'b', attempt: 1, ok: true, result: encodeValue(1), ms: 1 }])
 
-    const metrics = createMetricsExporter(dispatcher, () => dispatcher.status(0))
+    const metrics = createMetricsExporter(
+      dispatcher,
+      () => dispatcher.status(0),
+      () => 3,
+    )
     const { body } = await metrics()
     const totals = [...body.matchAll(/^# TYPE (\w+_total) (\w+)$/gm)]
     expect(totals.length).toBeGreaterThanOrEqual(5)
@@ -32,6 +36,7 @@ describe('Prometheus metrics', () => {
     expect(body).toMatch(/^argon_tasks_rejected_total 1$/m)
     expect(body).toMatch(/^argon_tasks_failed_total 0$/m)
     expect(body).toMatch(/^argon_node_answers_refused_total 1$/m)
+    expect(body).toMatch(/^argon_data_links 3$/m)
     // Scraped again, a counter reports the same total (it is not added twice).
     expect((await metrics()).body).toMatch(/^argon_tasks_completed_total 1$/m)
   })
