@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Socket } from 'socket.io'
-import { DATA_LINK_UPGRADE, DataLink } from '../protocol/data-link.js'
+import { DATA_LINK_UPGRADE, DataLink, closeEngine } from '../protocol/data-link.js'
 import { DATA_LINK_OFFER_TAG, DATA_LINK_SWITCH, Decoder } from '../protocol/packet-codec.js'
 
 /** What is used of an Engine.IO server-side connection. */
@@ -73,7 +73,11 @@ export class DataLinkServer {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${DATA_LINK_UPGRADE}\r\n\r\n`)
     // The last message on the WebSocket: the peer reads the link only after it.
     write(DATA_LINK_SWITCH)
-    const link = new DataLink(socket, { decoder, closeWebSocket: () => close() }, this.#maxMessageBytes)
+    const link = new DataLink(
+      socket,
+      { decoder, closeWebSocket: (reason) => closeEngine(connection, reason, close) },
+      this.#maxMessageBytes,
+    )
     // Socket.IO writes every packet (also broadcasts) through these two.
     connection.write = connection.send = (data: unknown) => {
       if (!(data instanceof Uint8Array)) throw new TypeError('the machine path writes binary packets only')

@@ -7,7 +7,7 @@ import { request as httpRequest, type Agent as HttpAgent } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { Duplex } from 'node:stream'
 import type { Manager } from 'socket.io-client'
-import { DATA_LINK_UPGRADE, DataLink } from './data-link.js'
+import { DATA_LINK_UPGRADE, DataLink, closeEngine } from './data-link.js'
 import { MAX_FRAME_BYTES } from './limits.js'
 import { SOCKET_PATHS } from './namespaces.js'
 import { DATA_LINK_SWITCH, Decoder } from './packet-codec.js'
@@ -79,6 +79,8 @@ function openLink(manager: ManagerInternals, engine: EngineSocket, decoder: Deco
   const request = (secure ? httpsRequest : httpRequest)(url, options)
   request.on('upgrade', (_response, socket: Duplex, head: Buffer) => {
     if (engine.readyState !== 'open') return void socket.destroy()
+    // The request's timeout was for the upgrade; an idle link is fine (heartbeats run on the WebSocket).
+    ;(socket as Partial<{ setTimeout(ms: number): unknown }>).setTimeout?.(0)
     switchToLink(engine, decoder, socket, head)
   })
   // Refused (an older manager, a proxy that does not pass it) or unreachable: stay on the WebSocket.
@@ -93,7 +95,11 @@ function switchToLink(engine: EngineSocket, decoder: Decoder, socket: Duplex, he
   const close = engine.close.bind(engine)
   // The last message on the WebSocket: the manager reads the link only after it.
   write(DATA_LINK_SWITCH)
-  const link = new DataLink(socket, { decoder, closeWebSocket: () => close() }, MAX_FRAME_BYTES)
+  const link = new DataLink(
+    socket,
+    { decoder, closeWebSocket: (reason) => closeEngine(engine, reason, close) },
+    MAX_FRAME_BYTES,
+  )
   engine.write = engine.send = (data: unknown) => {
     if (!(data instanceof Uint8Array)) throw new TypeError('the machine path writes binary packets only')
     link.send(data)

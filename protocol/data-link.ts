@@ -112,12 +112,29 @@ export function writeLinkLength(framed: Buffer): Buffer {
   return framed
 }
 
+/** Why a link closed its connection, in Engine.IO's words. */
+export type LinkCloseReason = 'transport close' | 'transport error' | 'parse error'
+
+/**
+ * Closes an Engine.IO connection (either side's) with `reason`, as a failure of its transport
+ * would, through the private `onClose` / `_onClose` both keep; `close()` where neither exists.
+ */
+export function closeEngine(connection: object, reason: LinkCloseReason, close: () => void): void {
+  const fields = connection as { onClose?: unknown; _onClose?: unknown }
+  const onClose = typeof fields.onClose === 'function' ? fields.onClose : fields._onClose
+  if (typeof onClose === 'function') (onClose as (reason: string) => void).call(connection, reason)
+  else close()
+}
+
 /** What a data link needs of the connection it carries. */
 export interface LinkedConnection {
   /** The decoder of the connection's packets. */
   readonly decoder: Decoder
-  /** Closes the connection's WebSocket (Engine.IO's own close, not the link's). */
-  closeWebSocket(): void
+  /**
+   * Closes the connection because its link ended (`reason` is the disconnect reason Socket.IO
+   * reports, as if the WebSocket itself had failed so).
+   */
+  closeWebSocket(reason: LinkCloseReason): void
 }
 
 /** Data links by the Engine.IO connection (server side) or socket (client side) they carry. */
@@ -138,6 +155,7 @@ export class DataLink {
   readonly #reader: LinkFrameReader
   #closing = false
   #closed = false
+  #failed = false
 
   constructor(socket: Duplex, connection: LinkedConnection, maxMessageBytes: number) {
     this.#socket = socket
@@ -162,13 +180,13 @@ export class DataLink {
     socket.on('end', () => {
       this.#closing = true
       socket.end()
-      setTimeout(() => this.#closeConnection(), LINGER_MS).unref()
+      setTimeout(() => this.#closeConnection('transport close'), LINGER_MS).unref()
     })
-    socket.on('error', () => undefined)
+    socket.on('error', () => (this.#failed = true))
     socket.on('close', () => {
       unregister()
       this.#closed = true
-      if (!this.#closing) this.#closeConnection()
+      if (!this.#closing) this.#closeConnection(this.#failed ? 'transport error' : 'transport close')
     })
     const noDelay = (socket as Partial<{ setNoDelay(noDelay: boolean): unknown }>).setNoDelay
     noDelay?.call(socket, true)
@@ -228,12 +246,12 @@ export class DataLink {
     } catch {
       // A malformed stream, or a packet its decoder refuses: as a parse error on the WebSocket.
       this.#socket.destroy()
-      this.#closeConnection()
+      this.#closeConnection('parse error')
     }
   }
 
-  #closeConnection(): void {
+  #closeConnection(reason: LinkCloseReason): void {
     this.#closing = true
-    this.#connection.closeWebSocket()
+    this.#connection.closeWebSocket(reason)
   }
 }
