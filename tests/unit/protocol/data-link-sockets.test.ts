@@ -183,8 +183,11 @@ describe('data links', SOCKET_TESTS, () => {
     const first = pair.manager.engine
     const again = nextEvent(pair.io.of(LANE), 'connection')
     const disconnected = nextEvent(pair.client, 'disconnect')
+    const serverSide = nextEvent(pair.server, 'disconnect')
     pair.linkSockets[0]!.destroy()
     await disconnected
+    // Reported as a broken transport, not as a close the manager chose.
+    expect((await serverSide)[0]).toBe('transport close')
     const [server] = (await again) as [ServerSocket]
     await vi.waitFor(() => {
       expect(pair.manager.engine).not.toBe(first)
@@ -196,6 +199,15 @@ describe('data links', SOCKET_TESTS, () => {
     emitDirectClient(pair.client, LANE, ROUTED, bytesOf(42))
     await vi.waitFor(() => expect(received).toEqual([42]), WAIT)
     onCleanup(() => pair.manager.reconnection(false))
+  })
+
+  it('closes the connection as a parse error when its link carries a malformed message', async () => {
+    const pair = await openPair()
+    await linked(pair)
+    const disconnected = nextEvent(pair.client, 'disconnect')
+    // A length of zero is never sent.
+    pair.linkSockets[0]!.write(Buffer.alloc(8))
+    expect((await disconnected)[0]).toBe('parse error')
   })
 
   it('refuses an upgrade with an unknown or used ticket', async () => {
