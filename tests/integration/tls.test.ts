@@ -4,6 +4,7 @@
  * TLS_MISMATCH, TLS is on by default beyond loopback, and a generated certificate is kept.
  */
 import { readFileSync, statSync } from 'node:fs'
+import { get as httpsGet } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createServer as createTlsServer } from 'node:tls'
@@ -22,6 +23,24 @@ import { fingerprintOfPem } from '../../protocol/tls-files.js'
 import { expectCode, openClient, waitForStatus } from './support.js'
 
 const WRONG_FINGERPRINT = `sha256:${'0'.repeat(64)}`
+
+/** The manager's `argon_data_links` gauge, read over HTTPS (its generated certificate is its own CA). */
+function dataLinks(manager: StartedManager): Promise<number> {
+  const ca = readFileSync(join(manager.home, 'tls', 'manager-cert.pem'))
+  return new Promise((resolve, reject) => {
+    const asked = httpsGet(
+      `https://${manager.address}/metrics`,
+      { ca, headers: { authorization: `Bearer ${manager.token}` } },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (text: string) => (body += text))
+        response.on('end', () => resolve(Number(/^argon_data_links (\d+)$/m.exec(body)?.[1] ?? Number.NaN)))
+      },
+    )
+    asked.on('error', reject)
+  })
+}
 
 /** Starts `node-agent --join` with its own empty ARGON_HOME (a remote machine, as far as TLS goes). */
 function startRemoteAgent(manager: StartedManager, name: string, args: string[], env: Record<string, string> = {}) {
@@ -48,6 +67,8 @@ describe('TLS', () => {
     // The same fingerprint in openssl's form (upper case, colons) is accepted as well.
     const colons = manager.fingerprint!.slice(7).toUpperCase().match(/../g)!.join(':')
     await expect(openClient(manager, { fingerprint: `SHA256:${colons}` }).process(() => 'ok', [])).resolves.toBe('ok')
+    // The agent and both clients carry their packets on data links, opened with the same pinning.
+    await vi.waitFor(async () => expect(await dataLinks(manager)).toBe(3), { timeout: 10_000, interval: 50 })
 
     // Commands pin the same way.
     const nodes = await runArgon(['nodes', ...managerFlags(manager, manager.fingerprint)])
@@ -62,6 +83,7 @@ describe('TLS', () => {
     await agent.waitFor(/joined manager \S+ over TLS \(given CA\)/)
     const client = openClient(manager, { ca: readFileSync(caFile) })
     await expect(client.process(() => 'by ca', [])).resolves.toBe('by ca')
+    await vi.waitFor(async () => expect(await dataLinks(manager)).toBe(2), { timeout: 10_000, interval: 50 })
   })
 
   it('fails at once with TLS_MISMATCH on a wrong fingerprint or an untrusted certificate, and never sends the token', async () => {
