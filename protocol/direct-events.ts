@@ -8,8 +8,10 @@
  * - Receiving: the machine codec's decoder delivers a routed bytes event itself. Every other
  *   event, and the same event sent in any other encoding, still goes through Socket.IO and its
  *   validation. The decoder keeps the order a peer sent its events in (see `Decoder.routes`).
- * - Sending: a bytes event is written as the one WebSocket message it is anyway (an Engine.IO
- *   binary message is its bytes as they are), straight to the connection's WebSocket — but only
+ * - Sending: on a connection with a data link (protocol/data-link.ts) a bytes event is written to
+ *   the link, where every packet of the connection travels in order. Without one, it is written as
+ *   the one WebSocket message it is anyway (an Engine.IO binary message is its bytes as they are),
+ *   straight to the connection's WebSocket — but only
  *   when nothing of Engine.IO's is waiting to be written; otherwise it goes through Socket.IO
  *   behind it. Either way messages leave in the order they were emitted.
  *
