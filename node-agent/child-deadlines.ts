@@ -1,7 +1,7 @@
 /**
  * Stopping tasks on purpose: a timeout or a cancellation of the running task kills its child (a
- * busy task cannot be interrupted otherwise); a task not started is answered at once and its
- * later result (or return) dropped.
+ * busy task cannot be interrupted otherwise); a task not started is answered at once, its child
+ * told to skip it, and any later result (or return) dropped.
  */
 import { wireError } from '../protocol/index.js'
 import type { ChildSlot, Kill } from './child-slot.js'

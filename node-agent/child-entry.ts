@@ -1,7 +1,8 @@
 /**
  * The program each pool child runs. It never touches the network: it takes tasks from its agent
- * over its frame pipe, runs them one at a time, sends outcomes back in batches, and hands back
- * tasks that have not started when the agent asks (a reclaim on the IPC channel).
+ * over its frame pipe, runs them one at a time, sends outcomes back in batches, hands back tasks
+ * that have not started when the agent asks (a reclaim on the IPC channel), and skips those the
+ * agent drops (cancelled before they started).
  */
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -73,6 +74,12 @@ function sendOutcomes(outcomes: ChildOutcome[]): void {
 // agent may take back those that have not started (task-line.ts).
 const line = new TaskLine<ChildTask, ChildOutcome>({
   run: runTask,
+  // The agent answered it already and drops this answer; it only keeps the outcomes in line order.
+  skip: (task) => {
+    const id = task.frame.ids[task.index]!
+    const error = new ArgonError('CANCELLED', `task ${id} was dropped before it started`)
+    return { id, ok: false, error: serializeError(error), ms: 0 }
+  },
   send: sendOutcomes,
   begin: (task) => capture.begin(task.frame.ids[task.index]!),
   end: () => capture.end(),
@@ -80,6 +87,7 @@ const line = new TaskLine<ChildTask, ChildOutcome>({
 
 process.on('message', (message: ToChild) => {
   if (message.type === 'stop') process.exit(0)
+  if (message.type === 'drop') line.drop((task) => task.frame.ids[task.index] === message.id)
   if (message.type === 'reclaim') {
     const ids = line.reclaim(message.count).map((task) => task.frame.ids[task.index]!)
     send({ type: 'reclaimed', ids })

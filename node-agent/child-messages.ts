@@ -8,6 +8,11 @@ export type ToChild =
   | { type: 'stop' }
   /** Hand back up to `count` of the tasks received and not started, the most recently received first. */
   | { type: 'reclaim'; count: number }
+  /**
+   * Do not start this task: it was answered already (cancelled, or timed out at the manager). If it
+   * waits, the child answers it in its place in line without running it; if it started, it runs on.
+   */
+  | { type: 'drop'; id: string }
 
 export type FromChild =
   | { type: 'ready' }

@@ -128,7 +128,11 @@ export class ChildPool {
     for (const slot of this.#slots) {
       const answer = cancelHeld(slot, request.id, code)
       if (answer === 'absent') continue
-      if (answer !== undefined) this.#options.onSettled(answer)
+      if (answer !== undefined) {
+        this.#options.onSettled(answer)
+        // Not started: the child skips it in line. One that started meanwhile runs on, its result dropped.
+        this.#send(slot, { type: 'drop', id: request.id })
+      }
       return
     }
   }

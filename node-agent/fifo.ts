@@ -45,6 +45,14 @@ export class Fifo<T> {
     if (items.length > 0) this.#items.splice(this.#head, 0, ...items)
   }
 
+  /** The first item that matches, left in place. */
+  find(matches: (item: T) => boolean): T | undefined {
+    for (let i = this.#head; i < this.#items.length; i++) {
+      if (matches(this.#items[i] as T)) return this.#items[i]
+    }
+    return undefined
+  }
+
   /** Removes and returns the first item that matches, if any waits here. */
   removeFirst(matches: (item: T) => boolean): T | undefined {
     for (let i = this.#head; i < this.#items.length; i++) {

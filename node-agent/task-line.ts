@@ -4,7 +4,8 @@
  * loop turn. That turn is what lets the agent take back tasks that wait here and have not started
  * (a 'reclaim' read from the IPC channel): without it a child running held tasks back to back
  * would read nothing until its line was empty. Trivial tasks pay one turn per SLICE_MS, not one
- * per task.
+ * per task. A task answered elsewhere before it started (cancelled, timed out) is dropped: when
+ * its turn comes it is answered by `skip` instead of run, so outcomes still come in line order.
  */
 
 import { Fifo } from './fifo.js'
@@ -15,6 +16,8 @@ export const SLICE_MS = 1
 export interface TaskLineOptions<Task, Outcome> {
   /** Runs one task; stays synchronous for synchronous functions (no await per task). */
   run: (task: Task) => Outcome | Promise<Outcome>
+  /** The outcome of a dropped task, given in its place in line (it never runs). */
+  skip: (task: Task) => Outcome
   /** Sends outcomes to the agent (called with at least one). */
   send: (outcomes: Outcome[]) => void
   /** Around each run (e.g. to capture what the task writes). */
@@ -37,9 +40,14 @@ export function passPollPhase(): Promise<void> {
 /**
  * @example
  * ```ts
- * const line = new TaskLine({ run: (task) => runTask(task), send: (outcomes) => writeOutcomes(outcomes) })
+ * const line = new TaskLine({
+ *   run: (task) => runTask(task),
+ *   send: (outcomes) => writeOutcomes(outcomes),
+ *   skip: (task) => cancelledOutcome(task),
+ * })
  * line.push(tasksOfFrame)
  * line.reclaim(2)   // the (up to) two most recently received tasks that have not started
+ * line.drop((task) => task.id === 'c1')   // true if it waits here: it will be skipped, not run
  * ```
  */
 export class TaskLine<Task, Outcome> {
@@ -48,6 +56,8 @@ export class TaskLine<Task, Outcome> {
   readonly #now: () => number
   /** Received and not started, oldest first. */
   readonly #waiting = new Fifo<Task>()
+  /** Waiting tasks that are answered when their turn comes instead of run. */
+  readonly #dropped = new Set<Task>()
   #running = false
   /** Turns given to the event loop between tasks (a figure for tests and profiles). */
   turns = 0
@@ -71,16 +81,33 @@ export class TaskLine<Task, Outcome> {
 
   /** Removes and returns up to `count` tasks that have not started, the most recently received first. */
   reclaim(count: number): Task[] {
-    return this.#waiting.takeLast(count).reverse()
+    const tasks = this.#waiting.takeLast(count).reverse()
+    for (const task of tasks) this.#dropped.delete(task)
+    return tasks
+  }
+
+  /**
+   * Drops the first waiting task that matches: it will not run, and `skip` answers it in its place
+   * in line. False if none waits here (it has started, or was never received).
+   */
+  drop(matches: (task: Task) => boolean): boolean {
+    const task = this.#waiting.find(matches)
+    if (task === undefined) return false
+    this.#dropped.add(task)
+    return true
   }
 
   async #drain(): Promise<void> {
     this.#running = true
-    const { run, send, begin, end } = this.#options
+    const { run, send, begin, end, skip } = this.#options
     let outcomes: Outcome[] = []
     let since = this.#now()
     while (this.waiting > 0) {
       const task = this.#waiting.shift()!
+      if (this.#dropped.size > 0 && this.#dropped.delete(task)) {
+        outcomes.push(skip(task))
+        continue
+      }
       begin?.(task)
       const outcome = run(task)
       outcomes.push(outcome instanceof Promise ? await outcome : outcome)

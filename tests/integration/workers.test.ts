@@ -154,4 +154,24 @@ describe('child processes', () => {
     await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)
     expect(existsSync(join(dir, 'queued'))).toBe(false)
   })
+
+  it("never starts a task cancelled while it waits in a child's line behind a running one", async () => {
+    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }] })
+    const client = openClient(manager)
+    const dir = markerDir()
+
+    // Measured as a short function first, so the child takes a second task behind the running one.
+    const warmDir = markerDir()
+    for (let i = 0; i < 5; i++) await client.process(fixture('markAndSleep'), [warmDir, `warm-${i}`, 2])
+    const running = client.process(fixture('markAndSleep'), [dir, 'running', 1_500])
+    const controller = new AbortController()
+    const waiting = client.process(fixture('markAndSleep'), [dir, 'waiting', 1], { signal: controller.signal })
+    await waitForFiles(dir, 1)
+    controller.abort()
+    await expectCode(waiting, 'CANCELLED')
+    await expect(running).resolves.toMatchObject({ tag: 'running' })
+    // The child runs its line in order: had the cancelled task not been skipped, it would have run before this one.
+    await expect(client.process(fixture('fib'), [10])).resolves.toBe(55)
+    expect(existsSync(join(dir, 'waiting'))).toBe(false)
+  })
 })

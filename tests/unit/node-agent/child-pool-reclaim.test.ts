@@ -2,8 +2,9 @@
  * The pool as a state machine (fast-check): its children simulated by their frames and control
  * messages, driven through random sequences of submit, start, finish, reclaim answers, crashes,
  * cancellations and steals. Whatever the order, every task ends exactly once (an outcome, or
- * handed back to the manager), a task handed back or taken back never starts, no task starts
- * twice (one lost with its child is the manager's to retry), and the attempt number is kept.
+ * handed back to the manager), a task handed back or taken back never starts, a task cancelled
+ * while it waits in a child never starts, no task starts twice (one lost with its child is the
+ * manager's to retry), and the attempt number is kept.
  */
 import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
@@ -12,6 +13,7 @@ import { describe, expect, it } from 'vitest'
 import { OutcomeFrameWriter, readTaskFrame } from '../../../protocol/batch-frame.js'
 import { FunctionRegistry, functionEntry } from '../../../protocol/function-table.js'
 import { encodeValue } from '../../../protocol/structured-bytes.js'
+import { wireError } from '../../../protocol/wire-error.js'
 import { ChildPool, type PoolOutcome, type PoolTask } from '../../../node-agent/child-pool.js'
 import type { ChildEvents } from '../../../node-agent/child-process.js'
 import type { ChildSlot } from '../../../node-agent/child-slot.js'
@@ -23,6 +25,8 @@ class SimulatedChild {
   /** Received and not started, oldest first. */
   readonly waiting: string[] = []
   running: string | null = null
+  /** Waiting tasks the pool said to drop: skipped in line (answered, never started), as task-line.ts does. */
+  readonly dropped = new Set<string>()
   /** Tasks asked back and not answered yet. */
   reclaimAsked = 0
   killed = false
@@ -52,6 +56,11 @@ class SimulatedChild {
       pid,
       send: (message: ToChild) => {
         if (message.type === 'reclaim') this.reclaimAsked = message.count
+        if (message.type === 'drop') {
+          // The pool drops only tasks it has answered already, and only those waiting here.
+          expect(drops.answered(message.id), `${message.id} dropped before it was answered`).toBe(true)
+          if (this.waiting.includes(message.id)) this.dropped.add(message.id)
+        }
         return true
       },
       kill: () => {
@@ -69,11 +78,16 @@ class SimulatedChild {
   }
 }
 
+/** What the simulated children may ask of the run they are part of (set by setUp). */
+const drops = { answered: (_id: string): boolean => false }
+
 interface Run {
   pool: ChildPool
   children: () => SimulatedChild[]
   endings: Map<string, string[]>
   starts: Map<string, number>
+  /** Cancelled while waiting behind a running task in a child's line. */
+  cancelledWaiting: Set<string>
 }
 
 function setUp(size: number): Run {
@@ -99,11 +113,13 @@ function setUp(size: number): Run {
       else live.push(child)
     },
   })
-  return { pool, children: () => live, endings, starts }
+  drops.answered = (id) => endings.has(id)
+  return { pool, children: () => live, endings, starts, cancelledWaiting: new Set() }
 }
 
-/** Reclaims answered with tasks, over all runs: the property must have exercised them. */
+/** Reclaims answered with tasks, and dropped tasks skipped, over all runs: the property must have exercised them. */
 let reclaimsAnswered = 0
+let dropsSkipped = 0
 
 const fn = functionEntry({ kind: 'source', source: '() => 1' })
 const args = encodeValue([])
@@ -139,6 +155,16 @@ function finishRunning(child: SimulatedChild): void {
   child.events.outcomes(child.slot, writer.finish())
 }
 
+/** Answers the dropped tasks at the head of the child's line, in order, without starting them. */
+function skipDropped(child: SimulatedChild): void {
+  while (child.waiting.length > 0 && child.dropped.delete(child.waiting[0]!)) {
+    dropsSkipped++
+    const writer = new OutcomeFrameWriter()
+    writer.addError(child.waiting.shift()!, 0, 0, wireError('CANCELLED', 'dropped before it started'))
+    child.events.outcomes(child.slot, writer.finish())
+  }
+}
+
 function apply(run: Run, s: Step, submitted: string[], returned: Set<string>): void {
   const children = run.children()
   const child = 'child' in s ? children[s.child % children.length]! : undefined
@@ -153,6 +179,7 @@ function apply(run: Run, s: Step, submitted: string[], returned: Set<string>): v
       if (!child!.slot.ready && !child!.killed) child!.events.message(child!.slot, { type: 'ready' })
       return
     case 'start':
+      if (child!.running === null && !child!.killed) skipDropped(child!)
       if (child!.running === null && !child!.killed && child!.waiting.length > 0) {
         const id = child!.waiting.shift()!
         child!.running = id
@@ -166,6 +193,7 @@ function apply(run: Run, s: Step, submitted: string[], returned: Set<string>): v
     case 'answer': {
       if (child!.reclaimAsked === 0 || child!.killed) return
       const ids = child!.waiting.splice(Math.max(0, child!.waiting.length - child!.reclaimAsked)).reverse()
+      for (const id of ids) child!.dropped.delete(id)
       child!.reclaimAsked = 0
       if (ids.length > 0) reclaimsAnswered++
       child!.events.message(child!.slot, { type: 'reclaimed', ids })
@@ -185,7 +213,14 @@ function apply(run: Run, s: Step, submitted: string[], returned: Set<string>): v
     }
     case 'cancel': {
       if (submitted.length === 0) return
-      // Mostly recent tasks: those are the ones still held and not started.
+      // Often one waiting in a busy child's line; else mostly recent tasks, those still held and not started.
+      const inLines = children.filter((each) => each.running !== null).flatMap((each) => each.waiting)
+      if (s.pick % 2 === 0 && inLines.length > 0) {
+        const id = inLines[s.pick % inLines.length]!
+        run.cancelledWaiting.add(id)
+        run.pool.cancel({ id, reason: 'cancel' })
+        return
+      }
       const back = s.pick % 8 < 6 ? s.pick % 3 : s.pick % submitted.length
       run.pool.cancel({ id: submitted[Math.max(0, submitted.length - 1 - back)]!, reason: 'cancel' })
       return
@@ -254,9 +289,9 @@ function measuredThenHeld(size: number, count: number) {
 }
 
 describe('ChildPool with reclaims (state machine)', () => {
-  it('answers every task exactly once, never starts a task handed back, and never starts one twice', () => {
+  it('answers every task exactly once, never starts a task handed back or cancelled while it waited, and never one twice', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3 }), fc.array(step, { maxLength: 120 }), (size, steps) => {
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.array(step, { minLength: 30, maxLength: 120 }), (size, steps) => {
         const run = setUp(size)
         const submitted: string[] = []
         const returned = new Set<string>()
@@ -271,6 +306,7 @@ describe('ChildPool with reclaims (state machine)', () => {
             expect(endings, id).toEqual([])
           } else expect(endings, `${id}: ${JSON.stringify(run.endings.get(id))}`).toHaveLength(1)
           if (returned.has(id)) expect(run.starts.get(id) ?? 0, id).toBe(0)
+          if (run.cancelledWaiting.has(id)) expect(run.starts.get(id) ?? 0, `${id} ran after it was cancelled`).toBe(0)
           // The agent never runs a task twice: one lost with its child is retried by the manager.
           expect(run.starts.get(id) ?? 0, id).toBeLessThanOrEqual(1)
         }
@@ -280,6 +316,7 @@ describe('ChildPool with reclaims (state machine)', () => {
       { numRuns: 400 },
     )
     expect(reclaimsAnswered).toBeGreaterThan(5)
+    expect(dropsSkipped).toBeGreaterThan(5)
   })
 
   it('drops a cancelled task that a child hands back instead of running or returning it', () => {
@@ -297,6 +334,22 @@ describe('ChildPool with reclaims (state machine)', () => {
     expect(b.waiting).toEqual([])
     expect(run.starts.get('t3')).toBeUndefined()
     expect(run.endings.get('t3')).toEqual(['CANCELLED'])
+  })
+
+  it('tells a child to skip a cancelled task that waits in its line: answered once, never started', () => {
+    const { run, step, settle, children } = measuredThenHeld(1, 2)
+    const [a] = children as [SimulatedChild]
+    expect(a.running).toBe('t2')
+    expect(a.waiting).toEqual(['t3'])
+    run.pool.cancel({ id: 't3', reason: 'cancel' })
+    expect(run.endings.get('t3')).toEqual(['CANCELLED'])
+    expect(a.dropped.has('t3')).toBe(true)
+    step({ kind: 'finish', child: 0 })
+    settle()
+    expect(run.starts.get('t3')).toBeUndefined()
+    expect(run.endings.get('t3')).toEqual(['CANCELLED'])
+    expect(run.endings.get('t2')).toEqual(['ok'])
+    expect(run.pool.busy).toBe(0)
   })
 
   it('gives a task a child hands back to the idle sibling that asked, not back to the same child', () => {

@@ -27,6 +27,7 @@ describe('Fifo', () => {
       fc.record({ op: fc.constant('pushFront' as const), values: fc.array(fc.integer(), { maxLength: 3 }) }),
       fc.record({ op: fc.constant('takeLast' as const), count: fc.nat(4) }),
       fc.record({ op: fc.constant('removeFirst' as const), value: fc.integer({ min: -3, max: 3 }) }),
+      fc.record({ op: fc.constant('find' as const), value: fc.integer({ min: -3, max: 3 }) }),
       fc.record({ op: fc.constant('takeAll' as const) }),
     )
     fc.assert(
@@ -54,6 +55,9 @@ describe('Fifo', () => {
               expect(fifo.removeFirst((v) => v === step.value)).toBe(at < 0 ? undefined : model.splice(at, 1)[0])
               break
             }
+            case 'find':
+              expect(fifo.find((v) => v === step.value)).toBe(model.find((v) => v === step.value))
+              break
             case 'takeAll':
               expect(fifo.takeAll()).toEqual(model.splice(0))
               break

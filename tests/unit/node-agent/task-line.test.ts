@@ -27,6 +27,7 @@ describe('TaskLine', () => {
         return task * 2
       },
       send: (outcomes) => sent.push(outcomes),
+      skip: (task) => -task,
       now: clock.now,
     })
     line.push(Array.from({ length: 1000 }, (_, i) => i))
@@ -48,6 +49,7 @@ describe('TaskLine', () => {
         return task
       },
       send: (outcomes) => events.push(`send ${outcomes.join(',')}`),
+      skip: (task) => `skipped ${task}`,
       yieldTurn: async () => {
         events.push('turn')
       },
@@ -69,6 +71,7 @@ describe('TaskLine', () => {
         return task
       },
       send: () => undefined,
+      skip: (task) => `skipped ${task}`,
       yieldTurn: async () => {
         if (handedBack.length === 0) handedBack = line.reclaim(2)
       },
@@ -90,12 +93,65 @@ describe('TaskLine', () => {
         return task === 'slow' ? new Promise<string>((resolve) => (finish = resolve)) : task
       },
       send: () => undefined,
+      skip: (task) => `skipped ${task}`,
     })
     line.push(['slow', 'x', 'y'])
     expect(line.reclaim(1)).toEqual(['y'])
     finish('slow')
     await settled(() => ran.length === 2)
     expect(ran).toEqual(['slow', 'x'])
+  })
+
+  it('skips a dropped task in its place in line: it never runs, and its answer keeps the order', async () => {
+    const clock = fakeClock()
+    const ran: string[] = []
+    const sent: string[] = []
+    const dropped: boolean[] = []
+    const line: TaskLine<string, string> = new TaskLine<string, string>({
+      run: (task) => {
+        clock.advance(2)
+        ran.push(task)
+        // Cancelled while the first runs: one waiting is dropped, the running one cannot be.
+        if (task === 'a')
+          dropped.push(
+            line.drop((each) => each === 'a'),
+            line.drop((each) => each === 'c'),
+          )
+        return task
+      },
+      send: (outcomes) => sent.push(...outcomes),
+      skip: (task) => `skipped ${task}`,
+      now: clock.now,
+    })
+    line.push(['a', 'b', 'c', 'd'])
+    await settled(() => sent.length === 4)
+    expect(dropped).toEqual([false, true])
+    expect(ran).toEqual(['a', 'b', 'd'])
+    expect(sent).toEqual(['a', 'b', 'skipped c', 'd'])
+  })
+
+  it('forgets a drop when the task is handed back, and drops nothing it does not hold', async () => {
+    let finish: (value: string) => void = () => undefined
+    const ran: string[] = []
+    const sent: string[] = []
+    const line = new TaskLine<string, string>({
+      run: (task) => {
+        ran.push(task)
+        return task === 'slow' ? new Promise<string>((resolve) => (finish = resolve)) : task
+      },
+      send: (outcomes) => sent.push(...outcomes),
+      skip: (task) => `skipped ${task}`,
+    })
+    line.push(['slow', 'x'])
+    expect(line.drop((task) => task === 'unknown')).toBe(false)
+    expect(line.drop((task) => task === 'x')).toBe(true)
+    expect(line.reclaim(1)).toEqual(['x'])
+    // Sent here again (after the steal that took it was undone): it runs.
+    line.push(['x'])
+    finish('slow')
+    await settled(() => sent.length === 2)
+    expect(ran).toEqual(['slow', 'x'])
+    expect(sent).toEqual(['slow', 'x'])
   })
 
   it('reads a reclaim that arrived over a real pipe while a synchronous task ran, before the next task starts', async () => {
@@ -120,6 +176,7 @@ describe('TaskLine', () => {
           return task
         },
         send: () => undefined,
+        skip: (task) => `skipped ${task}`,
       })
       receiver.on('data', () => (handedBack = line.reclaim(10)))
       line.push(['first', 'second', 'third'])
@@ -142,6 +199,7 @@ describe('TaskLine memory', () => {
     const line = new TaskLine<{ frame: Buffer }, number>({
       run: () => 1,
       send: (outcomes) => (done += outcomes.length),
+      skip: () => 0,
     })
     const pushTask = (): void => {
       const task = { frame: Buffer.alloc(64 * 1024) }
