@@ -47,18 +47,21 @@ export class Fifo<T> {
 
   /** The first item that matches, left in place. */
   find(matches: (item: T) => boolean): T | undefined {
-    for (let i = this.#head; i < this.#items.length; i++) {
-      if (matches(this.#items[i] as T)) return this.#items[i]
-    }
-    return undefined
+    const at = this.#indexOf(matches)
+    return at < 0 ? undefined : this.#items[at]
   }
 
   /** Removes and returns the first item that matches, if any waits here. */
   removeFirst(matches: (item: T) => boolean): T | undefined {
+    const at = this.#indexOf(matches)
+    return at < 0 ? undefined : this.#takeAt(at)
+  }
+
+  #indexOf(matches: (item: T) => boolean): number {
     for (let i = this.#head; i < this.#items.length; i++) {
-      if (matches(this.#items[i] as T)) return this.#takeAt(i)
+      if (matches(this.#items[i] as T)) return i
     }
-    return undefined
+    return -1
   }
 
   /** Removes and returns up to `count` items from the tail (the most recent), oldest of them first. */

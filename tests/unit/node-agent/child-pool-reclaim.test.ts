@@ -36,6 +36,8 @@ class SimulatedChild {
     readonly slot: ChildSlot,
     readonly events: ChildEvents,
     pid: number,
+    /** Whether the pool has answered a task (it may drop only those). */
+    answered: (id: string) => boolean,
   ) {
     // What the pool writes, read back as the child reads its pipe: length, kind, frame.
     let pending = Buffer.alloc(0)
@@ -58,7 +60,7 @@ class SimulatedChild {
         if (message.type === 'reclaim') this.reclaimAsked = message.count
         if (message.type === 'drop') {
           // The pool drops only tasks it has answered already, and only those waiting here.
-          expect(drops.answered(message.id), `${message.id} dropped before it was answered`).toBe(true)
+          expect(answered(message.id), `${message.id} dropped before it was answered`).toBe(true)
           if (this.waiting.includes(message.id)) this.dropped.add(message.id)
         }
         return true
@@ -77,9 +79,6 @@ class SimulatedChild {
     for (let i = 0; i < frame.count; i++) this.waiting.push(frame.ids[i]!)
   }
 }
-
-/** What the simulated children may ask of the run they are part of (set by setUp). */
-const drops = { answered: (_id: string): boolean => false }
 
 interface Run {
   pool: ChildPool
@@ -108,12 +107,11 @@ function setUp(size: number): Run {
     },
     spawn: (slot, _env, events) => {
       const index = live.findIndex((child) => child.slot === slot)
-      const child = new SimulatedChild(slot, events, pid++)
+      const child = new SimulatedChild(slot, events, pid++, (id) => endings.has(id))
       if (index >= 0) live[index] = child
       else live.push(child)
     },
   })
-  drops.answered = (id) => endings.has(id)
   return { pool, children: () => live, endings, starts, cancelledWaiting: new Set() }
 }
 

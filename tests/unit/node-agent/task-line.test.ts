@@ -4,12 +4,19 @@
  */
 import { createServer, Socket, type AddressInfo } from 'node:net'
 import { describe, expect, it, vi } from 'vitest'
-import { SLICE_MS, TaskLine } from '../../../node-agent/task-line.js'
+import { SLICE_MS, TaskLine, type TaskLineOptions } from '../../../node-agent/task-line.js'
 
 /** A clock the tasks move: each run takes `costMs`. */
 function fakeClock(): { now: () => number; advance: (ms: number) => void } {
   let t = 0
   return { now: () => t, advance: (ms) => (t += ms) }
+}
+
+/** A line of named tasks; a skipped task is answered `skipped <name>`, and outcomes go nowhere unless `send` is given. */
+function stringLine(
+  options: Pick<TaskLineOptions<string, string>, 'run'> & Partial<TaskLineOptions<string, string>>,
+): TaskLine<string, string> {
+  return new TaskLine<string, string>({ send: () => undefined, skip: (task) => `skipped ${task}`, ...options })
 }
 
 /** Waits (bounded, polling with vi.waitFor) until the line has done what `check` looks for. */
@@ -42,14 +49,13 @@ describe('TaskLine', () => {
   it('turns after a long task only while another waits, and sends its result first', async () => {
     const clock = fakeClock()
     const events: string[] = []
-    const line = new TaskLine<string, string>({
+    const line = stringLine({
       run: (task) => {
         clock.advance(5)
         events.push(`run ${task}`)
         return task
       },
       send: (outcomes) => events.push(`send ${outcomes.join(',')}`),
-      skip: (task) => `skipped ${task}`,
       yieldTurn: async () => {
         events.push('turn')
       },
@@ -64,14 +70,12 @@ describe('TaskLine', () => {
     const clock = fakeClock()
     const ran: string[] = []
     let handedBack: string[] = []
-    const line: TaskLine<string, string> = new TaskLine<string, string>({
+    const line: TaskLine<string, string> = stringLine({
       run: (task) => {
         clock.advance(2)
         ran.push(task)
         return task
       },
-      send: () => undefined,
-      skip: (task) => `skipped ${task}`,
       yieldTurn: async () => {
         if (handedBack.length === 0) handedBack = line.reclaim(2)
       },
@@ -87,13 +91,11 @@ describe('TaskLine', () => {
   it('hands back waiting tasks while an asynchronous task runs', async () => {
     let finish: (value: string) => void = () => undefined
     const ran: string[] = []
-    const line = new TaskLine<string, string>({
+    const line = stringLine({
       run: (task) => {
         ran.push(task)
         return task === 'slow' ? new Promise<string>((resolve) => (finish = resolve)) : task
       },
-      send: () => undefined,
-      skip: (task) => `skipped ${task}`,
     })
     line.push(['slow', 'x', 'y'])
     expect(line.reclaim(1)).toEqual(['y'])
@@ -107,7 +109,7 @@ describe('TaskLine', () => {
     const ran: string[] = []
     const sent: string[] = []
     const dropped: boolean[] = []
-    const line: TaskLine<string, string> = new TaskLine<string, string>({
+    const line: TaskLine<string, string> = stringLine({
       run: (task) => {
         clock.advance(2)
         ran.push(task)
@@ -120,7 +122,6 @@ describe('TaskLine', () => {
         return task
       },
       send: (outcomes) => sent.push(...outcomes),
-      skip: (task) => `skipped ${task}`,
       now: clock.now,
     })
     line.push(['a', 'b', 'c', 'd'])
@@ -134,13 +135,12 @@ describe('TaskLine', () => {
     let finish: (value: string) => void = () => undefined
     const ran: string[] = []
     const sent: string[] = []
-    const line = new TaskLine<string, string>({
+    const line = stringLine({
       run: (task) => {
         ran.push(task)
         return task === 'slow' ? new Promise<string>((resolve) => (finish = resolve)) : task
       },
       send: (outcomes) => sent.push(...outcomes),
-      skip: (task) => `skipped ${task}`,
     })
     line.push(['slow', 'x'])
     expect(line.drop((task) => task === 'unknown')).toBe(false)
@@ -164,7 +164,7 @@ describe('TaskLine', () => {
     try {
       const ran: string[] = []
       let handedBack: string[] = []
-      const line: TaskLine<string, string> = new TaskLine<string, string>({
+      const line: TaskLine<string, string> = stringLine({
         run: (task) => {
           ran.push(task)
           if (task === 'first') {
@@ -175,8 +175,6 @@ describe('TaskLine', () => {
           }
           return task
         },
-        send: () => undefined,
-        skip: (task) => `skipped ${task}`,
       })
       receiver.on('data', () => (handedBack = line.reclaim(10)))
       line.push(['first', 'second', 'third'])
