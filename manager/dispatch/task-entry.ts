@@ -78,7 +78,7 @@ export function dispatchTo(task: TaskEntry, node: NodeEntry, expectedMs: number 
       run.ranOn = typeof run.ranOn === 'string' ? [run.ranOn, node.id] : [...run.ranOn, node.id]
     run.dispatchedAt = performance.now()
   }
-  node.assigned.add(task.id, expectedMs)
+  node.assigned.add(task.id, expectedMs, task.attempts)
   node.link!.run(task, task.attempts)
 }
 

@@ -127,7 +127,11 @@ export class TaskLedger {
         if (this.sentInvalid(node, id, 'its error is not a valid error object')) this.#pump()
         continue
       }
-      const wasAssigned = node.assigned.delete(id)
+      // Only the attempt the node holds now ends its hold: a late answer of an earlier attempt
+      // (sent to this node before it reconnected) leaves the current one held. Attempt 0: the node
+      // could not read which (it answers an unreadable assignment), so whichever it holds.
+      const attempt = attempts[i] === 0 ? undefined : attempts[i]
+      const wasAssigned = node.assigned.delete(id, attempt)
       const lostChild = error?.code === 'WORKER_LOST'
       if (wasAssigned && !lostChild) {
         node.recordRun(ms[i]!)
@@ -154,8 +158,8 @@ export class TaskLedger {
       }
       if (task.nodeId === null) {
         this.#queue.remove(task)
-      } else if (task.nodeId !== nodeId) {
-        // An earlier run finished first (its node came back); stop the newer run.
+      } else if (task.nodeId !== nodeId || (attempt !== undefined && task.attempts !== attempt)) {
+        // An earlier run finished first (its node came back); stop the newer run, wherever it is.
         this.#nodes.get(task.nodeId)?.link?.cancel({ id: task.id, reason: 'cancel' })
       }
       if (ok) {

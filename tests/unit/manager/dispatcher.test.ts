@@ -178,6 +178,58 @@ describe('Dispatcher', () => {
     expect(answersFor('t1')[0]!.outcome).toMatchObject({ ok: false, error: { code: 'WORKER_LOST' } })
   })
 
+  it('keeps the attempt a node runs now held when a late loss report of its earlier attempt comes in', () => {
+    // The node reconnected and got the task again while its child still ran the first attempt;
+    // that child then died. If the report ended the hold, the task would be lost with the node.
+    const { dispatcher, join, answersFor } = setup()
+    const first = join('n1')
+    dispatcher.submit('c1', [submission('t1')])
+    dispatcher.nodeDisconnected('n1', 'transport close')
+    const again = join('n1')
+    expect(again.runs[0]).toMatchObject({ id: 't1', attempt: 2 })
+    dispatcher.nodeSettled('n1', [lost(first.runs[0]!)])
+    expect(answersFor('t1')).toHaveLength(0)
+    expect(dispatcher.nodes.get('n1')!.assigned.attemptOf('t1')).toBe(2)
+    dispatcher.nodeDisconnected('n1', 'transport close')
+    const other = join('n2')
+    expect(other.runs[0]).toMatchObject({ id: 't1', attempt: 3 })
+    dispatcher.nodeSettled('n2', [ok(other.runs[0]!)])
+    expect(answersFor('t1')).toHaveLength(1)
+    expect(answersFor('t1')[0]!.outcome).toMatchObject({ ok: true, node: 'n2' })
+  })
+
+  it('answers with a late result of an earlier attempt and stops the run the node started since', () => {
+    const { dispatcher, join, answersFor } = setup()
+    const first = join('n1')
+    dispatcher.submit('c1', [submission('t1')])
+    dispatcher.nodeDisconnected('n1', 'transport close')
+    const again = join('n1')
+    dispatcher.nodeSettled('n1', [ok(first.runs[0]!)])
+    expect(answersFor('t1')).toHaveLength(1)
+    expect(again.cancels).toEqual([{ id: 't1', reason: 'cancel' }])
+    // The node still runs attempt 2 until it answers it: its slot is not free yet.
+    expect(dispatcher.nodes.get('n1')!.assigned.count).toBe(1)
+    dispatcher.nodeSettled('n1', [
+      { ...lost(again.runs[0]!), error: { ...lost(again.runs[0]!).error, code: 'CANCELLED' } },
+    ])
+    expect(dispatcher.nodes.get('n1')!.assigned.count).toBe(0)
+    expect(answersFor('t1')).toHaveLength(1)
+  })
+
+  it('ends the hold on an answer whose attempt the node could not read (attempt 0)', () => {
+    const { dispatcher, join, answersFor } = setup()
+    join('n1')
+    dispatcher.submit('c1', [submission('t1')])
+    dispatcher.nodeDisconnected('n1', 'transport close')
+    const again = join('n1')
+    expect(again.runs[0]).toMatchObject({ id: 't1', attempt: 2 })
+    const unreadable = { ...lost(again.runs[0]!), attempt: 0 }
+    dispatcher.nodeSettled('n1', [{ ...unreadable, error: { ...unreadable.error, code: 'BAD_REQUEST' } }])
+    expect(answersFor('t1')[0]!.outcome).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+    expect(dispatcher.nodes.get('n1')!.assigned.count).toBe(0)
+    expect(again.cancels).toEqual([])
+  })
+
   it('drain stops new work for a node (by name, across restarts); resume brings it back', () => {
     const { dispatcher, join } = setup()
     const a = join('a-1', 'a')
