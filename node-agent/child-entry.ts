@@ -70,8 +70,8 @@ function sendOutcomes(outcomes: ChildOutcome[]): void {
   writeFinished(frames, writer.finish(PIPE_HEADROOM))
 }
 
-// Tasks run one at a time; results wait up to a millisecond for company, and between tasks the
-// agent may take back those that have not started (task-line.ts).
+// Tasks run one at a time, each outcome sent before the next task starts; between tasks the agent
+// may take back those that have not started (task-line.ts).
 const line = new TaskLine<ChildTask, ChildOutcome>({
   run: runTask,
   // The agent answered it already and drops this answer; it only keeps the outcomes in line order.

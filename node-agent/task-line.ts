@@ -1,16 +1,17 @@
 /**
- * A child's line of tasks: it runs them one at a time, back to back, and between two of them,
- * once it has run for SLICE_MS since it last did so, sends the outcomes so far and lets the event
- * loop turn. That turn is what lets the agent take back tasks that wait here and have not started
- * (a 'reclaim' read from the IPC channel): without it a child running held tasks back to back
- * would read nothing until its line was empty. Trivial tasks pay one turn per SLICE_MS, not one
- * per task. A task answered elsewhere before it started (cancelled, timed out) is dropped: when
- * its turn comes it is answered by `skip` instead of run, so outcomes still come in line order.
+ * A child's line of tasks: it runs them one at a time, back to back, sends each outcome before the
+ * next task starts (the agent takes the first task it holds unanswered for the running one), and
+ * between two of them, once it has run for SLICE_MS since it last did so, lets the event loop turn.
+ * That turn is what lets the agent take back tasks that wait here and have not started (a
+ * 'reclaim' read from the IPC channel): without it a child running held tasks back to back would
+ * read nothing until its line was empty. Trivial tasks pay one turn per SLICE_MS, not one per
+ * task. A task answered elsewhere before it started (cancelled, timed out) is dropped: when its
+ * turn comes it is answered by `skip` instead of run, so outcomes still come in line order.
  */
 
 import { Fifo } from './fifo.js'
 
-/** How long the line runs (and results wait for company) before it sends them and lets I/O in, ms. */
+/** How long the line runs tasks back to back before it lets I/O in, ms. */
 export const SLICE_MS = 1
 
 export interface TaskLineOptions<Task, Outcome> {
@@ -105,21 +106,27 @@ export class TaskLine<Task, Outcome> {
     while (this.waiting > 0) {
       const task = this.#waiting.shift()!
       if (this.#dropped.size > 0 && this.#dropped.delete(task)) {
+        // Nothing runs: its answer may wait for the next one.
         outcomes.push(skip(task))
         continue
+      }
+      // No task starts while an earlier one's outcome is unsent. The agent takes the first task it
+      // holds unanswered for the one running here (for its timeout, a cancel, a crash's blame), and
+      // a task that runs long must not hold back the answers of those before it.
+      if (outcomes.length > 0) {
+        send(outcomes)
+        outcomes = []
       }
       begin?.(task)
       const outcome = run(task)
       outcomes.push(outcome instanceof Promise ? await outcome : outcome)
       end?.()
-      if (this.#now() - since >= SLICE_MS) {
+      // Held tasks that have not started may be wanted elsewhere: read the pipe before the next one.
+      if (this.waiting > 0 && this.#now() - since >= SLICE_MS) {
         send(outcomes)
         outcomes = []
-        // Held tasks that have not started may be wanted elsewhere: read the pipe before the next one.
-        if (this.waiting > 0) {
-          this.turns++
-          await this.#yieldTurn()
-        }
+        this.turns++
+        await this.#yieldTurn()
         since = this.#now()
       }
     }

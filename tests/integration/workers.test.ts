@@ -155,6 +155,32 @@ describe('child processes', () => {
     expect(existsSync(join(dir, 'queued'))).toBe(false)
   })
 
+  it('answers a fast task before the slow one behind it in the line ends, and never blames it for that one', async () => {
+    const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }] })
+    const client = openClient(manager)
+    const dir = markerDir()
+
+    // Measured as a fast function, so the child takes the slow call behind the fast one in its line.
+    const warmDir = markerDir()
+    for (let i = 0; i < 5; i++) await client.process(fixture('markAndBusy'), [warmDir, `warm-${i}`, 0])
+    let slowDone = false
+    const fast = client.process<[string, string, number], WhereRan>(fixture('markAndBusy'), [dir, 'fast', 0], {
+      timeout: 500,
+    })
+    const slow = client.process<[string, string, number], WhereRan>(fixture('markAndBusy'), [dir, 'slow', 1_500])
+    void slow.then(
+      () => (slowDone = true),
+      () => undefined,
+    )
+    // Had the child held the fast answer while the slow call ran, the fast task's 500 ms timeout
+    // would have killed the child running the slow one.
+    const fastRan = await fast
+    expect(slowDone).toBe(false)
+    const slowRan = await slow
+    // Both in the same child: it was never killed in between.
+    expect(slowRan.pid).toBe(fastRan.pid)
+  })
+
   it("never starts a task cancelled while it waits in a child's line behind a running one", async () => {
     const { manager } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }] })
     const client = openClient(manager)
