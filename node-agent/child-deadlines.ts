@@ -28,10 +28,10 @@ export function killFor(slot: ChildSlot, kill: Kill): void {
  */
 export function armHeadTimer(slot: ChildSlot): void {
   const head = slot.head
-  if (head?.id === slot.headId) return
+  if ((head ?? null) === slot.timedHead) return
   if (slot.timer) clearTimeout(slot.timer)
   slot.timer = null
-  slot.headId = head?.id ?? null
+  slot.timedHead = head ?? null
   if (head !== undefined && head.timeout > 0) {
     slot.timer = setTimeout(() => {
       if (slot.head === head) killFor(slot, { id: head.id, code: 'TASK_TIMEOUT' })

@@ -246,7 +246,7 @@ export class ChildPool {
     if (slot.child !== child) return
     if (slot.timer) clearTimeout(slot.timer)
     slot.timer = null
-    slot.headId = null
+    slot.timedHead = null
     slot.child = null
     slot.frames = null
     slot.ready = false

@@ -34,7 +34,8 @@ export class ChildSlot {
   removed = false
   kill: Kill | null = null
   timer: NodeJS.Timeout | null = null
-  headId: string | null = null
+  /** The held task the timer is for (the object, not its id: two attempts of one task may follow each other). */
+  timedHead: PoolTask | null = null
   /** A reclaim sent and not answered yet: for whom, and how many tasks were asked. */
   reclaim: { readonly for: ReclaimFor; readonly count: number } | null = null
 
