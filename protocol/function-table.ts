@@ -4,9 +4,16 @@
  *
  * The sender owns the numbering (`FunctionTable`); the receiver mirrors it (`FunctionRegistry`).
  * Frames on one link arrive in order, so a definition always precedes its first use. A new
- * connection starts both sides afresh. When a sender's table is full it starts over, and the
- * next frame carries a reset flag so the receiver forgets its copy at the same point.
+ * connection starts both sides afresh. When a sender's table is full (by count or by source
+ * characters) it starts over, and the next frame carries a reset flag so the receiver forgets its
+ * copy at the same point.
  */
+import {
+  MAX_BATCH_ITEMS,
+  MAX_CATALOG_FUNCTION_CHARS,
+  MAX_HELD_FUNCTION_CHARS,
+  MAX_LINK_FUNCTION_CHARS,
+} from './limits.js'
 import type { TaskFunction } from './task.js'
 
 /** Most functions one link table holds before it starts over (the receiver allows one frame more). */
@@ -27,22 +34,46 @@ export function functionEntry(fn: TaskFunction): FunctionEntry {
   return { fn, key: functionKey(fn) }
 }
 
+/** `functionKey(fn).length` without building the key: what a table counts against its character bound. */
+function keyChars(fn: TaskFunction): number {
+  return fn.kind === 'source' ? 1 + fn.source.length : 2 + fn.module.length + fn.export.length
+}
+
 /**
  * Interns function entries by key, so every task of one function shares one entry (and link
- * tables keyed by entry identity find it with one hash lookup). Bounded: past `limit` keys the
- * catalog starts over; entries still held by tasks stay valid, a later task just gets a new one.
+ * tables keyed by entry identity find it with one hash lookup). Bounded: past `limit` keys or
+ * `maxChars` key characters the catalog starts over; entries still held by tasks stay valid, a
+ * later task just gets a new one.
  */
 export class FunctionCatalog {
   readonly #entries = new Map<string, FunctionEntry>()
-  constructor(readonly limit = 10_000) {}
+  #chars = 0
+
+  constructor(
+    readonly limit = 10_000,
+    readonly maxChars = MAX_CATALOG_FUNCTION_CHARS,
+  ) {}
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /** Characters of the keys held (the map flattens each key, a copy beside the source). */
+  get chars(): number {
+    return this.#chars
+  }
 
   intern(fn: TaskFunction): FunctionEntry {
     const key = functionKey(fn)
     let entry = this.#entries.get(key)
     if (entry === undefined) {
-      if (this.#entries.size >= this.limit) this.#entries.clear()
+      if (this.#entries.size >= this.limit || this.#chars + key.length > this.maxChars) {
+        this.#entries.clear()
+        this.#chars = 0
+      }
       entry = { fn, key }
       this.#entries.set(key, entry)
+      this.#chars += key.length
     }
     return entry
   }
@@ -52,12 +83,26 @@ export class FunctionCatalog {
 export class FunctionTable {
   readonly #ids = new Map<string, number>()
   #next = 1
+  #chars = 0
   #resetPending = false
 
-  constructor(readonly limit = MAX_LINK_FUNCTIONS) {}
+  /**
+   * @param limit functions before the table starts over
+   * @param charLimit key characters (about the source's) before the table starts over; the
+   *   receiver's bound (MAX_HELD_FUNCTION_CHARS) leaves one frame of room above the default
+   */
+  constructor(
+    readonly limit = MAX_LINK_FUNCTIONS,
+    readonly charLimit = MAX_LINK_FUNCTION_CHARS,
+  ) {}
 
   get size(): number {
     return this.#ids.size
+  }
+
+  /** Key characters defined since the table last started over (the receiver counts the same). */
+  get chars(): number {
+    return this.#chars
   }
 
   /**
@@ -65,9 +110,10 @@ export class FunctionTable {
    * reset flag (returned true) so the receiver starts over at the same point.
    */
   beginFrame(): boolean {
-    if (this.#ids.size >= this.limit) {
+    if (this.#ids.size >= this.limit || this.#chars >= this.charLimit) {
       this.#ids.clear()
       this.#next = 1
+      this.#chars = 0
       this.#resetPending = true
     }
     const reset = this.#resetPending
@@ -83,6 +129,7 @@ export class FunctionTable {
   define(entry: FunctionEntry): number {
     const id = this.#next++
     this.#ids.set(entry.key, id)
+    this.#chars += entry.key.length
     return id
   }
 
@@ -90,26 +137,41 @@ export class FunctionTable {
   clear(): void {
     this.#ids.clear()
     this.#next = 1
+    this.#chars = 0
     this.#resetPending = false
   }
 }
 
-/** The receiving side of one link's table. */
+/**
+ * The receiving side of one link's table. Bounded by count and by key characters, so a peer that
+ * never starts over cannot make it hold more than about MAX_HELD_FUNCTION_CHARS of source.
+ */
 export class FunctionRegistry {
   readonly #entries = new Map<number, FunctionEntry>()
   readonly #catalog: FunctionCatalog | undefined
+  #chars = 0
   #generation = 0
 
-  /** @param catalog interns received functions (the manager shares entries across links). */
+  /**
+   * @param catalog interns received functions (the manager shares entries across links).
+   * @param limit the sender's bound on functions; one frame's worth more is allowed.
+   * @param maxChars most key characters held (already including one frame's room over the sender's).
+   */
   constructor(
     catalog?: FunctionCatalog,
     readonly limit = MAX_LINK_FUNCTIONS,
+    readonly maxChars = MAX_HELD_FUNCTION_CHARS,
   ) {
     this.#catalog = catalog
   }
 
   get size(): number {
     return this.#entries.size
+  }
+
+  /** Key characters held (each function's source, plus a few). */
+  get chars(): number {
+    return this.#chars
   }
 
   /** Goes up at every reset: ids seen before it may now name other functions. */
@@ -121,28 +183,49 @@ export class FunctionRegistry {
     return this.#entries.get(id)
   }
 
-  /** Returns false when the sender went past the table's bound (a misbehaving peer). */
+  /** Returns false, and changes nothing, when the sender went past the table's bounds (a misbehaving peer). */
   define(id: number, fn: TaskFunction): boolean {
-    if (!this.#entries.has(id) && this.#entries.size >= this.limit + 10_000) return false
-    this.#entries.set(id, this.#catalog ? this.#catalog.intern(fn) : functionEntry(fn))
+    const before = this.#entries.get(id)
+    if (before === undefined && this.#entries.size >= this.limit + MAX_BATCH_ITEMS) return false
+    if (this.#chars - (before?.key.length ?? 0) + keyChars(fn) > this.maxChars) return false
+    this.#set(id, fn, before)
     return true
   }
 
   clear(): void {
     this.#entries.clear()
+    this.#chars = 0
     this.#generation++
   }
 
   /**
    * Applies one frame's definitions, after a reset when `reset`; all or nothing: returns false, and
-   * changes nothing, when they would take the table past its bound (a misbehaving peer).
+   * changes nothing, when they would take the table past its bounds (a misbehaving peer).
    */
   defineAll(definitions: readonly (readonly [number, TaskFunction])[], reset: boolean): boolean {
-    const added = new Set<number>()
-    for (const [id] of definitions) if (reset || !this.#entries.has(id)) added.add(id)
-    if ((reset ? 0 : this.#entries.size) + added.size > this.limit + 10_000) return false
+    // Most frames define nothing: no per-frame work for them.
+    if (definitions.length === 0 && !reset) return true
+    // The table as the frame would leave it: a later definition of an id replaces an earlier one.
+    const defined = new Map<number, number>()
+    let count = reset ? 0 : this.#entries.size
+    let chars = reset ? 0 : this.#chars
+    for (const [id, fn] of definitions) {
+      const before = defined.get(id) ?? (reset ? undefined : this.#entries.get(id)?.key.length)
+      const size = keyChars(fn)
+      if (before === undefined) count++
+      chars += size - (before ?? 0)
+      defined.set(id, size)
+    }
+    if (count > this.limit + MAX_BATCH_ITEMS || chars > this.maxChars) return false
     if (reset) this.clear()
-    for (const [id, fn] of definitions) this.define(id, fn)
+    // Unchecked: only the end state is bounded (a hostile frame may redefine an id mid-way).
+    for (const [id, fn] of definitions) this.#set(id, fn, this.#entries.get(id))
     return true
+  }
+
+  #set(id: number, fn: TaskFunction, before: FunctionEntry | undefined): void {
+    const entry = this.#catalog ? this.#catalog.intern(fn) : functionEntry(fn)
+    this.#entries.set(id, entry)
+    this.#chars += entry.key.length - (before?.key.length ?? 0)
   }
 }

@@ -20,3 +20,22 @@ export const BATCH_FLUSH_BYTES = 1024 * 1024
 export const MAX_ERROR_MESSAGE_CHARS = 64 * 1024
 /** Most output (stdout and stderr, UTF-8 bytes) kept per task; the rest is dropped, with a marker. */
 export const MAX_TASK_OUTPUT_BYTES = 64 * 1024
+/**
+ * Function source (UTF-16 characters, 1–2 bytes each in memory) one link's function table holds
+ * before its sender starts it over. A program runs a handful of task functions, mostly small: this
+ * is 64 of the largest allowed (MAX_FUNCTION_SOURCE_CHARS), so honest links seldom reach it, and
+ * reaching it only costs sending definitions again. Without it a peer could fill a receiver with
+ * thousands of maximal functions (gigabytes) before the count bound (MAX_LINK_FUNCTIONS) applied.
+ */
+export const MAX_LINK_FUNCTION_CHARS = 16 * 1024 * 1024
+/**
+ * Most function source a receiving table holds; a definition past it is refused like one past the
+ * count bound. The sender starts over only between frames, so one frame's definitions may come on
+ * top of MAX_LINK_FUNCTION_CHARS; they fit in the frame (each character is at least a byte of it).
+ */
+export const MAX_HELD_FUNCTION_CHARS = MAX_LINK_FUNCTION_CHARS + MAX_FRAME_BYTES
+/**
+ * Function source the manager's shared catalog keeps before it starts over. Links hold their own
+ * entries, so this bounds only what no link holds any more; starting over costs only sharing.
+ */
+export const MAX_CATALOG_FUNCTION_CHARS = 64 * 1024 * 1024
