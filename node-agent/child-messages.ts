@@ -4,6 +4,8 @@
  * up as output chunks, on a pipe of their own (child-frames.ts); each child has its own function
  * table, so a function's source crosses to a child once per child process.
  */
+import { taskOutputChunkSchema } from '../protocol/task-output.js'
+
 export type ToChild =
   | { type: 'stop' }
   /** Hand back up to `count` of the tasks received and not started, the most recently received first. */
@@ -33,4 +35,31 @@ export function readFromChild(message: unknown): FromChild | undefined {
   if (type === 'ready') return { type }
   if (type === 'reclaimed' && Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return { type, ids }
   return undefined
+}
+
+/** One chunk as the manager reads it off the wire (less the pid, which the agent adds). */
+const childOutputChunkSchema = taskOutputChunkSchema.omit({ pid: true })
+
+/** What one output message from a child holds: the chunks that can be sent on, and how many could not. */
+export interface ChildOutput {
+  chunks: ChildOutputChunk[]
+  dropped: number
+}
+
+/**
+ * Reads the parsed JSON of one output message from a child's pipe; undefined unless it is a list.
+ * Task code can write to that pipe, so every item is checked against the manager's own bounds:
+ * one it would refuse would get the whole batch refused, other tasks' output with it. A kept
+ * chunk is a fresh object of its three fields (nothing else a task put in it travels on).
+ */
+export function readChildOutput(input: unknown): ChildOutput | undefined {
+  if (!Array.isArray(input)) return undefined
+  const chunks: ChildOutputChunk[] = []
+  let dropped = 0
+  for (const item of input as unknown[]) {
+    const chunk = childOutputChunkSchema.safeParse(item)
+    if (chunk.success) chunks.push(chunk.data)
+    else dropped++
+  }
+  return { chunks, dropped }
 }

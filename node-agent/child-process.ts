@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { PIPE_FRAME, PIPE_OUTPUT, readFrames } from './child-frames.js'
-import { readFromChild, type ChildOutputChunk, type FromChild } from './child-messages.js'
+import { readChildOutput, readFromChild, type ChildOutputChunk, type FromChild } from './child-messages.js'
 import type { ChildSlot } from './child-slot.js'
 import { MAX_FRAME_BYTES } from '../protocol/limits.js'
 
@@ -49,9 +49,7 @@ export function spawnChild(slot: ChildSlot, env: Record<string, string>, events:
   readFrames(
     frames,
     (frame, kind) => {
-      if (slot.child !== child) return
-      if (kind === PIPE_FRAME) events.outcomes(slot, frame)
-      else if (kind === PIPE_OUTPUT) readOutput(child, frame, events)
+      if (slot.child === child) onPipeMessage(slot, child, frame, kind, events)
     },
     {
       // Task code runs in the child and can write to its pipe: a bogus length must not make the
@@ -73,12 +71,47 @@ export function spawnChild(slot: ChildSlot, env: Record<string, string>, events:
   child.on('error', (error) => events.warning(`child ${slot.index}: ${error.message}`))
 }
 
-function readOutput(child: ChildProcess, input: Buffer, events: ChildEvents): void {
-  let chunks: unknown
+/**
+ * Handles one message read from a child's pipe. Nothing thrown here may leave: it would escape
+ * the pipe's 'data' listener as an uncaught exception and end the agent with every task on the
+ * node. A throw is a bug (hostile input is checked before it gets this far), so it is warned of.
+ */
+export function onPipeMessage(
+  slot: ChildSlot,
+  child: ChildProcess,
+  frame: Buffer,
+  kind: number,
+  events: ChildEvents,
+): void {
   try {
-    chunks = JSON.parse(input.toString('utf8'))
-  } catch {
-    return events.warning('a child sent task output that could not be read')
+    if (kind === PIPE_FRAME) events.outcomes(slot, frame)
+    else if (kind === PIPE_OUTPUT) readOutput(slot, child, frame, events)
+  } catch (error) {
+    events.warning(`child ${slot.index}: a message from its pipe could not be handled: ${describeError(error)}`)
   }
-  if (Array.isArray(chunks)) events.output(child.pid ?? 0, chunks as ChildOutputChunk[])
+}
+
+function readOutput(slot: ChildSlot, child: ChildProcess, input: Buffer, events: ChildEvents): void {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(input.toString('utf8'))
+  } catch {
+    return events.warning(`child ${slot.index} sent task output that could not be read`)
+  }
+  // Task code can write here too: only well-formed chunks go on (child-messages.ts).
+  const output = readChildOutput(parsed)
+  if (output === undefined) return events.warning(`child ${slot.index} sent task output that is not a list`)
+  if (output.dropped > 0)
+    events.warning(`child ${slot.index} sent ${output.dropped} malformed task output chunk(s); they are dropped`)
+  if (output.chunks.length > 0) events.output(child.pid ?? 0, output.chunks)
+}
+
+/** The stack (or message) of what was thrown; never throws itself, whatever it was. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? error.message
+  try {
+    return String(error)
+  } catch {
+    return typeof error
+  }
 }
