@@ -83,14 +83,17 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
         if (!frame.ok) {
           // Structurally broken: nothing of it runs, but every id that can be read gets its answer.
           rejectFrame('task:submit', frame.message)
-          for (const id of frame.ids)
+          // Once per id, even if the frame names it twice.
+          for (const id of new Set(frame.ids))
             dispatcher.refuse(clientId, id, wireError('BAD_REQUEST', `task:submit: ${frame.message}`))
           return
         }
         const accepted: IncomingTask[] = []
         const { ids, fns, offsets, priorities, timeouts } = frame
+        const repeated = repeatedIds(ids, frame.count)
         let bad = 0
         for (let i = 0; i < frame.count; i++) {
+          if (repeated?.has(ids[i]!)) continue
           const problem = taskProblem(frame, i, functions, options.maxPayloadBytes)
           if (problem !== undefined) {
             bad++
@@ -110,6 +113,19 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
             priority: PRIORITIES[priorities[i]!]!,
             timeout: timeouts[i]!,
           })
+        }
+        // An id named twice in one frame is refused as a whole (one answer, nothing of it runs): an
+        // answer goes by id, so running one of them and refusing the other would answer it twice,
+        // and which of the two the client meant is a guess. A task of this client's already held
+        // under the id (an earlier frame) runs on and is answered as usual (refuse() skips it).
+        for (const id of repeated ?? []) {
+          bad++
+          warnings.warn(
+            'bad-task',
+            { clientId, taskId: id },
+            `bad task: task id ${id} appears more than once in one frame`,
+          )
+          dispatcher.refuse(clientId, id, wireError('BAD_REQUEST', `task id ${id} appears more than once in one frame`))
         }
         // Bad tasks were answered by id; they still count against this connection's budget.
         if (bad > 0) rejecter.noteBad()
@@ -147,4 +163,17 @@ export function serveClients(namespace: ClientNamespace, options: ClientNamespac
       jobs.clientDisconnected(clientId, socket)
     })
   })
+}
+
+/** The ids named more than once among the first `count` of `ids`; undefined when there are none (the usual case). */
+export function repeatedIds(ids: readonly string[], count: number): Set<string> | undefined {
+  if (count < 2) return undefined
+  const seen = new Set<string>()
+  let repeated: Set<string> | undefined
+  for (let i = 0; i < count; i++) {
+    const id = ids[i]!
+    if (seen.has(id)) (repeated ??= new Set()).add(id)
+    else seen.add(id)
+  }
+  return repeated
 }

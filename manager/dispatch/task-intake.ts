@@ -122,9 +122,13 @@ export class TaskIntake {
     this.#queue.push(task)
   }
 
-  /** Answers a task with an error now without holding it; nothing is sent for a task held here. */
+  /**
+   * Answers a task with an error now without holding it. Nothing is sent for an id this client
+   * holds: that task is answered when it ends, and an id gets one answer. Another client's task
+   * under the id does not answer this client, so the refusal goes out.
+   */
   refuse(clientId: string, id: string, error: WireError): void {
-    if (this.#tasks.has(id)) return
+    if (this.#tasks.get(id)?.clientId === clientId) return
     this.#answers.send(clientId, { id, ok: false, error })
   }
 }
