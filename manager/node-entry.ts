@@ -1,6 +1,7 @@
 import type { CancelRequest, NodeHeartbeat, NodeState, NodeStatus } from '../protocol/index.js'
 import type { DispatchedTask } from './dispatcher.js'
 import { NodeHoldings } from './node-holdings.js'
+import { MAX_RECORDED_RUN_MS, isRunTime } from './scheduling/estimates.js'
 import { UNMEASURED_TASK_MS, type SchedulableNode } from './scheduling/index.js'
 
 /** How the dispatcher reaches a node: a socket to a remote agent, or an in-process pool. */
@@ -99,9 +100,14 @@ export class NodeEntry implements SchedulableNode {
     return this.assigned.knownMs + this.assigned.unknown * UNMEASURED_TASK_MS
   }
 
-  /** Records a finished run's time (exponentially weighted, so the estimate follows change). */
+  /**
+   * Records a finished run's time (exponentially weighted, so the estimate follows change). A time
+   * that is not a finite, non-negative number is ignored: it would stay in the mean for good.
+   */
   recordRun(ms: number): void {
-    this.avgTaskMs = this.avgTaskMs === 0 ? ms : this.avgTaskMs * 0.9 + ms * 0.1
+    if (!isRunTime(ms)) return
+    const value = Math.min(ms, MAX_RECORDED_RUN_MS)
+    this.avgTaskMs = this.avgTaskMs === 0 ? value : this.avgTaskMs * 0.9 + value * 0.1
     // A run of 0 ms still means "fast"; keep the estimate positive once known.
     if (this.avgTaskMs <= 0) this.avgTaskMs = 0.001
   }

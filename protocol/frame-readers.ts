@@ -10,6 +10,7 @@ import {
   HEADER_BYTES,
   KIND_OUTCOMES,
   KIND_TASKS,
+  MAX_NODE_NAME_CHARS,
   MAX_NODE_NAMES,
   MAX_TIMEOUT_MS,
   NO_NODE,
@@ -93,7 +94,7 @@ export function readTaskFrame(input: unknown, registry: FunctionRegistry): TaskF
     offsets: shape.offsets,
   }
   if (!registry.defineAll(defs, (shape.flags & FLAG_RESET) !== 0))
-    return unreadable('too many functions defined on this link', shape.ids)
+    return unreadable('too many functions, or too much function source, defined on this link', shape.ids)
   return frame
 }
 
@@ -142,7 +143,8 @@ export function readOutcomeFrame(input: unknown): OutcomeFrame | UnreadableFrame
       return unreadable(`bad status ${state} at outcome ${i}`, shape.ids)
     if (node !== NO_NODE && node >= nodeNames.length)
       return unreadable(`node index ${node} out of range at outcome ${i}`, shape.ids)
-    if (!(runMs >= 0)) return unreadable(`bad run time at outcome ${i}`, shape.ids)
+    // Infinity would pass `>= 0` and poison every run-time mean it reaches; NaN fails both tests.
+    if (!Number.isFinite(runMs) || runMs < 0) return unreadable(`bad run time at outcome ${i}`, shape.ids)
     ms.push(runMs)
     status.push(state)
     nodes.push(node)
@@ -199,7 +201,7 @@ function isNameList(value: unknown): value is string[] {
   return (
     Array.isArray(value) &&
     value.length <= MAX_NODE_NAMES &&
-    value.every((name) => typeof name === 'string' && name.length <= 256)
+    value.every((name) => typeof name === 'string' && name.length <= MAX_NODE_NAME_CHARS)
   )
 }
 

@@ -11,6 +11,20 @@ const NEW_RUN_WEIGHT = 0.3
 /** Functions remembered at most; past that the least recently measured is forgotten. */
 export const MAX_ESTIMATED_FUNCTIONS = 2000
 
+/**
+ * Longest run time a mean takes in, ms (what a Node timer can hold, about 25 days): a longer run
+ * counts as this long, so a sum of a node's held work stays finite however many runs are huge.
+ */
+export const MAX_RECORDED_RUN_MS = 2 ** 31 - 1
+
+/**
+ * True when `ms` can enter a mean. Frames are checked where they are read; this is a second line:
+ * one Infinity would stay in a mean for good (and Infinity − Infinity makes a node's held work NaN).
+ */
+export function isRunTime(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0
+}
+
 /** An exponentially weighted mean of run times. */
 class RunTime {
   meanMs = 0
@@ -18,7 +32,7 @@ class RunTime {
 
   add(ms: number): void {
     // A run of 0 ms still means "fast"; keep the estimate positive once known.
-    const value = Math.max(ms, 0.001)
+    const value = Math.min(Math.max(ms, 0.001), MAX_RECORDED_RUN_MS)
     this.meanMs = this.runs === 0 ? value : this.meanMs * (1 - NEW_RUN_WEIGHT) + value * NEW_RUN_WEIGHT
     this.runs++
   }
@@ -43,7 +57,9 @@ export class FunctionRunTimes {
     return this.#byKey.size
   }
 
+  /** Records a run; a run time that is not a finite, non-negative number is ignored (see `isRunTime`). */
   record(key: string, ms: number): void {
+    if (!isRunTime(ms)) return
     let time = this.#byKey.get(key)
     if (time === undefined) {
       if (this.#byKey.size >= this.limit) this.#byKey.delete(this.#byKey.keys().next().value!)
@@ -93,7 +109,9 @@ export class RunTimeEstimates {
     return this.#byKey.size
   }
 
+  /** Records a run; a run time that is not a finite, non-negative number is ignored (see `isRunTime`). */
   record(key: string, nodeId: string, ms: number): void {
+    if (!isRunTime(ms)) return
     let estimate = this.#byKey.get(key)
     if (estimate === undefined) {
       if (this.#byKey.size >= this.limit) this.#byKey.delete(this.#byKey.keys().next().value!)

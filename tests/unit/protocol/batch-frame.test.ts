@@ -222,11 +222,15 @@ describe('malformed task frames', () => {
   })
 
   it('refuses a count out of range or disagreeing with the ids, answering each readable id', () => {
-    for (const count of [0, 3, 1, 10_001]) {
+    for (const count of [3, 1, 10_001]) {
       const frame = good()
       frame.writeUInt32LE(count, COUNT)
       expect(unreadable(read(frame)).ids).toEqual(['one', 'two'])
     }
+    // The ids are split into at most count + 1 pieces: a count of 0 leaves one id to answer.
+    const none = good()
+    none.writeUInt32LE(0, COUNT)
+    expect(unreadable(read(none)).ids).toEqual(['one'])
   })
 
   it('refuses section lengths that do not add up to the frame', () => {
@@ -477,9 +481,13 @@ describe('malformed outcome frames', () => {
     const node = Buffer.from(frame)
     node.writeUInt16LE(5, columns + 13 * 2)
     expect(unreadable(readOutcomeFrame(node)).message).toMatch(/node index/)
-    const ms = Buffer.from(frame)
-    ms.writeDoubleLE(-1, columns + 4 * 2)
-    expect(unreadable(readOutcomeFrame(ms)).message).toMatch(/run time/)
+    for (const bad of [-1, NaN, Infinity, -Infinity]) {
+      const ms = Buffer.from(frame)
+      ms.writeDoubleLE(bad, columns + 4 * 2)
+      const refused = unreadable(readOutcomeFrame(ms))
+      expect(refused.message).toMatch(/run time/)
+      expect(refused.ids).toEqual(['one', 'two'])
+    }
   })
 
   it('reads an error payload that is not a WireError as undefined', () => {
