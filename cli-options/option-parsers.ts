@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander'
+import { MAX_NODE_NAME_CHARS } from '../protocol/frame-layout.js'
 import { parseAddress } from '../protocol/index.js'
 
 /** commander argument parsers: a bad value exits non-zero with a message naming the flag. */
@@ -15,6 +16,13 @@ export function nonNegativeInteger(value: string): number {
 export function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0..65535')
   return Number(value)
+}
+
+/** A node name: what every frame and handshake accepts (1..MAX_NODE_NAME_CHARS characters). */
+export function nodeName(value: string): string {
+  if (value.length < 1 || value.length > MAX_NODE_NAME_CHARS)
+    throw new InvalidArgumentError(`must be 1 to ${MAX_NODE_NAME_CHARS} characters`)
+  return value
 }
 
 /** `HOST:PORT`, returned as given after checking it. */

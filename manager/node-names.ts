@@ -1,3 +1,4 @@
+import { MAX_NODE_NAME_CHARS } from '../protocol/frame-layout.js'
 import type { NodeRegistry } from './node-registry.js'
 
 /** What the manager decided about the name an agent asked for at join. */
@@ -7,12 +8,25 @@ export type NameDecision = { ok: true; name: string } | { ok: false; code: 'NAME
 const RESERVATION_MS = 30_000
 
 /**
+ * `name-n`, within MAX_NODE_NAME_CHARS (the handshake's limit, and what an outcome frame carries):
+ * a long name is shortened before the suffix, never split inside a surrogate pair.
+ */
+export function numberedName(name: string, n: number): string {
+  const suffix = `-${n}`
+  let keep = Math.min(name.length, MAX_NODE_NAME_CHARS - suffix.length)
+  const last = name.charCodeAt(keep - 1)
+  if (keep < name.length && last >= 0xd800 && last <= 0xdbff) keep--
+  return name.slice(0, keep) + suffix
+}
+
+/**
  * Keeps node names unique among connected nodes, since rotation (drain/resume) is kept by name.
  *
  * - A node that reconnects (same id) keeps the name it has, so its name is stable.
  * - An operator-chosen name (`--name`) that another connected node holds is refused.
  * - A default name (the host name) that is taken gets the first free `NAME-2`, `NAME-3`, …
  *   skipping names of offline nodes too, so that a node that is briefly away finds its name free.
+ *   A name too long to take the suffix is shortened first (`numberedName`).
  *
  * Names are reserved from the handshake until the connection registers, so two agents joining
  * at the same moment cannot both take one name.
@@ -41,7 +55,7 @@ export class NodeNames {
       }
     }
     for (let n = 2; ; n++) {
-      const candidate = `${request.name}-${n}`
+      const candidate = numberedName(request.name, n)
       if (!this.#heldByOther(candidate, request.nodeId, true)) return this.#reserve(candidate, request.nodeId, now)
     }
   }

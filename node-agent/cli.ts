@@ -4,7 +4,7 @@ import { availableParallelism, hostname } from 'node:os'
 import { readFileSync, realpathSync } from 'node:fs'
 import { addTokenOptions, addTrustOptions, tokenFromFlags, trustFromFlags } from '../cli-options/connection-options.js'
 import { fileURLToPath } from 'node:url'
-import { address, nonNegativeInteger, port, positiveInteger } from '../cli-options/option-parsers.js'
+import { address, nodeName, nonNegativeInteger, port, positiveInteger } from '../cli-options/option-parsers.js'
 import { logOptions } from '../cli-options/log-options.js'
 import { describeListenError } from '../manager/listen-error.js'
 import { createLogger, type LogFormat } from '../manager/logger.js'
@@ -54,7 +54,8 @@ export function nodeAgentCommand(name = 'node-agent'): Command {
     .option('--workers <n>', 'child processes', positiveInteger, availableParallelism())
     .option(
       '--name <name>',
-      'node name shown to operators; rotation is kept by name. A name a connected node holds is refused (NAME_IN_USE); without --name the host name is used, numbered when taken (host-2)',
+      'node name shown to operators (1 to 256 characters); rotation is kept by name. A name a connected node holds is refused (NAME_IN_USE); without --name the host name is used, numbered when taken (host-2)',
+      nodeName,
       hostname(),
     )
     .option('--max-requests <n>', 'recycle a child process after this many tasks (0 = never)', nonNegativeInteger, 0)

@@ -42,6 +42,8 @@ export const STATUS_ERROR = 1
 /** Node column value of an outcome with no node name. */
 export const NO_NODE = 0xffff
 export const MAX_NODE_NAMES = 0xfffe
+/** Longest node name (UTF-16 code units, as `string.length` counts), as the node handshake allows. */
+export const MAX_NODE_NAME_CHARS = 256
 
 /** Priority ⇄ the frame's priority byte. */
 export const PRIORITY_CODE: Readonly<Record<Priority, number>> = { high: 0, normal: 1, low: 2 }

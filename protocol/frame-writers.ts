@@ -9,6 +9,7 @@ import {
   HEADER_BYTES,
   KIND_OUTCOMES,
   KIND_TASKS,
+  MAX_NODE_NAME_CHARS,
   MAX_NODE_NAMES,
   NO_NODE,
   OUTCOME_COLUMN_BYTES,
@@ -172,6 +173,7 @@ export class OutcomeFrameWriter {
     return this.#rows.payloadBytes
   }
 
+  /** @throws TypeError when `node` is longer than MAX_NODE_NAME_CHARS (nothing of the outcome is added). */
   addResult(
     id: string,
     attempt: number,
@@ -251,17 +253,23 @@ export class OutcomeFrameWriter {
   }
 
   #push(attempt: number, ms: number, status: number, node: string | undefined): void {
+    // The node first: a name it refuses throws before any column of this row is written.
+    const nodeIndex = node === undefined ? NO_NODE : this.#nodeIndex(node)
     const i = this.#rows.count
     this.#attempts[i] = attempt
     this.#ms[i] = ms
     this.#status[i] = status
-    this.#nodes[i] = node === undefined ? NO_NODE : this.#nodeIndex(node)
+    this.#nodes[i] = nodeIndex
   }
 
   #nodeIndex(name: string): number {
     if (name === this.#lastName) return this.#lastNameIndex
     let index = this.#nameIndex.get(name)
     if (index === undefined) {
+      // The reader refuses a whole frame with a longer name, failing every answer in it: refuse
+      // the one outcome here, before anything of it is added.
+      if (name.length > MAX_NODE_NAME_CHARS)
+        throw new TypeError(`a node name must be at most ${MAX_NODE_NAME_CHARS} characters; got ${name.length}`)
       if (this.#names.length >= MAX_NODE_NAMES) return NO_NODE
       index = this.#names.length
       this.#names.push(name)

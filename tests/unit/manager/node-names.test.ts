@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { NodeLink } from '../../../manager/node-entry.js'
-import { NodeNames } from '../../../manager/node-names.js'
+import { NodeNames, numberedName } from '../../../manager/node-names.js'
 import { NodeRegistry } from '../../../manager/node-registry.js'
+import { MAX_NODE_NAME_CHARS } from '../../../protocol/frame-layout.js'
+import { OutcomeFrameWriter, nodeHandshakeSchema, outcomeNode, readOutcomeFrame } from '../../../protocol/index.js'
 
 const link: NodeLink = { run: () => undefined, cancel: () => undefined, state: () => undefined }
 
@@ -69,5 +71,51 @@ describe('NodeNames', () => {
       ok: true,
       name: 'vm',
     })
+  })
+
+  it('keeps a numbered long name within the limit the handshake and outcome frames share', () => {
+    for (const length of [MAX_NODE_NAME_CHARS - 1, MAX_NODE_NAME_CHARS]) {
+      const { join } = setup()
+      const host = 'h'.repeat(length)
+      const given = ['id-a', 'id-b', 'id-c'].map((id) => {
+        const decision = join(id, host)
+        if (!decision.ok) throw new Error(decision.message)
+        return decision.name
+      })
+      expect(given[0]).toBe(host)
+      expect(given[1]).toBe(`${'h'.repeat(MAX_NODE_NAME_CHARS - 2)}-2`)
+      expect(given[2]).toBe(`${'h'.repeat(MAX_NODE_NAME_CHARS - 2)}-3`)
+      // The agent shows the name it was given at its next handshake, and answers carry it to clients.
+      const writer = new OutcomeFrameWriter()
+      given.forEach((name, i) => {
+        expect(nodeHandshakeSchema.shape.name.safeParse(name).success).toBe(true)
+        writer.addResult(`t${i}`, 1, 1, name, Buffer.from([i]), 0, 1)
+      })
+      const frame = readOutcomeFrame(writer.finish())
+      if (!frame.ok) throw new Error(frame.message)
+      expect(given.map((_, i) => outcomeNode(frame, i))).toEqual(given)
+    }
+  })
+
+  it('keeps long names that share a prefix apart once shortened', () => {
+    const { join } = setup()
+    const stem = 'h'.repeat(MAX_NODE_NAME_CHARS - 2)
+    // Both numbered names would be `${stem}-2`: the second takes the next number instead.
+    const names = [
+      join('id-a', `${stem}xa`),
+      join('id-b', `${stem}xa`),
+      join('id-c', `${stem}xb`),
+      join('id-d', `${stem}xb`),
+    ].map((decision) => decision.ok && decision.name)
+    expect(names).toEqual([`${stem}xa`, `${stem}-2`, `${stem}xb`, `${stem}-3`])
+  })
+
+  it('numbers a short name as it is, and never cuts a long one inside a character', () => {
+    expect(numberedName('vm', 12)).toBe('vm-12')
+    // 253 letters, an emoji (two UTF-16 units), one letter: 256 units; "-2" leaves room for 254.
+    const name = `${'a'.repeat(253)}😀b`
+    expect(name.length).toBe(MAX_NODE_NAME_CHARS)
+    expect(numberedName(name, 2)).toBe(`${'a'.repeat(253)}-2`)
+    expect(numberedName(`${'a'.repeat(252)}😀bc`, 2)).toBe(`${'a'.repeat(252)}😀-2`)
   })
 })
