@@ -30,11 +30,17 @@ import { describeThrown } from './task-stack.js'
 
 type Callable = (...args: unknown[]) => unknown
 
-/** A task here: the i-th of a received frame, with its function resolved on arrival (a later frame may reset the table). */
+/**
+ * A task here: the i-th of a received frame, with its function resolved on arrival (a later frame
+ * may reset the table); or, from a frame that could not be read, an id to answer in its turn.
+ */
 interface ChildTask {
-  frame: TaskFrame
+  id: string
+  frame: TaskFrame | undefined
   index: number
   fn: FunctionEntry | undefined
+  /** Why it cannot run (its frame could not be read): answered BAD_REQUEST in its place in line. */
+  refused?: string
 }
 
 type ChildOutcome =
@@ -76,35 +82,35 @@ const line = new TaskLine<ChildTask, ChildOutcome>({
   run: runTask,
   // The agent answered it already and drops this answer; it only keeps the outcomes in line order.
   skip: (task) => {
-    const id = task.frame.ids[task.index]!
+    const id = task.id
     const error = new ArgonError('CANCELLED', `task ${id} was dropped before it started`)
     return { id, ok: false, error: serializeError(error), ms: 0 }
   },
   send: sendOutcomes,
-  begin: (task) => capture.begin(task.frame.ids[task.index]!),
+  begin: (task) => capture.begin(task.id),
   end: () => capture.end(),
 })
 
 process.on('message', (message: ToChild) => {
   if (message.type === 'stop') process.exit(0)
-  if (message.type === 'drop') line.drop((task) => task.frame.ids[task.index] === message.id)
+  if (message.type === 'drop') line.drop((task) => task.id === message.id)
   if (message.type === 'reclaim') {
-    const ids = line.reclaim(message.count).map((task) => task.frame.ids[task.index]!)
+    const ids = line.reclaim(message.count).map((task) => task.id)
     send({ type: 'reclaimed', ids })
   }
 })
 readFrames(frames, (input) => {
   const frame = readTaskFrame(input, functions)
   if (!frame.ok) {
-    // Never happens with our agent; answer what can be answered so no slot waits forever.
-    const outcomes = frame.ids.map((id) =>
-      failure(id, performance.now(), new TypeError(`unreadable task frame: ${frame.message}`), 'BAD_REQUEST'),
-    )
-    if (outcomes.length > 0) sendOutcomes(outcomes)
+    // Not from an honest agent; every id that can be read is answered BAD_REQUEST, in line behind
+    // the tasks already here: the agent settles answers in the order it sent the tasks.
+    const refused = `unreadable task frame: ${frame.message}`
+    line.push(frame.ids.map((id) => ({ id, frame: undefined, index: 0, fn: undefined, refused })))
     return
   }
   const tasks: ChildTask[] = []
-  for (let i = 0; i < frame.count; i++) tasks.push({ frame, index: i, fn: functions.get(frame.fns[i]!) })
+  for (let i = 0; i < frame.count; i++)
+    tasks.push({ id: frame.ids[i]!, frame, index: i, fn: functions.get(frame.fns[i]!) })
   line.push(tasks)
 })
 // The agent is gone (IPC closed): leave with it.
@@ -119,9 +125,9 @@ watchParent()
 send({ type: 'ready' })
 
 /** Runs one task; stays synchronous for synchronous functions (no await per task). */
-function runTask({ frame, index, fn: entry }: ChildTask): ChildOutcome | Promise<ChildOutcome> {
+function runTask({ id, frame, index, fn: entry, refused }: ChildTask): ChildOutcome | Promise<ChildOutcome> {
   const started = performance.now()
-  const id = frame.ids[index]!
+  if (frame === undefined) return failure(id, started, new TypeError(refused), 'BAD_REQUEST')
   let args: unknown[]
   try {
     const decoded = decodeValueRange(frame.bytes, frame.offsets[index]!, frame.offsets[index + 1]!)

@@ -1,0 +1,82 @@
+/**
+ * The worker child program on its own (dist/node-agent/child-entry.js), driven over its pipe as an
+ * agent drives it: what it answers, and in which order.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import type { Duplex } from 'node:stream'
+import { afterEach, describe, expect, it } from 'vitest'
+import { readFrames, writeFrame } from '../../node-agent/child-frames.js'
+import { FunctionTable, functionEntry } from '../../protocol/function-table.js'
+import { PRIORITY_CODE } from '../../protocol/frame-layout.js'
+import { readOutcomeFrame } from '../../protocol/frame-readers.js'
+import { TaskFrameWriter } from '../../protocol/frame-writers.js'
+import { encodeValue } from '../../protocol/structured-bytes.js'
+import { ROOT } from '../helpers/processes.js'
+
+const children: ChildProcess[] = []
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGKILL')
+      await exited
+    }
+  }
+})
+
+/** A child as an agent starts it, with every answer it sends (id and error code, or 'ok'), in order. */
+async function startChild(): Promise<{ pipe: Duplex; answers: string[]; answered: (count: number) => Promise<void> }> {
+  const child = fork(join(ROOT, 'dist/node-agent/child-entry.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
+  })
+  children.push(child)
+  const pipe = child.stdio[4] as Duplex
+  const answers: string[] = []
+  const waiters: (() => void)[] = []
+  readFrames(pipe, (frame) => {
+    const outcomes = readOutcomeFrame(frame)
+    if (!outcomes.ok) throw new Error(`unreadable outcome frame: ${outcomes.message}`)
+    for (let i = 0; i < outcomes.count; i++) {
+      const code =
+        outcomes.status[i] === 0
+          ? 'ok'
+          : (
+              JSON.parse(outcomes.bytes.subarray(outcomes.offsets[i], outcomes.offsets[i + 1]).toString()) as {
+                code: string
+              }
+            ).code
+      answers.push(`${outcomes.ids[i]} ${code}`)
+    }
+    for (const wake of waiters.splice(0)) wake()
+  })
+  await new Promise<void>((resolve) => child.once('message', () => resolve()))
+  const answered = (count: number): Promise<void> =>
+    answers.length >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push(() => void answered(count).then(resolve)))
+  return { pipe, answers, answered }
+}
+
+function taskFrame(table: FunctionTable, source: string, ids: string[]): Buffer {
+  const writer = new TaskFrameWriter(table)
+  const fn = functionEntry({ kind: 'source', source })
+  const args = encodeValue([])
+  for (const id of ids) writer.add(id, fn, 1, 0, PRIORITY_CODE.normal, args, 0, args.length)
+  return writer.finish()
+}
+
+describe('the worker child', () => {
+  it('answers the ids of a frame it cannot read in line, after the task it is running', async () => {
+    const { pipe, answers, answered } = await startChild()
+    const table = new FunctionTable()
+    // The task's own timer keeps it running while the unreadable frame arrives.
+    writeFrame(pipe, taskFrame(table, '() => new Promise((resolve) => setTimeout(() => resolve(1), 300))', ['slow']))
+    // A frame one byte longer than its sections add up to: unreadable, its ids readable.
+    const broken = taskFrame(table, '() => 2', ['x1', 'x2'])
+    writeFrame(pipe, Buffer.concat([broken, Buffer.from([0])]))
+    await answered(3)
+    // The agent settles answers in the order it sent the tasks: one ahead of 'slow' would be dropped.
+    expect(answers).toEqual(['slow ok', 'x1 BAD_REQUEST', 'x2 BAD_REQUEST'])
+  })
+})
