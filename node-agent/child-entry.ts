@@ -10,7 +10,7 @@ import { decodeValueRange, encodeValue } from '../protocol/structured-bytes.js'
 import { Worker } from 'node:worker_threads'
 // Straight from the modules (not protocol/index.js): a child starts faster without the schema library.
 import { OutcomeFrameWriter, readTaskFrame, type TaskFrame } from '../protocol/batch-frame.js'
-import { FunctionRegistry, type FunctionEntry } from '../protocol/function-table.js'
+import { FunctionRegistry, MAX_LINK_FUNCTIONS, type FunctionEntry } from '../protocol/function-table.js'
 import type { TaskFunction, WireError } from '../protocol/index.js'
 import { ArgonError, TaskError, serializeError } from '../protocol/argon-error.js'
 import { MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
@@ -46,8 +46,13 @@ interface ChildTask {
 type ChildOutcome =
   { id: string; ok: true; result: Uint8Array; ms: number } | { id: string; ok: false; error: WireError; ms: number }
 
-/** The agent's side of this link numbers the functions; this mirrors its table. */
-const functions = new FunctionRegistry()
+/**
+ * The agent's side of this link numbers the functions; this mirrors its table. Not bounded in
+ * source characters: the only peer is this child's own agent, which holds the same functions, and
+ * a frame on this pipe is not bounded like a network frame (MAX_FRAME_BYTES), which is what the
+ * default bound's one frame of room counts on (function-table.ts).
+ */
+const functions = new FunctionRegistry(undefined, MAX_LINK_FUNCTIONS, Number.POSITIVE_INFINITY)
 /** Compiled functions by their link definition, least recently used first (bounded). */
 const MAX_COMPILED = 1000
 const compiled = new Map<FunctionEntry, Callable>()

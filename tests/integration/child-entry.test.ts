@@ -11,6 +11,7 @@ import { FunctionTable, functionEntry } from '../../protocol/function-table.js'
 import { PRIORITY_CODE } from '../../protocol/frame-layout.js'
 import { readOutcomeFrame } from '../../protocol/frame-readers.js'
 import { TaskFrameWriter } from '../../protocol/frame-writers.js'
+import { MAX_HELD_FUNCTION_CHARS, MAX_FUNCTION_SOURCE_CHARS } from '../../protocol/limits.js'
 import { encodeValue } from '../../protocol/structured-bytes.js'
 import { ROOT } from '../helpers/processes.js'
 
@@ -79,4 +80,22 @@ describe('the worker child', () => {
     // The agent settles answers in the order it sent the tasks: one ahead of 'slow' would be dropped.
     expect(answers).toEqual(['slow ok', 'x1 BAD_REQUEST', 'x2 BAD_REQUEST'])
   })
+
+  it('takes a frame that defines more function source than a network link may hold', async () => {
+    // An agent gives a child up to hundreds of fast tasks in one frame; when their functions are
+    // new and large, its definitions alone pass the bound that counts on a network frame's size.
+    const { pipe, answers, answered } = await startChild()
+    const table = new FunctionTable()
+    const writer = new TaskFrameWriter(table)
+    const args = encodeValue([])
+    const count = Math.ceil(MAX_HELD_FUNCTION_CHARS / MAX_FUNCTION_SOURCE_CHARS) + 2
+    for (let i = 0; i < count; i++) {
+      const head = `() => ${i} /*`
+      const source = head + 'a'.repeat(MAX_FUNCTION_SOURCE_CHARS - head.length - 2) + '*/'
+      writer.add(`b${i}`, functionEntry({ kind: 'source', source }), 1, 0, PRIORITY_CODE.normal, args, 0, args.length)
+    }
+    writeFrame(pipe, writer.finish())
+    await answered(count)
+    expect(answers.filter((answer) => answer.endsWith(' ok'))).toHaveLength(count)
+  }, 60_000)
 })
