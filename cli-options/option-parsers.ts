@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander'
-import { MAX_NODE_NAME_CHARS } from '../protocol/frame-layout.js'
+import { nodeNameProblem } from '../protocol/frame-layout.js'
 import { parseAddress } from '../protocol/index.js'
 
 /** commander argument parsers: a bad value exits non-zero with a message naming the flag. */
@@ -20,8 +20,8 @@ export function port(value: string): number {
 
 /** A node name: what every frame and handshake accepts (1..MAX_NODE_NAME_CHARS characters). */
 export function nodeName(value: string): string {
-  if (value.length < 1 || value.length > MAX_NODE_NAME_CHARS)
-    throw new InvalidArgumentError(`must be 1 to ${MAX_NODE_NAME_CHARS} characters`)
+  const problem = nodeNameProblem(value)
+  if (problem !== undefined) throw new InvalidArgumentError(problem)
   return value
 }
 

@@ -1,4 +1,4 @@
-import { MAX_NODE_NAME_CHARS } from '../protocol/frame-layout.js'
+import { nodeNameProblem } from '../protocol/frame-layout.js'
 import type { NodeHeartbeat, NodeTaskOutcome, OutcomeFrame, TaskOutputChunk } from '../protocol/index.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { NodeIdentity, NodeLink } from './node-entry.js'
@@ -25,7 +25,7 @@ export interface LocalNodeHandle {
  * node.settled(outcomes)
  * node.detach()
  * ```
- * @throws TypeError when the node's name is empty or longer than MAX_NODE_NAME_CHARS.
+ * @throws TypeError when the node's name is not one a frame carries (nodeNameProblem).
  */
 export function attachLocalNode(
   dispatcher: Dispatcher,
@@ -35,8 +35,8 @@ export function attachLocalNode(
 ): LocalNodeHandle {
   // A remote node's name is checked at its handshake; this one is checked here, before anything of
   // it is registered (an outcome frame cannot carry a longer name).
-  if (identity.name.length < 1 || identity.name.length > MAX_NODE_NAME_CHARS)
-    throw new TypeError(`a node name must be 1 to ${MAX_NODE_NAME_CHARS} characters; got ${identity.name.length}`)
+  const problem = nodeNameProblem(identity.name)
+  if (problem !== undefined) throw new TypeError(problem)
   dispatcher.nodeConnected(identity, link)
   return {
     settled: (outcomes) => void dispatcher.nodeSettled(identity.id, outcomes),

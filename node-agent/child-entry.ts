@@ -1,8 +1,8 @@
 /**
  * The program each pool child runs. It never touches the network: it takes tasks from its agent
- * over its frame pipe, runs them one at a time, sends outcomes back in batches, hands back tasks
- * that have not started when the agent asks (a reclaim on the IPC channel), and skips those the
- * agent drops (cancelled before they started).
+ * over its frame pipe, runs them one at a time, sends each outcome back before its next task
+ * starts, hands back tasks that have not started when the agent asks (a reclaim on the IPC
+ * channel), and skips those the agent drops (cancelled before they started).
  */
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'

@@ -6,6 +6,7 @@ import { PIPE_FRAME, PIPE_OUTPUT, readFrames } from './child-frames.js'
 import { readChildOutput, readFromChild, type ChildOutputChunk, type FromChild } from './child-messages.js'
 import type { ChildSlot } from './child-slot.js'
 import { MAX_FRAME_BYTES } from '../protocol/limits.js'
+import { describeForLog } from '../protocol/log-text.js'
 
 /**
  * The children's environment: the agent's, less the shared secret (a task runs arbitrary code and
@@ -106,12 +107,7 @@ function readOutput(slot: ChildSlot, child: ChildProcess, input: Buffer, events:
   if (output.chunks.length > 0) events.output(child.pid ?? 0, output.chunks)
 }
 
-/** The stack (or message) of what was thrown; never throws itself, whatever it was. */
+/** The stack (or message) of what was thrown, whatever it was. */
 function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? error.message
-  try {
-    return String(error)
-  } catch {
-    return typeof error
-  }
+  return error instanceof Error ? (error.stack ?? error.message) : describeForLog(error)
 }

@@ -45,6 +45,12 @@ export const MAX_NODE_NAMES = 0xfffe
 /** Longest node name (UTF-16 code units, as `string.length` counts), as the node handshake allows. */
 export const MAX_NODE_NAME_CHARS = 256
 
+/** Why `name` cannot be a node's name (what the handshake and every frame accept), or undefined. */
+export function nodeNameProblem(name: string): string | undefined {
+  if (name.length >= 1 && name.length <= MAX_NODE_NAME_CHARS) return undefined
+  return `a node name must be 1 to ${MAX_NODE_NAME_CHARS} characters; got ${name.length}`
+}
+
 /** Priority ⇄ the frame's priority byte. */
 export const PRIORITY_CODE: Readonly<Record<Priority, number>> = { high: 0, normal: 1, low: 2 }
 export const PRIORITY_COUNT = 3

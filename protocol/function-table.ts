@@ -34,9 +34,9 @@ export function functionEntry(fn: TaskFunction): FunctionEntry {
   return { fn, key: functionKey(fn) }
 }
 
-/** `functionKey(fn).length` without building the key: what a table counts against its character bound. */
+/** What a table counts of a function against its character bound: its key's length. */
 function keyChars(fn: TaskFunction): number {
-  return fn.kind === 'source' ? 1 + fn.source.length : 2 + fn.module.length + fn.export.length
+  return functionKey(fn).length
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_NODE_NAME_CHARS } from './frame-layout.js'
 
 /** Every Socket.IO connection authenticates with `auth: { token, protocol, … }`. */
 const base = { token: z.string().min(1).max(1024), protocol: z.number().int() }
@@ -24,7 +25,7 @@ export const nodeHandshakeSchema = z.object({
    * when it reconnects.
    */
   nodeSecret: z.string().min(16).max(128),
-  name: z.string().min(1).max(256),
+  name: z.string().min(1).max(MAX_NODE_NAME_CHARS),
   /**
    * True when an operator chose the name (`--name`): if a connected node holds it, the join is
    * refused with NAME_IN_USE. Otherwise (a default name) the manager picks a free one (`vm-2`).

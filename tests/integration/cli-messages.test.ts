@@ -145,7 +145,9 @@ describe('node-agent', () => {
   it('refuses a node name longer than any frame carries (exit 1)', async () => {
     const result = await runNodeAgent(['--port', '0', '--token', 't', '--workers', '1', '--name', 'n'.repeat(257)])
     expect(result.code).toBe(1)
-    expect(result.output).toMatch(/option '--name <name>' argument '.*' is invalid\. must be 1 to 256 characters/)
+    expect(result.output).toMatch(
+      /option '--name <name>' argument '.*' is invalid\. a node name must be 1 to 256 characters; got 257/,
+    )
   })
 
   it('stand-alone on a port in use says so and what to do (exit 1, as the manager)', async () => {

@@ -22,6 +22,15 @@ function attempts(dir: string): number {
   return readdirSync(dir).filter((name) => name.startsWith('attempt-')).length
 }
 
+/** Runs `name` a few times with `args(i)`, so the cluster measures it (as short) before the test's own calls. */
+async function measure(
+  client: ReturnType<typeof openClient>,
+  name: string,
+  args: (i: number) => unknown[],
+): Promise<void> {
+  for (let i = 0; i < 5; i++) await client.process(fixture(name), args(i))
+}
+
 describe('child processes', () => {
   it('replaces a child that dies mid-task and runs the task again', async () => {
     const { manager, agents } = await startCluster({ agents: [{ name: 'alpha', workers: 1 }] })
@@ -162,7 +171,7 @@ describe('child processes', () => {
 
     // Measured as a fast function, so the child takes the slow call behind the fast one in its line.
     const warmDir = markerDir()
-    for (let i = 0; i < 5; i++) await client.process(fixture('markAndBusy'), [warmDir, `warm-${i}`, 0])
+    await measure(client, 'markAndBusy', (i) => [warmDir, `warm-${i}`, 0])
     let slowDone = false
     const fast = client.process<[string, string, number], WhereRan>(fixture('markAndBusy'), [dir, 'fast', 0], {
       timeout: 500,
@@ -188,7 +197,7 @@ describe('child processes', () => {
 
     // Measured as a short function first, so the child takes a second task behind the running one.
     const warmDir = markerDir()
-    for (let i = 0; i < 5; i++) await client.process(fixture('markAndSleep'), [warmDir, `warm-${i}`, 2])
+    await measure(client, 'markAndSleep', (i) => [warmDir, `warm-${i}`, 2])
     const running = client.process(fixture('markAndSleep'), [dir, 'running', 1_500])
     const controller = new AbortController()
     const waiting = client.process(fixture('markAndSleep'), [dir, 'waiting', 1], { signal: controller.signal })

@@ -41,6 +41,17 @@ const lost = (task: TaskAssignment) => ({
   ms: 0,
 })
 
+/** A node got t1, lost its connection, and got t1 again on reconnecting (attempt 2) while its first run may go on. */
+function reconnectedWithTask(options: { maxAttempts?: number } = {}) {
+  const cluster = setup(options)
+  const first = cluster.join('n1')
+  cluster.dispatcher.submit('c1', [submission('t1')])
+  cluster.dispatcher.nodeDisconnected('n1', 'transport close')
+  const again = cluster.join('n1')
+  expect(again.runs[0]).toMatchObject({ id: 't1', attempt: 2 })
+  return { ...cluster, first, again }
+}
+
 describe('Dispatcher', () => {
   it('waits with no nodes, then dispatches when one joins, and answers once', () => {
     const { dispatcher, answersFor, join } = setup()
@@ -181,12 +192,7 @@ describe('Dispatcher', () => {
   it('keeps the attempt a node runs now held when a late loss report of its earlier attempt comes in', () => {
     // The node reconnected and got the task again while its child still ran the first attempt;
     // that child then died. If the report ended the hold, the task would be lost with the node.
-    const { dispatcher, join, answersFor } = setup()
-    const first = join('n1')
-    dispatcher.submit('c1', [submission('t1')])
-    dispatcher.nodeDisconnected('n1', 'transport close')
-    const again = join('n1')
-    expect(again.runs[0]).toMatchObject({ id: 't1', attempt: 2 })
+    const { dispatcher, join, answersFor, first } = reconnectedWithTask()
     dispatcher.nodeSettled('n1', [lost(first.runs[0]!)])
     expect(answersFor('t1')).toHaveLength(0)
     expect(dispatcher.nodes.get('n1')!.assigned.attemptOf('t1')).toBe(2)
@@ -199,11 +205,7 @@ describe('Dispatcher', () => {
   })
 
   it('answers with a late result of an earlier attempt and stops the run the node started since', () => {
-    const { dispatcher, join, answersFor } = setup()
-    const first = join('n1')
-    dispatcher.submit('c1', [submission('t1')])
-    dispatcher.nodeDisconnected('n1', 'transport close')
-    const again = join('n1')
+    const { dispatcher, answersFor, first, again } = reconnectedWithTask()
     dispatcher.nodeSettled('n1', [ok(first.runs[0]!)])
     expect(answersFor('t1')).toHaveLength(1)
     expect(again.cancels).toEqual([{ id: 't1', reason: 'cancel' }])
@@ -217,12 +219,7 @@ describe('Dispatcher', () => {
   })
 
   it('ends the hold on an answer whose attempt the node could not read (attempt 0)', () => {
-    const { dispatcher, join, answersFor } = setup()
-    join('n1')
-    dispatcher.submit('c1', [submission('t1')])
-    dispatcher.nodeDisconnected('n1', 'transport close')
-    const again = join('n1')
-    expect(again.runs[0]).toMatchObject({ id: 't1', attempt: 2 })
+    const { dispatcher, answersFor, again } = reconnectedWithTask()
     const unreadable = { ...lost(again.runs[0]!), attempt: 0 }
     dispatcher.nodeSettled('n1', [{ ...unreadable, error: { ...unreadable.error, code: 'BAD_REQUEST' } }])
     expect(answersFor('t1')[0]!.outcome).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
