@@ -154,6 +154,8 @@ export function rawMachineSocket(
 
 /** Resolves 'connected', or the code of the refusal (from the handshake or the upgrade). */
 export function connectOutcome(socket: Socket): Promise<string> {
+  // Asked after the fact (a second socket awaited after the first), 'connect' has fired already.
+  if (socket.connected) return Promise.resolve('connected')
   return new Promise((resolve) => {
     socket.once('connect', () => resolve('connected'))
     socket.once('connect_error', (error) => resolve(refusalCode(error) ?? `not refused for good: ${error.message}`))
