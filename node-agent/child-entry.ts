@@ -9,19 +9,13 @@ import { pathToFileURL } from 'node:url'
 import { decodeValueRange, encodeValue } from '../protocol/structured-bytes.js'
 import { Worker } from 'node:worker_threads'
 // Straight from the modules (not protocol/index.js): a child starts faster without the schema library.
-import { OutcomeFrameWriter, readTaskFrame, type TaskFrame } from '../protocol/batch-frame.js'
+import { readTaskFrame, type TaskFrame } from '../protocol/batch-frame.js'
 import { FunctionRegistry, MAX_LINK_FUNCTIONS, type FunctionEntry } from '../protocol/function-table.js'
-import type { TaskFunction, WireError } from '../protocol/index.js'
+import type { TaskFunction } from '../protocol/index.js'
 import { ArgonError, TaskError, serializeError } from '../protocol/argon-error.js'
 import { MAX_TASK_PAYLOAD_BYTES } from '../protocol/limits.js'
-import {
-  PIPE_HEADROOM,
-  PIPE_OUTPUT,
-  openChildFramePipe,
-  readFrames,
-  writeFinished,
-  writeFrame,
-} from './child-frames.js'
+import { CHILD_FRAME_FD, PIPE_OUTPUT, openChildFramePipe, readFrames, writeFrame, writeNow } from './child-frames.js'
+import { outcomeMessages, type ChildOutcome } from './child-outcome-message.js'
 import type { FromChild, ToChild } from './child-messages.js'
 import { OutputCapture } from './output-capture.js'
 import { TaskLine } from './task-line.js'
@@ -43,9 +37,6 @@ interface ChildTask {
   refused?: string
 }
 
-type ChildOutcome =
-  { id: string; ok: true; result: Uint8Array; ms: number } | { id: string; ok: false; error: WireError; ms: number }
-
 /**
  * The agent's side of this link numbers the functions; this mirrors its table. Not bounded in
  * source characters: the only peer is this child's own agent, which holds the same functions, and
@@ -61,7 +52,6 @@ function send(message: FromChild): void {
   process.send!(message)
 }
 
-const writer = new OutcomeFrameWriter()
 const frames = openChildFramePipe()
 // The agent is gone (its end of the pipe closed): leave with it.
 frames.on('error', () => process.exit(0))
@@ -74,11 +64,7 @@ capture.install()
 function sendOutcomes(outcomes: ChildOutcome[]): void {
   // The tasks' output goes first, so the agent has it before their outcomes.
   capture.flush()
-  for (const outcome of outcomes) {
-    if (outcome.ok) writer.addResult(outcome.id, 0, outcome.ms, undefined, outcome.result, 0, outcome.result.byteLength)
-    else writer.addError(outcome.id, 0, outcome.ms, outcome.error)
-  }
-  writeFinished(frames, writer.finish(PIPE_HEADROOM))
+  writeNow(frames, CHILD_FRAME_FD, outcomeMessages(outcomes))
 }
 
 // Tasks run one at a time, each outcome sent before the next task starts; between tasks the agent

@@ -1,12 +1,13 @@
 /**
  * The agent ↔ child frame pipe: a stream socket (an extra stdio pipe of the child, fd 4) carrying
- * messages, each behind a 4-byte little-endian length and a 1-byte kind: batch frames (tasks down,
- * outcomes up) and what tasks wrote to stdout/stderr (up, JSON, always ahead of the outcome it
- * belongs to: one pipe keeps them in order). Node's IPC channel would serialize every message with
+ * messages, each behind a 4-byte little-endian length and a 1-byte kind: task frames (down), one
+ * outcome per message (up, child-outcome-message.ts) and what tasks wrote to stdout/stderr (up,
+ * JSON, always ahead of the outcome it belongs to: one pipe keeps them in order). Node's IPC channel would serialize every message with
  * V8's serializer (a host-object callback per buffer, both ways); a frame is bytes already, so
  * here it is written as it is and read back as one view. Control messages (ready, stop) stay on
  * the IPC channel, which also tells the child when its agent is gone.
  */
+import { writeSync } from 'node:fs'
 import { Socket } from 'node:net'
 import type { Readable, Writable } from 'node:stream'
 
@@ -18,6 +19,7 @@ const LENGTH_BYTES = 4
 /** Kinds of message on the pipe. */
 export const PIPE_FRAME = 1
 export const PIPE_OUTPUT = 2
+export const PIPE_OUTCOME = 3
 
 /** Bytes a frame writer leaves free in front of a frame for its pipe header: `writer.finish(PIPE_HEADROOM)`. */
 export const PIPE_HEADROOM = LENGTH_BYTES + 1
@@ -27,6 +29,30 @@ export function writeFinished(stream: Writable, message: Buffer, kind = PIPE_FRA
   message.writeUInt32LE(message.byteLength - LENGTH_BYTES, 0)
   message[LENGTH_BYTES] = kind
   stream.write(message)
+}
+
+/**
+ * Writes `message` to `fd`, the descriptor under `stream`, with one system call when nothing waits
+ * in `stream` ahead of it; what the pipe does not take at once (it is full) goes through `stream`,
+ * behind nothing. A child writes one outcome per task: this spares each one the stream's own
+ * bookkeeping (a write request and its completion callback). An error other than a full pipe (the
+ * agent is gone) destroys `stream` with it, as a failed stream write would.
+ */
+export function writeNow(stream: Writable, fd: number, message: Buffer): void {
+  let rest = message
+  if (stream.writableLength === 0 && !stream.destroyed) {
+    try {
+      const written = writeSync(fd, message)
+      if (written === message.byteLength) return
+      rest = message.subarray(written)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        stream.destroy(error as Error)
+        return
+      }
+    }
+  }
+  stream.write(rest)
 }
 
 /** Messages up to this size are copied behind their header and written once; bigger ones are not copied. */

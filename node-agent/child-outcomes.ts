@@ -1,46 +1,45 @@
 /**
- * What became of the tasks a child held, from what the child reports: an outcome frame settles
- * them in order; a child's death settles the running one (lost, or stopped on purpose) and hands
+ * What became of the tasks a child held, from what the child reports: each outcome message settles
+ * the first of them; a child's death settles the running one (lost, or stopped on purpose) and hands
  * back the rest, which never started.
  */
-import { STATUS_OK, outcomeError, readOutcomeFrame, wireError } from '../protocol/index.js'
+import { STATUS_OK, readWireError, wireError } from '../protocol/index.js'
 import type { FunctionRunTimes } from '../manager/scheduling/estimates.js'
 import { stoppedOutcome } from './child-deadlines.js'
+import { readOutcomeMessage } from './child-outcome-message.js'
 import type { ChildSlot } from './child-slot.js'
 import type { PoolOutcome, PoolTask } from './pool-task.js'
 
-/** Settles the held tasks answered by one outcome frame; results of tasks answered already are dropped. */
-export function settleOutcomeFrame(
+/**
+ * Settles the task the child holds first, which one outcome message answers; a result of a task
+ * answered already (cancelled, timed out) is dropped.
+ */
+export function settleOutcomeMessage(
   slot: ChildSlot,
-  input: Uint8Array,
+  input: Buffer,
   runTimes: FunctionRunTimes,
   report: (outcome: PoolOutcome) => void,
   warn: (message: string) => void,
 ): void {
-  const frame = readOutcomeFrame(input)
-  if (!frame.ok) return warn(`child ${slot.index} sent an unreadable outcome frame: ${frame.message}`)
-  const { ids, ms, status, bytes, offsets } = frame
-  for (let i = 0; i < frame.count; i++) {
-    const task = slot.settleHead(ids[i]!)
-    if (task === undefined) {
-      warn(`child ${slot.index} answered ${ids[i]} out of order`)
-      continue
-    }
-    const runMs = ms[i]!
-    const ok = status[i] === STATUS_OK
-    const error = ok
-      ? undefined
-      : (outcomeError(frame, i) ??
-        wireError('TASK_FAILED', `task ${task.id} failed with an error that could not be read`))
-    // A cancelled or timed-out run says nothing about how long the function takes.
-    if (ok || error!.code === 'TASK_FAILED') runTimes.record(task.fn.key, runMs)
-    if (slot.answered.delete(task.id)) continue
-    report(
-      ok
-        ? { id: task.id, attempt: task.attempt, ok: true, bytes, start: offsets[i]!, end: offsets[i + 1]!, ms: runMs }
-        : { id: task.id, attempt: task.attempt, ok: false, error: error!, ms: runMs },
-    )
-  }
+  const message = readOutcomeMessage(input)
+  if (typeof message === 'string') return warn(`child ${slot.index} sent an unreadable outcome: ${message}`)
+  const { id, ms, bytes, start, end } = message
+  // Only the task held first can be answered: a child runs its tasks in the order it got them.
+  const task = slot.settleHead(id)
+  if (task === undefined) return warn(`child ${slot.index} answered ${JSON.stringify(id)} out of order`)
+  const ok = message.status === STATUS_OK
+  const error = ok
+    ? undefined
+    : (readWireError(bytes, start, end) ??
+      wireError('TASK_FAILED', `task ${task.id} failed with an error that could not be read`))
+  // A cancelled or timed-out run says nothing about how long the function takes.
+  if (ok || error!.code === 'TASK_FAILED') runTimes.record(task.fn.key, ms)
+  if (slot.answered.delete(task.id)) return
+  report(
+    ok
+      ? { id: task.id, attempt: task.attempt, ok: true, bytes, start, end, ms }
+      : { id: task.id, attempt: task.attempt, ok: false, error: error!, ms },
+  )
 }
 
 /**

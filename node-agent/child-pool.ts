@@ -4,7 +4,7 @@ import { FunctionRunTimes } from '../manager/scheduling/estimates.js'
 import { PIPE_HEADROOM, writeFinished } from './child-frames.js'
 import { armHeadTimer, cancelHeld, stoppedOutcome } from './child-deadlines.js'
 import type { ChildOutputChunk, FromChild, ToChild } from './child-messages.js'
-import { settleExit, settleOutcomeFrame } from './child-outcomes.js'
+import { settleExit, settleOutcomeMessage } from './child-outcomes.js'
 import { spawnChild, type ChildEvents } from './child-process.js'
 import { ChildSlot, type ReclaimFor } from './child-slot.js'
 import { fillChild, planSiblingReclaims, planStealReclaims, reclaimView, type ReclaimRequest } from './child-window.js'
@@ -65,7 +65,7 @@ export class ChildPool {
     this.#options = options
     this.#spawn = options.spawn ?? spawnChild
     this.#events = {
-      outcomes: (slot, frame) => this.#onSettled(slot, frame),
+      outcome: (slot, message) => this.#onSettled(slot, message),
       output: (pid, chunks) => this.#options.onOutput?.(pid, chunks),
       message: (slot, message) => this.#onMessage(slot, message),
       exit: (slot, child, code, signal) => this.#onExit(slot, child, code, signal),
@@ -226,8 +226,8 @@ export class ChildPool {
     this.#afterChange(slot, returned.length > 0)
   }
 
-  #onSettled(slot: ChildSlot, input: Uint8Array): void {
-    settleOutcomeFrame(slot, input, this.#runTimes, this.#options.onSettled, (message) =>
+  #onSettled(slot: ChildSlot, input: Buffer): void {
+    settleOutcomeMessage(slot, input, this.#runTimes, this.#options.onSettled, (message) =>
       this.#options.onWarning?.(message),
     )
     armHeadTimer(slot)

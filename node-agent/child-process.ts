@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { PIPE_FRAME, PIPE_OUTPUT, readFrames } from './child-frames.js'
+import { PIPE_OUTCOME, PIPE_OUTPUT, readFrames } from './child-frames.js'
 import { readChildOutput, readFromChild, type ChildOutputChunk, type FromChild } from './child-messages.js'
 import type { ChildSlot } from './child-slot.js'
 import { MAX_FRAME_BYTES } from '../protocol/limits.js'
@@ -29,7 +29,8 @@ function childEntryPath(): string {
 
 /** What the pool hears from one child process (only while it is the slot's current child). */
 export interface ChildEvents {
-  outcomes(slot: ChildSlot, frame: Uint8Array): void
+  /** One outcome message (child-outcome-message.ts). */
+  outcome(slot: ChildSlot, message: Buffer): void
   output(pid: number, chunks: ChildOutputChunk[]): void
   message(slot: ChildSlot, message: FromChild): void
   exit(slot: ChildSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void
@@ -85,8 +86,9 @@ export function onPipeMessage(
   events: ChildEvents,
 ): void {
   try {
-    if (kind === PIPE_FRAME) events.outcomes(slot, frame)
+    if (kind === PIPE_OUTCOME) events.outcome(slot, frame)
     else if (kind === PIPE_OUTPUT) readOutput(slot, child, frame, events)
+    else events.warning(`child ${slot.index} sent a message of unknown kind ${kind} on its pipe`)
   } catch (error) {
     events.warning(`child ${slot.index}: a message from its pipe could not be handled: ${describeError(error)}`)
   }

@@ -156,7 +156,7 @@ export {
   type OutcomeFrame,
   type UnreadableFrame,
 } from './batch-frame.js'
-export { outcomeError } from './outcome-error.js'
+export { outcomeError, readWireError } from './outcome-error.js'
 export { taskFrameOf, outcomeFrameOfAnswers, answersOf, nodeOutcomeFrameOf, assignmentsOf } from './frame-objects.js'
 export { FrameBatcher, FlushScheduler } from './frame-batcher.js'
 export {

@@ -6,10 +6,10 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { readFrames, writeFrame } from '../../node-agent/child-frames.js'
+import { PIPE_OUTCOME, readFrames, writeFrame } from '../../node-agent/child-frames.js'
+import { readOutcomeMessage } from '../../node-agent/child-outcome-message.js'
 import { FunctionTable, functionEntry } from '../../protocol/function-table.js'
 import { PRIORITY_CODE } from '../../protocol/frame-layout.js'
-import { readOutcomeFrame } from '../../protocol/frame-readers.js'
 import { TaskFrameWriter } from '../../protocol/frame-writers.js'
 import { MAX_HELD_FUNCTION_CHARS, MAX_FUNCTION_SOURCE_CHARS } from '../../protocol/limits.js'
 import { encodeValue } from '../../protocol/structured-bytes.js'
@@ -35,20 +35,13 @@ async function startChild(): Promise<{ pipe: Duplex; answers: string[]; answered
   const pipe = child.stdio[4] as Duplex
   const answers: string[] = []
   const waiters: (() => void)[] = []
-  readFrames(pipe, (frame) => {
-    const outcomes = readOutcomeFrame(frame)
-    if (!outcomes.ok) throw new Error(`unreadable outcome frame: ${outcomes.message}`)
-    for (let i = 0; i < outcomes.count; i++) {
-      const code =
-        outcomes.status[i] === 0
-          ? 'ok'
-          : (
-              JSON.parse(outcomes.bytes.subarray(outcomes.offsets[i], outcomes.offsets[i + 1]).toString()) as {
-                code: string
-              }
-            ).code
-      answers.push(`${outcomes.ids[i]} ${code}`)
-    }
+  readFrames(pipe, (frame, kind) => {
+    if (kind !== PIPE_OUTCOME) return
+    const outcome = readOutcomeMessage(frame)
+    if (typeof outcome === 'string') throw new Error(`unreadable outcome: ${outcome}`)
+    const payload = outcome.bytes.subarray(outcome.start, outcome.end)
+    const code = outcome.status === 0 ? 'ok' : (JSON.parse(payload.toString()) as { code: string }).code
+    answers.push(`${outcome.id} ${code}`)
     for (const wake of waiters.splice(0)) wake()
   })
   await new Promise<void>((resolve) => child.once('message', () => resolve()))

@@ -1,7 +1,11 @@
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { createServer, Socket, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { PIPE_HEADROOM, readFrames, writeFinished, writeFrame } from '../../../node-agent/child-frames.js'
+import { PIPE_HEADROOM, readFrames, writeFinished, writeFrame, writeNow } from '../../../node-agent/child-frames.js'
 
 /** Writes `frames` with writeFrame, re-cut into chunks at `cuts`, and returns what readFrames reads back. */
 async function roundTrip(frames: Uint8Array[], cuts: number[], withHeadroom = false): Promise<Buffer[]> {
@@ -83,5 +87,95 @@ describe('the child frame pipe', () => {
     writeFrame(read, Uint8Array.of(3))
     expect(got).toEqual([[1, 2]])
     expect(oversize).toEqual([2 ** 30])
+  })
+})
+
+describe('writeNow', () => {
+  /** The descriptor under a connected socket (what the child's pipe socket wraps). */
+  const fdOf = (socket: Socket): number => (socket as unknown as { _handle: { fd: number } })._handle.fd
+
+  it('keeps every byte in order when the pipe fills: what it does not take queues in the stream, and later writes behind it', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve))
+    const writer = new Socket()
+    await new Promise<void>((resolve) => writer.connect((server.address() as AddressInfo).port, '127.0.0.1', resolve))
+    const reader = await accepted
+    reader.pause()
+    try {
+      const sent: Buffer[] = []
+      const message = (n: number) => Buffer.alloc(64 * 1024, n % 256)
+      // Unread, the connection fills within a few megabytes; bounded in case it never does.
+      for (let n = 0; n < 2000 && writer.writableLength === 0; n++) {
+        sent.push(message(n))
+        writeNow(writer, fdOf(writer), sent.at(-1)!)
+      }
+      expect(writer.writableLength).toBeGreaterThan(0)
+      // The stream holds bytes now: these must not jump ahead of them.
+      for (const n of [sent.length, sent.length + 1, sent.length + 2]) {
+        sent.push(message(n))
+        writeNow(writer, fdOf(writer), sent.at(-1)!)
+      }
+      const total = sent.reduce((sum, part) => sum + part.length, 0)
+      const received: Buffer[] = []
+      let bytes = 0
+      await new Promise<void>((resolve) => {
+        reader.on('data', (chunk: Buffer) => {
+          received.push(chunk)
+          bytes += chunk.length
+          if (bytes >= total) resolve()
+        })
+        reader.resume()
+      })
+      expect(Buffer.compare(Buffer.concat(received), Buffer.concat(sent))).toBe(0)
+    } finally {
+      writer.destroy()
+      reader.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('never writes ahead of bytes the stream still holds', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve))
+    const writer = new Socket()
+    await new Promise<void>((resolve) => writer.connect((server.address() as AddressInfo).port, '127.0.0.1', resolve))
+    const reader = await accepted
+    try {
+      const received: Buffer[] = []
+      const all = new Promise<void>((resolve) =>
+        reader.on('data', (chunk: Buffer) => {
+          received.push(chunk)
+          if (Buffer.concat(received).length >= 6) resolve()
+        }),
+      )
+      // Corked, the stream holds 'one' unsent, as it holds what a full pipe did not take.
+      writer.cork()
+      writer.write('one')
+      writeNow(writer, fdOf(writer), Buffer.from('two'))
+      writer.uncork()
+      await all
+      expect(Buffer.concat(received).toString()).toBe('onetwo')
+    } finally {
+      writer.destroy()
+      reader.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('destroys the stream with the error when the descriptor cannot be written (the agent is gone)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'argon-write-now-'))
+    try {
+      const fd = openSync(join(dir, 'closed'), 'w')
+      closeSync(fd)
+      const stream = new PassThrough()
+      const failed = new Promise<NodeJS.ErrnoException>((resolve) => stream.once('error', resolve))
+      writeNow(stream, fd, Buffer.from('lost'))
+      expect((await failed).code).toBe('EBADF')
+      expect(stream.readableLength).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -8,7 +8,7 @@ import { PassThrough, type Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { MAX_TASK_OUTPUT_BYTES } from '../../../protocol/limits.js'
 import { taskOutputBatchSchema } from '../../../protocol/task-output.js'
-import { PIPE_FRAME, PIPE_OUTPUT, readFrames, writeFrame } from '../../../node-agent/child-frames.js'
+import { PIPE_FRAME, PIPE_OUTCOME, PIPE_OUTPUT, readFrames, writeFrame } from '../../../node-agent/child-frames.js'
 import { readChildOutput, type ChildOutputChunk } from '../../../node-agent/child-messages.js'
 import { onPipeMessage, type ChildEvents } from '../../../node-agent/child-process.js'
 import { ChildSlot } from '../../../node-agent/child-slot.js'
@@ -87,7 +87,7 @@ function harness(overrides: Partial<ChildEvents> = {}) {
   const outcomes: Buffer[] = []
   const warnings: string[] = []
   const events: ChildEvents = {
-    outcomes: (_slot, frame) => outcomes.push(Buffer.from(frame)),
+    outcome: (_slot, message) => outcomes.push(Buffer.from(message)),
     output: (pid, chunks) => output.push({ pid, chunks }),
     message: () => undefined,
     exit: () => undefined,
@@ -118,14 +118,14 @@ describe('onPipeMessage', () => {
 
   it('warns of an exception while handling a message instead of letting it escape', () => {
     const h = harness({
-      outcomes: () => {
+      outcome: () => {
         throw new TypeError('a bug in the outcome path')
       },
       output: () => {
         throw new RangeError('a bug in an output sink')
       },
     })
-    expect(() => h.send(PIPE_FRAME, 'frame')).not.toThrow()
+    expect(() => h.send(PIPE_OUTCOME, 'outcome')).not.toThrow()
     expect(() => h.send(PIPE_OUTPUT, JSON.stringify([GOOD]))).not.toThrow()
     expect(h.warnings).toHaveLength(2)
     expect(h.warnings[0]).toMatch(
@@ -134,11 +134,22 @@ describe('onPipeMessage', () => {
     expect(h.warnings[1]).toMatch(/RangeError: a bug in an output sink/)
   })
 
+  it('warns of a message of a kind a child does not send (a task frame goes down, never up)', () => {
+    const h = harness()
+    h.send(PIPE_FRAME, 'frame')
+    h.send(99, 'what')
+    expect(h.outcomes).toEqual([])
+    expect(h.warnings).toEqual([
+      'child 3 sent a message of unknown kind 1 on its pipe',
+      'child 3 sent a message of unknown kind 99 on its pipe',
+    ])
+  })
+
   it('keeps the pipe read after a message that throws: the next message in the same chunk still arrives', () => {
     const h = harness({
-      outcomes: (_slot, frame) => {
-        if (frame.toString() === 'boom') throw new Error('a bug')
-        h.outcomes.push(Buffer.from(frame))
+      outcome: (_slot, message) => {
+        if (message.toString() === 'boom') throw new Error('a bug')
+        h.outcomes.push(Buffer.from(message))
       },
     })
     const pipe = new PassThrough()
@@ -146,8 +157,8 @@ describe('onPipeMessage', () => {
     const parts: Buffer[] = []
     const collect = { write: (part: Uint8Array) => parts.push(Buffer.from(part)) } as unknown as Writable
     writeFrame(collect, Buffer.from('[null]'), PIPE_OUTPUT)
-    writeFrame(collect, Buffer.from('boom'), PIPE_FRAME)
-    writeFrame(collect, Buffer.from('after'), PIPE_FRAME)
+    writeFrame(collect, Buffer.from('boom'), PIPE_OUTCOME)
+    writeFrame(collect, Buffer.from('after'), PIPE_OUTCOME)
     writeFrame(collect, Buffer.from(JSON.stringify([GOOD])), PIPE_OUTPUT)
     // All four in one chunk, delivered as the pipe delivers it: a throw would come out of emit.
     expect(() => pipe.emit('data', Buffer.concat(parts))).not.toThrow()

@@ -10,16 +10,18 @@ import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { OutcomeFrameWriter, readTaskFrame } from '../../../protocol/batch-frame.js'
+import { readTaskFrame } from '../../../protocol/batch-frame.js'
 import { FunctionRegistry, functionEntry } from '../../../protocol/function-table.js'
 import { encodeValue } from '../../../protocol/structured-bytes.js'
 import { wireError } from '../../../protocol/wire-error.js'
 import { ChildPool, type PoolOutcome, type PoolTask } from '../../../node-agent/child-pool.js'
 import type { ChildEvents } from '../../../node-agent/child-process.js'
+import { PIPE_HEADROOM } from '../../../node-agent/child-frames.js'
+import { outcomeMessages } from '../../../node-agent/child-outcome-message.js'
 import type { ChildSlot } from '../../../node-agent/child-slot.js'
 import type { ToChild } from '../../../node-agent/child-messages.js'
 
-/** A child process as the pool sees it: frames in, outcome frames and control messages out. */
+/** A child process as the pool sees it: frames in, outcome messages and control messages out. */
 class SimulatedChild {
   readonly registry = new FunctionRegistry()
   /** Received and not started, oldest first. */
@@ -145,21 +147,19 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 function finishRunning(child: SimulatedChild): void {
   if (child.running === null || child.killed) return
-  const writer = new OutcomeFrameWriter()
-  const result = encodeValue(1)
   // 3 ms: long enough that a child holds a second task and an idle sibling takes it back.
-  writer.addResult(child.running, 0, 3, undefined, result, 0, result.byteLength)
+  const message = outcomeMessages([{ id: child.running, ok: true, result: encodeValue(1), ms: 3 }])
   child.running = null
-  child.events.outcomes(child.slot, writer.finish())
+  child.events.outcome(child.slot, message.subarray(PIPE_HEADROOM))
 }
 
 /** Answers the dropped tasks at the head of the child's line, in order, without starting them. */
 function skipDropped(child: SimulatedChild): void {
   while (child.waiting.length > 0 && child.dropped.delete(child.waiting[0]!)) {
     dropsSkipped++
-    const writer = new OutcomeFrameWriter()
-    writer.addError(child.waiting.shift()!, 0, 0, wireError('CANCELLED', 'dropped before it started'))
-    child.events.outcomes(child.slot, writer.finish())
+    const error = wireError('CANCELLED', 'dropped before it started')
+    const message = outcomeMessages([{ id: child.waiting.shift()!, ok: false, error, ms: 0 }])
+    child.events.outcome(child.slot, message.subarray(PIPE_HEADROOM))
   }
 }
 
