@@ -20,8 +20,7 @@ const FIXED_BYTES = 10
 
 /** What a child reports of one task. */
 export type ChildOutcome =
-  | { id: string; ok: true; result: Uint8Array; ms: number }
-  | { id: string; ok: false; error: WireError; ms: number }
+  { id: string; ok: true; result: Uint8Array; ms: number } | { id: string; ok: false; error: WireError; ms: number }
 
 /** An outcome message read back: its result or error JSON is `bytes[start .. end)`. */
 export interface OutcomeMessage {
@@ -77,7 +76,8 @@ export function outcomeMessages(outcomes: readonly ChildOutcome[]): Buffer {
 
 /** Reads one outcome message (without its pipe header); a string says why it cannot be read. */
 export function readOutcomeMessage(bytes: Buffer): OutcomeMessage | string {
-  if (bytes.length < FIXED_BYTES + 1) return `an outcome message has at least ${FIXED_BYTES + 1} bytes; got ${bytes.length}`
+  if (bytes.length < FIXED_BYTES + 1)
+    return `an outcome message has at least ${FIXED_BYTES + 1} bytes; got ${bytes.length}`
   const status = bytes[0]!
   if (status !== STATUS_OK && status !== STATUS_ERROR) return `bad outcome status ${status}`
   const ms = bytes.readDoubleLE(1)

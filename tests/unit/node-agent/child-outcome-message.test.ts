@@ -115,7 +115,13 @@ describe('settleOutcomeMessage', () => {
     const warnings: string[] = []
     const runTimes = new FunctionRunTimes()
     const settle = (each: ChildOutcome) =>
-      settleOutcomeMessage(slot, body(each), runTimes, (o) => reported.push(o), (w) => warnings.push(w))
+      settleOutcomeMessage(
+        slot,
+        body(each),
+        runTimes,
+        (o) => reported.push(o),
+        (w) => warnings.push(w),
+      )
     return { slot, reported, warnings, runTimes, settle }
   }
 
@@ -136,7 +142,13 @@ describe('settleOutcomeMessage', () => {
     settle({ id: 'a', ok: false, error: wireError('TASK_FAILED', 'boom'), ms: 1 })
     const bogus = body({ id: 'b', ok: true, result: Buffer.from('{"code":12}'), ms: 1 })
     bogus[0] = STATUS_ERROR
-    settleOutcomeMessage(slot, bogus, runTimes, (o) => reported.push(o), () => undefined)
+    settleOutcomeMessage(
+      slot,
+      bogus,
+      runTimes,
+      (o) => reported.push(o),
+      () => undefined,
+    )
     expect(reported.map((o) => (o.ok ? 'ok' : `${o.error.code}: ${o.error.message}`))).toEqual([
       'TASK_FAILED: boom',
       'TASK_FAILED: task b failed with an error that could not be read',
@@ -148,7 +160,13 @@ describe('settleOutcomeMessage', () => {
     settle({ id: 'b', ok: true, result: encodeValue(1), ms: 1 })
     const unreadable = body({ id: 'a', ok: true, result: encodeValue(1), ms: 1 })
     unreadable[0] = 9
-    settleOutcomeMessage(slot, unreadable, new FunctionRunTimes(), () => undefined, (w) => warnings.push(w))
+    settleOutcomeMessage(
+      slot,
+      unreadable,
+      new FunctionRunTimes(),
+      () => undefined,
+      (w) => warnings.push(w),
+    )
     expect(reported).toEqual([])
     expect(warnings).toEqual([
       'child 2 answered "b" out of order',
