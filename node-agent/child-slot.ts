@@ -18,7 +18,7 @@ export type ReclaimFor = 'sibling' | ((tasks: PoolTask[]) => void)
  */
 export class ChildSlot {
   child: ChildProcess | null = null
-  /** The frame pipe to the child (task frames down; outcome frames and task output up). */
+  /** The frame pipe to the child (task frames down; outcome messages and task output up). */
   frames: Duplex | null = null
   ready = false
   /** The function table of the link to this child process (a new process starts a new one). */

@@ -279,7 +279,7 @@ export class ManagerLink {
 
   #hold(outcomes: PoolOutcome[]): void {
     for (const outcome of outcomes) {
-      // A held result must not keep its whole child frame alive.
+      // A held result must not keep the whole chunk its child's message arrived in alive.
       this.#held.push(
         outcome.ok
           ? {

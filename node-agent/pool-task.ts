@@ -12,7 +12,7 @@ export interface PoolTask {
   readonly end: number
 }
 
-/** How a task ended on this node. A result is `bytes[start .. end)` of the child's outcome frame. */
+/** How a task ended on this node. A result is `bytes[start .. end)` of the child's outcome message. */
 export type PoolOutcome =
   | {
       readonly id: string
