@@ -32,6 +32,13 @@ export function writeFinished(stream: Writable, message: Buffer, kind = PIPE_FRA
 }
 
 /**
+ * On Windows libuv drives a pipe with I/O of its own (overlapped, or a thread that waits in a read),
+ * which a synchronous write on the same handle could wait behind: every write goes through the
+ * stream there. Only POSIX pipes are written directly.
+ */
+const DIRECT_WRITES = process.platform !== 'win32'
+
+/**
  * Writes `message` to `fd`, the descriptor under `stream`, with one system call when nothing waits
  * in `stream` ahead of it; what the pipe does not take at once (it is full) goes through `stream`,
  * behind nothing. A child writes one outcome per task: this spares each one the stream's own
@@ -40,7 +47,7 @@ export function writeFinished(stream: Writable, message: Buffer, kind = PIPE_FRA
  */
 export function writeNow(stream: Writable, fd: number, message: Buffer): void {
   let rest = message
-  if (stream.writableLength === 0 && !stream.destroyed) {
+  if (DIRECT_WRITES && stream.writableLength === 0 && !stream.destroyed) {
     try {
       const written = writeSync(fd, message)
       if (written === message.byteLength) return
