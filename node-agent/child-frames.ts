@@ -2,9 +2,9 @@
  * The agent ↔ child frame pipe: a stream socket (an extra stdio pipe of the child, fd 4) carrying
  * messages, each behind a 4-byte little-endian length and a 1-byte kind: task frames (down), one
  * outcome per message (up, child-outcome-message.ts) and what tasks wrote to stdout/stderr (up,
- * JSON, always ahead of the outcome it belongs to: one pipe keeps them in order). Node's IPC channel would serialize every message with
- * V8's serializer (a host-object callback per buffer, both ways); a frame is bytes already, so
- * here it is written as it is and read back as one view. Control messages (ready, stop) stay on
+ * JSON, always ahead of the outcome it belongs to: one pipe keeps them in order). Node's IPC
+ * channel would serialize every message with V8's serializer (a host-object callback per buffer,
+ * both ways); a frame is bytes already, so here it is written as it is and read back as one view. Control messages (ready, stop) stay on
  * the IPC channel, which also tells the child when its agent is gone.
  */
 import { writeSync } from 'node:fs'

@@ -24,7 +24,6 @@ export type ChildOutcome =
 
 /** An outcome message read back: its result or error JSON is `bytes[start .. end)`. */
 export interface OutcomeMessage {
-  ok: true
   id: string
   status: number
   ms: number
@@ -88,5 +87,5 @@ export function readOutcomeMessage(bytes: Buffer): OutcomeMessage | string {
   if (idLength < 1 || idLength > MAX_TASK_ID_CHARS || start > bytes.length)
     return `bad task id length ${idLength} in a ${bytes.length}-byte message`
   const id = bytes.toString('latin1', FIXED_BYTES, start)
-  return { ok: true, id, status, ms, bytes, start, end: bytes.length }
+  return { id, status, ms, bytes, start, end: bytes.length }
 }

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, Socket, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -94,15 +94,43 @@ describe('writeNow', () => {
   /** The descriptor under a connected socket (what the child's pipe socket wraps). */
   const fdOf = (socket: Socket): number => (socket as unknown as { _handle: { fd: number } })._handle.fd
 
-  it('keeps every byte in order when the pipe fills: what it does not take queues in the stream, and later writes behind it', async () => {
+  /** Runs `use` with both ends of a loopback TCP connection, and closes them whatever happens. */
+  async function withConnection(use: (writer: Socket, reader: Socket) => Promise<void>): Promise<void> {
     const server = createServer()
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve))
     const writer = new Socket()
-    await new Promise<void>((resolve) => writer.connect((server.address() as AddressInfo).port, '127.0.0.1', resolve))
-    const reader = await accepted
-    reader.pause()
     try {
+      await new Promise<void>((resolve) => writer.connect((server.address() as AddressInfo).port, '127.0.0.1', resolve))
+      const reader = await accepted
+      try {
+        await use(writer, reader)
+      } finally {
+        reader.destroy()
+      }
+    } finally {
+      writer.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  }
+
+  /** Everything `reader` receives until it has `total` bytes. */
+  function receive(reader: Socket, total: number): Promise<Buffer> {
+    const received: Buffer[] = []
+    let bytes = 0
+    return new Promise((resolve) => {
+      reader.on('data', (chunk: Buffer) => {
+        received.push(chunk)
+        bytes += chunk.length
+        if (bytes >= total) resolve(Buffer.concat(received))
+      })
+      reader.resume()
+    })
+  }
+
+  it('keeps every byte in order when the pipe fills: what it does not take queues in the stream, and later writes behind it', () =>
+    withConnection(async (writer, reader) => {
+      reader.pause()
       const sent: Buffer[] = []
       const message = (n: number) => Buffer.alloc(64 * 1024, n % 256)
       // Unread, the connection fills within a few megabytes; bounded in case it never does.
@@ -116,64 +144,37 @@ describe('writeNow', () => {
         sent.push(message(n))
         writeNow(writer, fdOf(writer), sent.at(-1)!)
       }
-      const total = sent.reduce((sum, part) => sum + part.length, 0)
-      const received: Buffer[] = []
-      let bytes = 0
-      await new Promise<void>((resolve) => {
-        reader.on('data', (chunk: Buffer) => {
-          received.push(chunk)
-          bytes += chunk.length
-          if (bytes >= total) resolve()
-        })
-        reader.resume()
-      })
-      expect(Buffer.compare(Buffer.concat(received), Buffer.concat(sent))).toBe(0)
-    } finally {
-      writer.destroy()
-      reader.destroy()
-      await new Promise((resolve) => server.close(resolve))
-    }
-  })
+      const all = Buffer.concat(sent)
+      expect(Buffer.compare(await receive(reader, all.length), all)).toBe(0)
+    }))
 
-  it('never writes ahead of bytes the stream still holds', async () => {
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve))
-    const writer = new Socket()
-    await new Promise<void>((resolve) => writer.connect((server.address() as AddressInfo).port, '127.0.0.1', resolve))
-    const reader = await accepted
-    try {
-      const received: Buffer[] = []
-      const all = new Promise<void>((resolve) =>
-        reader.on('data', (chunk: Buffer) => {
-          received.push(chunk)
-          if (Buffer.concat(received).length >= 6) resolve()
-        }),
-      )
+  it('never writes ahead of bytes the stream still holds', () =>
+    withConnection(async (writer, reader) => {
+      const received = receive(reader, 6)
       // Corked, the stream holds 'one' unsent, as it holds what a full pipe did not take.
       writer.cork()
       writer.write('one')
       writeNow(writer, fdOf(writer), Buffer.from('two'))
       writer.uncork()
-      await all
-      expect(Buffer.concat(received).toString()).toBe('onetwo')
-    } finally {
-      writer.destroy()
-      reader.destroy()
-      await new Promise((resolve) => server.close(resolve))
-    }
-  })
+      expect((await received).toString()).toBe('onetwo')
+    }))
 
   it('destroys the stream with the error when the descriptor cannot be written (the agent is gone)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'argon-write-now-'))
     try {
-      const fd = openSync(join(dir, 'closed'), 'w')
-      closeSync(fd)
-      const stream = new PassThrough()
-      const failed = new Promise<NodeJS.ErrnoException>((resolve) => stream.once('error', resolve))
-      writeNow(stream, fd, Buffer.from('lost'))
-      expect((await failed).code).toBe('EBADF')
-      expect(stream.readableLength).toBe(0)
+      // Open for reading only: a write fails with EBADF. (A closed descriptor's number could be
+      // reused meanwhile by anything else this process opens.)
+      writeFileSync(join(dir, 'read-only'), '')
+      const fd = openSync(join(dir, 'read-only'), 'r')
+      try {
+        const stream = new PassThrough()
+        const failed = new Promise<NodeJS.ErrnoException>((resolve) => stream.once('error', resolve))
+        writeNow(stream, fd, Buffer.from('lost'))
+        expect((await failed).code).toBe('EBADF')
+        expect(stream.readableLength).toBe(0)
+      } finally {
+        closeSync(fd)
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

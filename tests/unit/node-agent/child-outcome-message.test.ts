@@ -2,12 +2,7 @@ import { PassThrough } from 'node:stream'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PIPE_HEADROOM, PIPE_OUTCOME, readFrames } from '../../../node-agent/child-frames.js'
-import {
-  outcomeMessages,
-  readOutcomeMessage,
-  type ChildOutcome,
-  type OutcomeMessage,
-} from '../../../node-agent/child-outcome-message.js'
+import { outcomeMessages, readOutcomeMessage, type ChildOutcome } from '../../../node-agent/child-outcome-message.js'
 import { settleOutcomeMessage } from '../../../node-agent/child-outcomes.js'
 import { ChildSlot } from '../../../node-agent/child-slot.js'
 import type { PoolOutcome } from '../../../node-agent/pool-task.js'
@@ -55,8 +50,8 @@ describe('outcome messages', () => {
         expect(got.map(({ kind }) => kind)).toEqual(outcomes.map(() => PIPE_OUTCOME))
         got.forEach(({ body }, i) => {
           const sent = outcomes[i]!
-          const read = readOutcomeMessage(body) as OutcomeMessage
-          expect(read.ok).toBe(true)
+          const read = readOutcomeMessage(body)
+          if (typeof read === 'string') throw new Error(read)
           expect(read.id).toBe(sent.id)
           expect(read.ms).toBe(sent.ms)
           expect(read.status).toBe(sent.ok ? STATUS_OK : STATUS_ERROR)
