@@ -12,7 +12,9 @@ import type { PoolOutcome, PoolTask } from './pool-task.js'
 
 /**
  * Settles the task the child holds first, which one outcome message answers; a result of a task
- * answered already (cancelled, timed out) is dropped.
+ * answered already (cancelled, timed out) is dropped. False when the message is unreadable or
+ * answers another task: an honest child never sends one, so its pipe can no longer be trusted
+ * (task code may have written to it) and the caller stops the child.
  */
 export function settleOutcomeMessage(
   slot: ChildSlot,
@@ -20,13 +22,19 @@ export function settleOutcomeMessage(
   runTimes: FunctionRunTimes,
   report: (outcome: PoolOutcome) => void,
   warn: (message: string) => void,
-): void {
+): boolean {
   const message = readOutcomeMessage(input)
-  if (typeof message === 'string') return warn(`child ${slot.index} sent an unreadable outcome: ${message}`)
+  if (typeof message === 'string') {
+    warn(`child ${slot.index} sent an unreadable outcome (${message}); it is stopped`)
+    return false
+  }
   const { id, ms, bytes, start, end } = message
   // Only the task held first can be answered: a child runs its tasks in the order it got them.
   const task = slot.settleHead(id)
-  if (task === undefined) return warn(`child ${slot.index} answered ${JSON.stringify(id)} out of order`)
+  if (task === undefined) {
+    warn(`child ${slot.index} answered ${JSON.stringify(id)} out of order; it is stopped`)
+    return false
+  }
   const ok = message.status === STATUS_OK
   const error = ok
     ? undefined
@@ -34,12 +42,13 @@ export function settleOutcomeMessage(
       wireError('TASK_FAILED', `task ${task.id} failed with an error that could not be read`))
   // A cancelled or timed-out run says nothing about how long the function takes.
   if (ok || error!.code === 'TASK_FAILED') runTimes.record(task.fn.key, ms)
-  if (slot.answered.delete(task.id)) return
+  if (slot.answered.delete(task.id)) return true
   report(
     ok
       ? { id: task.id, attempt: task.attempt, ok: true, bytes, start, end, ms }
       : { id: task.id, attempt: task.attempt, ok: false, error: error!, ms },
   )
+  return true
 }
 
 /**

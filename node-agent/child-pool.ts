@@ -227,9 +227,11 @@ export class ChildPool {
   }
 
   #onSettled(slot: ChildSlot, input: Buffer): void {
-    settleOutcomeMessage(slot, input, this.#runTimes, this.#options.onSettled, (message) =>
+    const taken = settleOutcomeMessage(slot, input, this.#runTimes, this.#options.onSettled, (message) =>
       this.#options.onWarning?.(message),
     )
+    // Its running task is answered WORKER_LOST when it exits; the tasks behind it run again.
+    if (!taken) slot.child?.kill('SIGKILL')
     armHeadTimer(slot)
     this.#afterChange(slot, false)
   }

@@ -88,7 +88,11 @@ export function onPipeMessage(
   try {
     if (kind === PIPE_OUTCOME) events.outcome(slot, frame)
     else if (kind === PIPE_OUTPUT) readOutput(slot, child, frame, events)
-    else events.warning(`child ${slot.index} sent a message of unknown kind ${kind} on its pipe`)
+    else {
+      // Only task code writing to the pipe sends one, and what follows it cannot be trusted.
+      events.warning(`child ${slot.index} sent a message of unknown kind ${kind} on its pipe; it is stopped`)
+      child.kill('SIGKILL')
+    }
   } catch (error) {
     events.warning(`child ${slot.index}: a message from its pipe could not be handled: ${describeError(error)}`)
   }

@@ -150,24 +150,26 @@ describe('settleOutcomeMessage', () => {
     ])
   })
 
-  it('warns of an answer out of order or unreadable, and keeps holding the task', () => {
+  it('refuses an answer out of order or unreadable (the caller stops the child), and keeps holding the task', () => {
     const { slot, reported, warnings, settle } = setup(['a', 'b'])
-    settle({ id: 'b', ok: true, result: encodeValue(1), ms: 1 })
+    expect(settle({ id: 'b', ok: true, result: encodeValue(1), ms: 1 })).toBe(false)
     const unreadable = body({ id: 'a', ok: true, result: encodeValue(1), ms: 1 })
     unreadable[0] = 9
-    settleOutcomeMessage(
+    const taken = settleOutcomeMessage(
       slot,
       unreadable,
       new FunctionRunTimes(),
       () => undefined,
       (w) => warnings.push(w),
     )
+    expect(taken).toBe(false)
     expect(reported).toEqual([])
     expect(warnings).toEqual([
-      'child 2 answered "b" out of order',
-      'child 2 sent an unreadable outcome: bad outcome status 9',
+      'child 2 answered "b" out of order; it is stopped',
+      'child 2 sent an unreadable outcome (bad outcome status 9); it is stopped',
     ])
     expect(slot.held.map((task) => task.id)).toEqual(['a', 'b'])
+    expect(settle({ id: 'a', ok: true, result: encodeValue(1), ms: 1 })).toBe(true)
   })
 
   it('drops the late result of a task answered already, and still frees its place', () => {

@@ -82,7 +82,8 @@ describe('readChildOutput', () => {
 /** A slot holding a stand-in child, and events that record what reaches them. */
 function harness(overrides: Partial<ChildEvents> = {}) {
   const slot = new ChildSlot(3)
-  const child = { pid: 4242 } as ChildProcess
+  const kills: (NodeJS.Signals | number | undefined)[] = []
+  const child = { pid: 4242, kill: (signal?: NodeJS.Signals | number) => kills.push(signal) > 0 } as ChildProcess
   const output: { pid: number; chunks: ChildOutputChunk[] }[] = []
   const outcomes: Buffer[] = []
   const warnings: string[] = []
@@ -95,7 +96,7 @@ function harness(overrides: Partial<ChildEvents> = {}) {
     ...overrides,
   }
   const send = (kind: number, text: string) => onPipeMessage(slot, child, Buffer.from(text), kind, events)
-  return { slot, child, events, output, outcomes, warnings, send }
+  return { slot, child, events, output, outcomes, warnings, kills, send }
 }
 
 describe('onPipeMessage', () => {
@@ -134,15 +135,16 @@ describe('onPipeMessage', () => {
     expect(h.warnings[1]).toMatch(/RangeError: a bug in an output sink/)
   })
 
-  it('warns of a message of a kind a child does not send (a task frame goes down, never up)', () => {
+  it('stops a child that sends a message of a kind no child sends (a task frame goes down, never up)', () => {
     const h = harness()
     h.send(PIPE_FRAME, 'frame')
     h.send(99, 'what')
     expect(h.outcomes).toEqual([])
     expect(h.warnings).toEqual([
-      'child 3 sent a message of unknown kind 1 on its pipe',
-      'child 3 sent a message of unknown kind 99 on its pipe',
+      'child 3 sent a message of unknown kind 1 on its pipe; it is stopped',
+      'child 3 sent a message of unknown kind 99 on its pipe; it is stopped',
     ])
+    expect(h.kills).toEqual(['SIGKILL', 'SIGKILL'])
   })
 
   it('keeps the pipe read after a message that throws: the next message in the same chunk still arrives', () => {
